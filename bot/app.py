@@ -1,0 +1,180 @@
+"""The Bot subclass: start-up order, cog loading, command sync and the intents fallback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.clock import Clock, SystemClock
+from bot.db import Database
+from bot.guild_settings import GuildSettings
+from bot.migrate import migrate
+from bot.replies import NO_PINGS
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from bot.tree import DramaTree
+
+log = logging.getLogger(__name__)
+
+COGS_DIR = Path(__file__).resolve().parent.parent / "cogs"
+
+MESSAGE_CONTENT_HELP = (
+    "Discord refused the Message Content intent (close code 4014): reconnecting without it. "
+    "Typed trivia answers and automatic link previews are off until you enable "
+    "'Message Content Intent' under Bot > Privileged Gateway Intents in the Discord "
+    "Developer Portal, or set MESSAGE_CONTENT_INTENT=false to silence this."
+)
+
+StatusProvider = Callable[[discord.Guild], Awaitable[list[str]]]
+
+
+def configure_endpoints(settings: Settings) -> None:
+    """Point discord.py's REST base and gateway at the configured URLs.
+
+    discord.py builds every REST URL (webhooks and interaction callbacks included) from
+    `Route.BASE`, and a non-sharded client opens `DiscordWebSocket.DEFAULT_GATEWAY`.
+    Resumes go to READY's `resume_gateway_url`, which `DramaBot` overrides when the
+    gateway is custom (see `_steer_resumes`).
+    """
+    discord.http.Route.BASE = settings.discord_api_url
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def build_intents(message_content: bool) -> discord.Intents:
+    """Only what the features need: guilds, guild messages and reactions; no members/presence."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.guild_reactions = True
+    intents.message_content = message_content
+    return intents
+
+
+def discover_cog_packages(directory: Path = COGS_DIR) -> list[str]:
+    """Extension names of every cog package (a folder with an `__init__.py`) under `cogs/`."""
+    return [
+        f"cogs.{path.parent.name}"
+        for path in sorted(directory.glob("*/__init__.py"))
+        if not path.parent.name.startswith("_")
+    ]
+
+
+class DramaBot(commands.Bot):
+    """dramabot: owns the database, the scheduler and the clock every cog shares."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        extensions: list[str] | None = None,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        """Build the bot; nothing connects until `start()`."""
+        configure_endpoints(settings)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=build_intents(settings.message_content_intent),
+            tree_cls=DramaTree,
+            allowed_mentions=NO_PINGS,
+            help_command=None,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.db = Database(settings.database_path)
+        self.scheduler = Scheduler()
+        self.guild_settings = GuildSettings(self.db, self.clock)
+        self.message_content_enabled = settings.message_content_intent
+        self.status_providers: list[StatusProvider] = []
+        # Feature -> extra paragraph for /help (e.g. the trivia scoring formula).
+        self.help_notes: dict[str, str] = {}
+        self.failed_extensions: dict[str, str] = {}
+        self._extensions_to_load = extensions
+        self.synced_commands: list[discord.app_commands.AppCommand] = []
+
+    async def setup_hook(self) -> None:
+        """Open and migrate the database, start the scheduler, load cogs, sync commands."""
+        await self.db.connect()
+        await migrate(self.db)
+        self.scheduler.start()
+        await self.load_cogs()
+        await self.sync_commands()
+
+    async def load_cogs(self) -> None:
+        """Load every cog package; one that fails is logged and the rest still load."""
+        names = self._extensions_to_load
+        if names is None:
+            names = discover_cog_packages()
+        for name in names:
+            try:
+                await self.load_extension(name)
+            except Exception as error:
+                self.failed_extensions[name] = repr(error)
+                log.exception("cog failed to load", extra={"cog": name})
+            else:
+                log.info("cog loaded", extra={"cog": name})
+
+    async def sync_commands(self) -> None:
+        """Register slash commands: instantly to DEV_GUILD_ID when set, else globally."""
+        dev_guild = self.settings.dev_guild_id
+        if dev_guild is not None:
+            guild = discord.Object(id=dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            self.synced_commands = await self.tree.sync(guild=guild)
+        else:
+            self.synced_commands = await self.tree.sync()
+        log.info(
+            "commands synced",
+            extra={"count": len(self.synced_commands), "dev_guild_id": dev_guild},
+        )
+
+    def add_status_provider(self, provider: StatusProvider) -> None:
+        """Let a cog contribute lines to `/config show` (permissions to grant, problems)."""
+        self.status_providers.append(provider)
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """Connect; if Discord refuses the message-content intent, carry on without it."""
+        try:
+            await super().connect(reconnect=reconnect)
+        except discord.PrivilegedIntentsRequired:
+            if not self._connection._intents.message_content:
+                raise
+            log.warning(MESSAGE_CONTENT_HELP)
+            # The state's intents are what IDENTIFY sends; the public property is a copy.
+            self._connection._intents.message_content = False
+            self.message_content_enabled = False
+            await super().connect(reconnect=reconnect)
+
+    async def on_ready(self) -> None:
+        """Log the connection; keep resumes on a custom gateway."""
+        self._steer_resumes()
+        user_id = self.user.id if self.user else None
+        log.info("ready", extra={"user_id": user_id, "guilds": len(self.guilds)})
+
+    async def on_resumed(self) -> None:
+        """Keep resumes on a custom gateway after a resume as well."""
+        self._steer_resumes()
+
+    def _steer_resumes(self) -> None:
+        # READY names Discord's own resume host; an operator's proxy (or the test fake)
+        # must see resumes too, so the configured gateway wins when it is not the default.
+        if self.settings.gateway_is_custom and self.ws is not None:
+            self.ws.gateway = yarl.URL(self.settings.discord_gateway_url)
+
+    async def close(self) -> None:
+        """Stop the scheduler, disconnect, close the database."""
+        self.scheduler.shutdown()
+        await super().close()
+        await self.db.close()
+        log.info("bot closed")
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """Log listener failures with the event name; never crash the bot."""
+        log.exception("event handler failed", extra={"event": event_method})

@@ -1,0 +1,176 @@
+"""Moderator configuration shared by every feature, and the problems reported to moderators.
+
+This is core, not a feature: every cog asks "is this feature on in this channel?", "who
+moderates here?" and "tell the moderators about this", through the functions below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from bot.clock import Clock
+from bot.db import Database
+
+
+class Feature(StrEnum):
+    """Features a moderator can switch per channel."""
+
+    PREVIEWS = "previews"
+    TRIVIA = "trivia"
+    POLLS = "polls"
+
+
+# Automatic previews answer strangers' links, so a moderator opts a channel in; games and
+# polls only run when someone asks, so they are on unless switched off.
+FEATURE_DEFAULTS: dict[Feature, bool] = {
+    Feature.PREVIEWS: False,
+    Feature.TRIVIA: True,
+    Feature.POLLS: True,
+}
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    """A guild's moderator configuration."""
+
+    guild_id: int
+    announce_channel_id: int | None
+    mod_role_id: int | None
+
+
+@dataclass(frozen=True)
+class ChannelFeature:
+    """One explicit per-channel switch."""
+
+    channel_id: int
+    feature: Feature
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something a moderator must fix."""
+
+    feature: str
+    key: str
+    message: str
+    first_seen: datetime
+    last_seen: datetime
+
+
+class GuildSettings:
+    """SQL for `guild_settings`, `channel_features` and `guild_problems`."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        """Use `db` for storage and `clock` for timestamps."""
+        self._db = db
+        self._clock = clock
+
+    def _now(self) -> int:
+        return int(self._clock.now().timestamp())
+
+    async def get(self, guild_id: int) -> GuildConfig:
+        """Return the guild's configuration (all unset for a new guild)."""
+        row = await self._db.fetch_one(
+            "SELECT announce_channel_id, mod_role_id FROM guild_settings WHERE guild_id = ?",
+            (guild_id,),
+        )
+        if row is None:
+            return GuildConfig(guild_id, None, None)
+        return GuildConfig(guild_id, row["announce_channel_id"], row["mod_role_id"])
+
+    async def set_mod_role(self, guild_id: int, role_id: int | None) -> None:
+        """Set (or clear) the role whose members count as moderators."""
+        await self._upsert(guild_id, "mod_role_id", role_id)
+
+    async def set_announce_channel(self, guild_id: int, channel_id: int | None) -> None:
+        """Set (or clear) the guild's default announcement channel."""
+        await self._upsert(guild_id, "announce_channel_id", channel_id)
+
+    async def _upsert(self, guild_id: int, column: str, value: int | None) -> None:
+        if column not in {"mod_role_id", "announce_channel_id"}:
+            raise ValueError(column)
+        await self._db.execute(
+            f"INSERT INTO guild_settings (guild_id, {column}, updated_at) VALUES (?, ?, ?) "  # noqa: S608 - column is from the fixed set above
+            f"ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}, "
+            "updated_at = excluded.updated_at",
+            (guild_id, value, self._now()),
+        )
+
+    async def set_channel_feature(
+        self, guild_id: int, channel_id: int, feature: Feature, enabled: bool
+    ) -> None:
+        """Switch `feature` on or off in one channel."""
+        await self._db.execute(
+            "INSERT INTO channel_features (guild_id, channel_id, feature, enabled, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, channel_id, feature) DO UPDATE SET "
+            "enabled = excluded.enabled, updated_at = excluded.updated_at",
+            (guild_id, channel_id, feature.value, int(enabled), self._now()),
+        )
+
+    async def feature_enabled(self, guild_id: int, channel_id: int, feature: Feature) -> bool:
+        """Whether `feature` is on in this channel (its default when never switched)."""
+        value = await self._db.fetch_value(
+            "SELECT enabled FROM channel_features "
+            "WHERE guild_id = ? AND channel_id = ? AND feature = ?",
+            (guild_id, channel_id, feature.value),
+        )
+        return FEATURE_DEFAULTS[feature] if value is None else bool(value)
+
+    async def channel_features(self, guild_id: int) -> list[ChannelFeature]:
+        """Every explicit switch in the guild, by channel then feature."""
+        rows = await self._db.fetch_all(
+            "SELECT channel_id, feature, enabled FROM channel_features WHERE guild_id = ? "
+            "ORDER BY channel_id, feature",
+            (guild_id,),
+        )
+        return [
+            ChannelFeature(row["channel_id"], Feature(row["feature"]), bool(row["enabled"]))
+            for row in rows
+            if row["feature"] in Feature._value2member_map_
+        ]
+
+    async def report_problem(self, guild_id: int, feature: str, key: str, message: str) -> None:
+        """Record (or refresh) a problem for moderators to see."""
+        now = self._now()
+        await self._db.execute(
+            "INSERT INTO guild_problems (guild_id, feature, problem_key, message, first_seen, "
+            "last_seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, feature, problem_key) "
+            "DO UPDATE SET message = excluded.message, last_seen = excluded.last_seen",
+            (guild_id, feature, key, message, now, now),
+        )
+
+    async def clear_problem(self, guild_id: int, feature: str, key: str) -> None:
+        """Forget a problem once it is fixed."""
+        await self._db.execute(
+            "DELETE FROM guild_problems WHERE guild_id = ? AND feature = ? AND problem_key = ?",
+            (guild_id, feature, key),
+        )
+
+    async def problems(self, guild_id: int, feature: str | None = None) -> list[Problem]:
+        """The open problems of a guild, optionally of one feature, oldest first."""
+        sql = (
+            "SELECT feature, problem_key, message, first_seen, last_seen FROM guild_problems "
+            "WHERE guild_id = ?"
+        )
+        params: tuple[object, ...] = (guild_id,)
+        if feature is not None:
+            sql += " AND feature = ?"
+            params = (guild_id, feature)
+        rows = await self._db.fetch_all(sql + " ORDER BY first_seen, problem_key", params)
+        return [
+            Problem(
+                row["feature"],
+                row["problem_key"],
+                row["message"],
+                _from_unix(row["first_seen"]),
+                _from_unix(row["last_seen"]),
+            )
+            for row in rows
+        ]
+
+
+def _from_unix(value: int) -> datetime:
+    return datetime.fromtimestamp(value, UTC)

@@ -1,0 +1,44 @@
+"""Sending replies safely: no pings unless configured, ephemeral errors, clean user text."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def role_ping(role_id: int) -> discord.AllowedMentions:
+    """Allow exactly one role to be pinged, for announcements a moderator configured."""
+    return discord.AllowedMentions(
+        everyone=False, users=False, roles=[discord.Object(id=role_id)], replied_user=False
+    )
+
+
+def clean(text: str, *, limit: int | None = None) -> str:
+    """Make user-supplied text inert: markdown escaped, mentions broken, length capped."""
+    cleaned = escape_mentions(escape_markdown(text))
+    if limit is not None and len(cleaned) > limit:
+        cleaned = cleaned[: max(limit - 1, 0)] + "…"
+    return cleaned
+
+
+def timestamp(unix: int | float, style: str = "F") -> str:
+    """A Discord timestamp that every viewer sees in their own time zone."""
+    return f"<t:{int(unix)}:{style}>"
+
+
+async def send_ephemeral(
+    interaction: discord.Interaction[Any], content: str, **kwargs: Any
+) -> None:
+    """Answer an interaction privately, whether or not it was already answered or deferred."""
+    kwargs.setdefault("allowed_mentions", NO_PINGS)
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)

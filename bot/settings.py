@@ -1,0 +1,108 @@
+"""Runtime configuration, read from the environment and `.env`.
+
+No instance exists at import time: `__main__` builds one, and tests build their own, so
+nothing has to fake a token just to import the package.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_URL = "https://discord.com/api/v10"
+DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and says what is wrong."""
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. Environment names are the field names in upper case."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    discord_token: SecretStr = Field(min_length=1)
+    discord_api_url: str = DEFAULT_API_URL
+    discord_gateway_url: str = DEFAULT_GATEWAY_URL
+    database_path: Path = Path("data/dramabot.sqlite3")
+    dev_guild_id: int | None = Field(default=None, gt=0)
+    log_level: LogLevel = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    message_content_intent: bool = True
+    preview_allowed_networks: Annotated[tuple[IPNetwork, ...], NoDecode] = ()
+
+    @field_validator("discord_api_url")
+    @classmethod
+    def _api_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _gateway_url_is_ws(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError("must start with ws:// or wss://")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("dev_guild_id", mode="before")
+    @classmethod
+    def _blank_guild_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("preview_allowed_networks", mode="before")
+    @classmethod
+    def _parse_networks(cls, value: object) -> object:
+        # Plain comma-separated text, never JSON: operators write `127.0.0.2/32,10.1.0.0/16`.
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            try:
+                return tuple(ipaddress.ip_network(part, strict=False) for part in parts)
+            except ValueError as error:
+                raise ValueError(f"not a list of CIDR networks ({error})") from None
+        return value
+
+    @property
+    def gateway_is_custom(self) -> bool:
+        """Whether resumes must be steered to our own gateway instead of Discord's."""
+        return self.discord_gateway_url != DEFAULT_GATEWAY_URL
+
+
+ENV_NAMES = tuple(name.upper() for name in Settings.model_fields)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, turning validation errors into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from None
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+        reason = "is required (set it in the environment or .env)"
+        if item["type"] != "missing":
+            reason = f"is invalid: {item['msg']}"
+        problems.append(f"{name} {reason}")
+    return "; ".join(problems)

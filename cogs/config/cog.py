@@ -1,0 +1,131 @@
+"""Discord glue for /config."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import DramaBot
+from bot.checks import moderator_only, require_guild
+from bot.guild_settings import Feature
+from bot.replies import NO_PINGS
+from cogs.config.logic import render_config
+
+log = logging.getLogger(__name__)
+
+
+class ConfigCog(commands.Cog):
+    """Moderator configuration shared by every feature."""
+
+    config = app_commands.Group(
+        name="config", description="Moderators: configure dramabot for this server", guild_only=True
+    )
+
+    def __init__(self, bot: DramaBot) -> None:
+        """Keep the bot for its settings store."""
+        self.bot = bot
+
+    @config.command(name="show")
+    @moderator_only()
+    async def show(self, interaction: discord.Interaction[DramaBot]) -> None:
+        """Show this server's configuration and anything that needs a moderator's attention."""
+        guild = require_guild(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        store = self.bot.guild_settings
+        extra: list[str] = []
+        for provider in self.bot.status_providers:
+            try:
+                extra += await provider(guild)
+            except Exception:
+                log.exception("status provider failed", extra={"guild_id": guild.id})
+        text = render_config(
+            await store.get(guild.id),
+            await store.channel_features(guild.id),
+            await store.problems(guild.id),
+            extra,
+            message_content=self.bot.message_content_enabled,
+        )
+        await interaction.followup.send(text[:2000], ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @config.command(name="modrole")
+    @moderator_only()
+    async def modrole(
+        self, interaction: discord.Interaction[DramaBot], role: discord.Role | None = None
+    ) -> None:
+        """Set the role whose members may use moderator commands (leave empty to clear).
+
+        Args:
+            role: The moderator role; members with Manage Server always count.
+        """
+        guild = require_guild(interaction)
+        await self.bot.guild_settings.set_mod_role(guild.id, role.id if role else None)
+        log.info(
+            "mod role set",
+            extra={"guild_id": guild.id, "role_id": role.id if role else None},
+        )
+        text = f"Moderator role is now {role.mention}." if role else "Moderator role cleared."
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @config.command(name="announce")
+    @moderator_only()
+    async def announce(
+        self,
+        interaction: discord.Interaction[DramaBot],
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        """Set the default channel for announcements and notices (leave empty to clear).
+
+        Args:
+            channel: Where airtime notices go when a drama has no channel of its own.
+        """
+        guild = require_guild(interaction)
+        await self.bot.guild_settings.set_announce_channel(
+            guild.id, channel.id if channel else None
+        )
+        text = (
+            f"Announcements go to {channel.mention} by default."
+            if channel
+            else "Default announcement channel cleared."
+        )
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @config.command(name="channel")
+    @moderator_only()
+    async def channel(
+        self,
+        interaction: discord.Interaction[DramaBot],
+        feature: Feature,
+        channel: discord.TextChannel,
+        state: Literal["on", "off"],
+    ) -> None:
+        """Switch a feature on or off in one channel.
+
+        Args:
+            feature: previews (automatic link previews), trivia or polls.
+            channel: The channel to switch.
+            state: on or off.
+        """
+        guild = require_guild(interaction)
+        enabled = state == "on"
+        await self.bot.guild_settings.set_channel_feature(guild.id, channel.id, feature, enabled)
+        log.info(
+            "channel feature set",
+            extra={
+                "guild_id": guild.id,
+                "channel_id": channel.id,
+                "feature": feature.value,
+                "enabled": enabled,
+            },
+        )
+        text = f"{feature.value.capitalize()} is now **{state}** in {channel.mention}."
+        if feature is Feature.PREVIEWS and enabled and not self.bot.message_content_enabled:
+            text += (
+                "\n⚠️ I cannot read messages (the Message Content intent is off), so automatic "
+                "previews will not appear until it is enabled in the Developer Portal. "
+                "`/preview <url>` and the 'Preview article' menu still work."
+            )
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)

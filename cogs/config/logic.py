@@ -1,0 +1,51 @@
+"""Rendering the moderator's view of the configuration (pure)."""
+
+from __future__ import annotations
+
+from bot.guild_settings import FEATURE_DEFAULTS, ChannelFeature, GuildConfig, Problem
+
+
+def render_config(
+    config: GuildConfig,
+    switches: list[ChannelFeature],
+    problems: list[Problem],
+    extra_lines: list[str],
+    *,
+    message_content: bool,
+) -> str:
+    """The text of `/config show`."""
+    lines = ["**dramabot configuration**"]
+    lines.append(f"Moderator role: {_role(config.mod_role_id)} (Manage Server always counts)")
+    lines.append(f"Default announcement channel: {_channel(config.announce_channel_id)}")
+    defaults = ", ".join(
+        f"{feature.value} {'on' if on else 'off'}" for feature, on in FEATURE_DEFAULTS.items()
+    )
+    lines.append(f"Channel switches (defaults: {defaults}):")
+    if switches:
+        lines += [
+            f"• <#{item.channel_id}>: {item.feature.value} {'on' if item.enabled else 'off'}"
+            for item in switches
+        ]
+    else:
+        lines.append("• none (every channel uses the defaults)")
+    if not message_content:
+        lines.append(
+            "⚠️ Message Content intent is off: typed trivia answers and automatic previews "
+            "cannot read messages. Enable it in the Developer Portal (Bot > Privileged "
+            "Gateway Intents). `/preview`, the context menu and button trivia still work."
+        )
+    lines += extra_lines
+    if problems:
+        lines.append("**Needs attention:**")
+        lines += [f"⚠️ [{problem.feature}] {problem.message}" for problem in problems]
+    else:
+        lines.append("No problems reported.")
+    return "\n".join(lines)
+
+
+def _role(role_id: int | None) -> str:
+    return "not set" if role_id is None else f"<@&{role_id}>"
+
+
+def _channel(channel_id: int | None) -> str:
+    return "not set" if channel_id is None else f"<#{channel_id}>"

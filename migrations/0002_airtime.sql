@@ -1,0 +1,1 @@
+-- airtime: schema to be written by the airtime feature.

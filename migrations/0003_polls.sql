@@ -1,0 +1,1 @@
+-- polls: schema to be written by the polls feature.

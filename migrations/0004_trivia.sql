@@ -1,0 +1,1 @@
+-- trivia: schema to be written by the trivia feature.

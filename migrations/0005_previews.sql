@@ -1,0 +1,1 @@
+-- previews: schema to be written by the previews feature.
