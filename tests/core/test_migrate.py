@@ -1,0 +1,104 @@
+"""Migrations: numbered, gap-free, atomic and idempotent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.migrate import MIGRATIONS_DIR, MigrationError, current_version, discover, migrate
+
+
+async def _open(path: Path) -> Database:
+    db = Database(path)
+    await db.connect()
+    return db
+
+
+def test_shipped_migrations_have_no_gaps() -> None:
+    migrations = discover()
+    assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
+    assert all(m.path.parent == MIGRATIONS_DIR for m in migrations)
+
+
+async def test_migrate_to_latest_and_idempotent(tmp_path: Path) -> None:
+    db = await _open(tmp_path / "db.sqlite3")
+    try:
+        applied = await migrate(db)
+        assert applied == [m.version for m in discover()]
+        assert await current_version(db) == len(discover())
+        assert await migrate(db) == []
+        assert await db.fetch_value("PRAGMA foreign_keys") == 1
+        assert await db.fetch_value("PRAGMA journal_mode") == "wal"
+    finally:
+        await db.close()
+
+
+async def test_failing_migration_leaves_database_untouched(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_base.sql").write_text("CREATE TABLE a (x INTEGER);")
+    (folder / "0002_broken.sql").write_text(
+        "CREATE TABLE b (y INTEGER);\nINSERT INTO a VALUES (1);\nTHIS IS NOT SQL;"
+    )
+    db = await _open(tmp_path / "db.sqlite3")
+    try:
+        with pytest.raises(MigrationError, match=r"0002_broken\.sql failed and was rolled back"):
+            await migrate(db, folder)
+        assert await current_version(db) == 1
+        tables = {row[0] for row in await db.fetch_all("SELECT name FROM sqlite_master")}
+        assert "a" in tables
+        assert "b" not in tables
+        assert await db.fetch_value("SELECT count(*) FROM a") == 0
+        # The database is still usable and a fixed migration applies.
+        (folder / "0002_broken.sql").write_text("CREATE TABLE b (y INTEGER);")
+        assert await migrate(db, folder) == [2]
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (["0001_a.sql", "0003_c.sql"], "expected migration number 0002"),
+        (["0002_b.sql"], "expected migration number 0001"),
+        (["0001_a.sql", "1_b.sql"], "named NNNN_lower_name.sql"),
+    ],
+)
+def test_discover_refuses_gaps_and_bad_names(
+    tmp_path: Path, names: list[str], message: str
+) -> None:
+    for name in names:
+        (tmp_path / name).write_text("SELECT 1;")
+    with pytest.raises(MigrationError, match=message):
+        discover(tmp_path)
+
+
+async def test_database_newer_than_code_is_refused(tmp_path: Path) -> None:
+    db = await _open(tmp_path / "db.sqlite3")
+    try:
+        await db.conn.execute("PRAGMA user_version = 999")
+        with pytest.raises(MigrationError, match="newer than this code"):
+            await migrate(db)
+    finally:
+        await db.close()
+
+
+async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    db = await _open(tmp_path / "db.sqlite3")
+    try:
+        await migrate(db)
+
+        async def failing_write() -> None:
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 0)"
+                )
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            await failing_write()
+        assert await db.fetch_value("SELECT count(*) FROM guild_settings") == 0
+    finally:
+        await db.close()
