@@ -1,0 +1,307 @@
+"""Pure poll rules: option and duration parsing, vote bookkeeping, tallies and result text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.errors import InvalidInput
+
+MIN_OPTIONS = 2
+MAX_OPTIONS = 20  # Discord allows 20 different reactions on a message.
+MAX_OPTION_CHARS = 100
+MAX_QUESTION_CHARS = 250
+MIN_DURATION = timedelta(minutes=1)
+MAX_DURATION = timedelta(days=32)
+BAR_WIDTH = 10
+
+# Regional indicator letters 🇦..🇹, the default emoji for options without their own.
+DEFAULT_EMOJI: tuple[str, ...] = tuple(chr(0x1F1E6 + i) for i in range(MAX_OPTIONS))
+
+_PICTO = (
+    "\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328\u23cf"
+    "\u23e9-\u23f3\u23f8-\u23fa\u24c2\u25aa\u25ab\u25b6\u25c0\u25fb-\u25fe\u2600-\u27bf"
+    "\u2934\u2935\u2b05-\u2b07\u2b1b\u2b1c\u2b50\u2b55\u3030\u303d\u3297\u3299"
+    "\U0001f000-\U0001f1e5\U0001f200-\U0001faff"
+)
+_MODS = "\ufe0f\U0001f3fb-\U0001f3ff"
+_ONE = f"[{_PICTO}][{_MODS}]*(?:[\U000e0020-\U000e007f]+)?"
+_EMOJI_RE = re.compile(
+    r"<(?P<animated>a?):(?P<name>[A-Za-z0-9_~]{2,32}):(?P<id>\d{15,21})>"  # custom
+    r"|(?P<unicode>"
+    r"[\U0001f1e6-\U0001f1ff]{1,2}"  # a flag, or one regional indicator letter
+    r"|[0-9#*]\ufe0f?\u20e3"  # keycap
+    rf"|{_ONE}(?:\u200d{_ONE})*"  # pictograph, skin tones, tags, ZWJ sequences
+    r")"
+)
+_DURATION_PART = re.compile(r"(\d{1,6})\s*([dhm])")
+_DURATION_FULL = re.compile(r"(?:\d{1,6}\s*[dhm]\s*)+")
+_UNIT_MINUTES = {"d": 24 * 60, "h": 60, "m": 1}
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer: the emoji that votes for it (as sent to Discord) and its label."""
+
+    emoji: str
+    label: str
+
+    @property
+    def key(self) -> str:
+        """How reaction events name this emoji (see `emoji_key`)."""
+        return emoji_key(self.emoji)
+
+
+def emoji_key(emoji: str) -> str:
+    """A stable key for an emoji: a custom emoji's id, or the unicode text without FE0F.
+
+    Custom emoji are matched by id (their name can change); unicode emoji by their
+    characters, ignoring the optional variation selector that clients add or drop.
+    """
+    match = re.fullmatch(r"<?a?:?[A-Za-z0-9_~]*:(\d+)>?", emoji)
+    if match:
+        return match.group(1)
+    return emoji.replace("\ufe0f", "")
+
+
+def reaction_form(emoji: str) -> str:
+    """The emoji as Discord's reaction routes want it: `name:id` or the unicode text."""
+    match = _EMOJI_RE.fullmatch(emoji)
+    if match and match.group("id"):
+        return f"{match.group('name')}:{match.group('id')}"
+    return emoji
+
+
+def split_leading_emoji(text: str) -> tuple[str | None, str, str | None]:
+    """Split `text` into (emoji, rest, custom emoji id) when it starts with an emoji."""
+    match = _EMOJI_RE.match(text)
+    if match is None:
+        return None, text, None
+    return match.group(0), text[match.end() :].strip(), match.group("id")
+
+
+def parse_options(raw: str, known_custom_ids: Collection[int] = ()) -> list[Option]:
+    """Parse `🔥 Episode 9 | 💋 Episode 12 | Finale` into options.
+
+    Options are separated by `|`; each may start with an emoji (unicode, or a custom emoji
+    of this server); the others get 🇦 🇧 🇨 … in order, skipping letters already taken.
+
+    Raises:
+        InvalidInput: fewer than 2 or more than 20 options, an empty or over-long option,
+            a duplicate label or emoji, or a custom emoji this server does not have.
+    """
+    parts = [_SPACES.sub(" ", part).strip() for part in raw.split("|")]
+    if len(parts) < MIN_OPTIONS or len(parts) > MAX_OPTIONS:
+        raise InvalidInput(
+            f"A poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options separated by `|` "
+            f"(you gave {len(parts)}), e.g. `🔥 Episode 9 | 💋 Episode 12`."
+        )
+    pairs = [_parse_one(number, part, known_custom_ids) for number, part in enumerate(parts, 1)]
+    taken = {emoji_key(emoji) for emoji, _ in pairs if emoji}
+    spare = iter(letter for letter in DEFAULT_EMOJI if letter not in taken)
+    options = [Option(emoji or next(spare), label) for emoji, label in pairs]
+    _refuse_duplicates(options)
+    return options
+
+
+def _parse_one(number: int, part: str, known_custom_ids: Collection[int]) -> tuple[str | None, str]:
+    if not part:
+        raise InvalidInput(f"Option {number} is empty: write something between the `|`.")
+    emoji, label, custom_id = split_leading_emoji(part)
+    if custom_id is not None and int(custom_id) not in known_custom_ids:
+        raise InvalidInput(
+            f"Option {number} uses a custom emoji that is not from this server; "
+            "I can only react with this server's emoji or standard ones."
+        )
+    if len(label) > MAX_OPTION_CHARS:
+        raise InvalidInput(
+            f"Option {number} is {len(label)} characters long; keep each option to "
+            f"{MAX_OPTION_CHARS} characters."
+        )
+    return emoji, label
+
+
+def _refuse_duplicates(options: Sequence[Option]) -> None:
+    seen_labels: set[str] = set()
+    seen_keys: set[str] = set()
+    for number, option in enumerate(options, 1):
+        label = option.label.casefold()
+        if label and label in seen_labels:
+            raise InvalidInput(f"Option {number} repeats an earlier option: each must differ.")
+        if option.key in seen_keys:
+            raise InvalidInput(f"Option {number} reuses an emoji: give each option its own.")
+        seen_labels.add(label)
+        seen_keys.add(option.key)
+
+
+def validate_question(question: str) -> str:
+    """Return the question with its spaces tidied, or raise `InvalidInput`."""
+    tidy = _SPACES.sub(" ", question).strip()
+    if not tidy:
+        raise InvalidInput("The question is empty: ask something.")
+    if len(tidy) > MAX_QUESTION_CHARS:
+        raise InvalidInput(
+            f"The question is {len(tidy)} characters long; keep it to {MAX_QUESTION_CHARS}."
+        )
+    return tidy
+
+
+def parse_duration(raw: str | None) -> timedelta | None:
+    """Parse `30m`, `2h`, `3d`, `1h30m` (1 minute to 32 days); empty means no end.
+
+    Raises:
+        InvalidInput: anything else, `0`, `forever`, or a length outside the limits.
+    """
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip().lower()
+    if not _DURATION_FULL.fullmatch(text):
+        raise InvalidInput(
+            "Write the duration like `30m`, `2h`, `3d` or `1h30m` (between 1 minute and "
+            "32 days), or leave it empty for a poll that stays open until closed."
+        )
+    minutes = sum(int(n) * _UNIT_MINUTES[unit] for n, unit in _DURATION_PART.findall(text))
+    duration = timedelta(minutes=minutes)
+    if not MIN_DURATION <= duration <= MAX_DURATION:
+        raise InvalidInput("A poll lasts between 1 minute and 32 days.")
+    return duration
+
+
+def format_duration(duration: timedelta) -> str:
+    """`1d 2h 30m` style, for messages."""
+    minutes = int(duration.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{value}{unit}" for value, unit in ((days, "d"), (hours, "h"), (mins, "m")) if value]
+    return " ".join(parts) or "0m"
+
+
+# --- votes --------------------------------------------------------------------------------
+def current_choices(history: Sequence[int], multi: bool) -> list[int]:
+    """Which options a voter's reactions count for, oldest first.
+
+    `history` lists the options the voter has reacted with, oldest first. A multi-choice
+    poll counts them all; a single-choice poll counts only the latest.
+    """
+    if multi or not history:
+        return list(history)
+    return [history[-1]]
+
+
+def after_add(history: Sequence[int], position: int, multi: bool) -> tuple[list[int], list[int]]:
+    """A voter reacted with `position`: their new history and the reactions to tidy away.
+
+    Single-choice: every other option the voter still holds is superseded (the bot removes
+    those reactions when it may). A repeated add moves the option to the end (latest).
+    """
+    new = [p for p in history if p != position] + [position]
+    superseded = [] if multi else [p for p in new if p != position]
+    return new, superseded
+
+
+def after_remove(history: Sequence[int], position: int) -> list[int]:
+    """A voter's reaction for `position` went away."""
+    return [p for p in history if p != position]
+
+
+def after_click(history: Sequence[int], position: int, multi: bool) -> tuple[list[int], bool]:
+    """A button click toggles: a second click on the same option withdraws it.
+
+    Returns the new choices and whether `position` is now chosen.
+    """
+    if position in history:
+        return [p for p in history if p != position], False
+    if multi:
+        return [*history, position], True
+    return [position], True
+
+
+# --- tallies ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tally:
+    """Counted votes: per option, and how many distinct fans voted."""
+
+    counts: tuple[int, ...]
+    voters: int
+
+    @property
+    def top(self) -> int:
+        """The highest count (0 with no votes)."""
+        return max(self.counts, default=0)
+
+    @property
+    def winners(self) -> tuple[int, ...]:
+        """Positions with the highest count; empty when nobody voted."""
+        if self.top == 0:
+            return ()
+        return tuple(i for i, count in enumerate(self.counts) if count == self.top)
+
+
+def tally(option_count: int, votes: Mapping[int, Sequence[int]], multi: bool) -> Tally:
+    """Count `votes` (voter -> options held, oldest first) for `option_count` options."""
+    counts = [0] * option_count
+    voters = 0
+    for history in votes.values():
+        chosen = [p for p in current_choices(history, multi) if 0 <= p < option_count]
+        if chosen:
+            voters += 1
+        for position in chosen:
+            counts[position] += 1
+    return Tally(tuple(counts), voters)
+
+
+def percent(count: int, voters: int) -> int:
+    """Share of voters, rounded half up; 0 when nobody voted."""
+    if voters == 0:
+        return 0
+    return (count * 200 + voters) // (voters * 2)
+
+
+def bar(share: int, width: int = BAR_WIDTH) -> str:
+    """A bar for a percentage (0-100), rounded half up to whole blocks."""
+    filled = min(width, max(0, (share * width + 50) // 100))
+    return "█" * filled + "░" * (width - filled)
+
+
+def render_results(
+    options: Sequence[tuple[str, str]], result: Tally, *, multi: bool, final: bool
+) -> str:
+    """Lines for each option (count, %, bar, 🏆 winner) and a summary.
+
+    `options` are (emoji, already-cleaned label). Percentages are shares of voters, so in a
+    multi-choice poll they may add up to more than 100 %.
+    """
+    lines = [_result_line(i, emoji, label, result) for i, (emoji, label) in enumerate(options)]
+    lines.append("")
+    lines.append(_summary(options, result, multi=multi, final=final))
+    return "\n".join(lines)
+
+
+def _result_line(position: int, emoji: str, label: str, result: Tally) -> str:
+    count = result.counts[position]
+    mark = " 🏆" if position in result.winners else ""
+    noun = "vote" if count == 1 else "votes"
+    title = f"{emoji} {label}".rstrip()
+    share = percent(count, result.voters)
+    return f"{title}{mark}\n`{bar(share)}` {count} {noun} · {share}%"
+
+
+def _summary(options: Sequence[tuple[str, str]], result: Tally, *, multi: bool, final: bool) -> str:
+    voters = f"{result.voters} {'voter' if result.voters == 1 else 'voters'}"
+    if not result.winners:
+        return "No votes were cast." if final else "No votes yet."
+    names = [f"{options[p][0]} {options[p][1]}".rstrip() for p in result.winners]
+    if len(names) > 1:
+        verdict = "Tie between " + ", ".join(names[:-1]) + " and " + names[-1]
+    else:
+        verdict = ("Winner: " if final else "Leading: ") + names[0]
+    note = " (several choices each)" if multi else ""
+    return f"{verdict} · {voters}{note}"
+
+
+def render_options(options: Iterable[tuple[str, str]]) -> str:
+    """The poll body: one `emoji label` line per option."""
+    return "\n".join(f"{emoji} {label}".rstrip() for emoji, label in options)

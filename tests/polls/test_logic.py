@@ -1,0 +1,257 @@
+"""Pure poll rules: options, durations, vote bookkeeping, tallies, result text."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.errors import InvalidInput
+from cogs.polls import logic
+from cogs.polls.logic import Option, Tally
+
+A, B, C, D = logic.DEFAULT_EMOJI[:4]
+CUSTOM = "<:kiss:123456789012345678>"
+ANIMATED = "<a:dance:223456789012345678>"
+KNOWN = {123456789012345678, 223456789012345678}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Yes | No", [Option(A, "Yes"), Option(B, "No")]),
+        ("🔥 Episode 9 | 💋 Episode 12", [Option("🔥", "Episode 9"), Option("💋", "Episode 12")]),
+        ("🔥Ep 9|Ep 12", [Option("🔥", "Ep 9"), Option(A, "Ep 12")]),
+        (f"{A} first | second", [Option(A, "first"), Option(B, "second")]),
+        (f"x | {A} y", [Option(B, "x"), Option(A, "y")]),
+        ("👍 | 👎", [Option("👍", ""), Option("👎", "")]),
+        ("👩‍❤️‍💋‍👨 couple | 👍🏽 tone", [Option("👩‍❤️‍💋‍👨", "couple"), Option("👍🏽", "tone")]),
+        ("1️⃣ one | #️⃣ hash", [Option("1️⃣", "one"), Option("#️⃣", "hash")]),
+        ("🇰🇷 Korea | 🇯🇵 Japan", [Option("🇰🇷", "Korea"), Option("🇯🇵", "Japan")]),
+        ("🏴󠁧󠁢󠁳󠁣󠁴󠁿 Scotland | ❤️ love", [Option("🏴󠁧󠁢󠁳󠁣󠁴󠁿", "Scotland"), Option("❤️", "love")]),
+        (f"{CUSTOM} kiss | {ANIMATED} dance", [Option(CUSTOM, "kiss"), Option(ANIMATED, "dance")]),
+        ("  a   b  |  c ", [Option(A, "a b"), Option(B, "c")]),
+        ("1 | 2", [Option(A, "1"), Option(B, "2")]),
+        ("@everyone | <@&123>", [Option(A, "@everyone"), Option(B, "<@&123>")]),
+    ],
+)
+def test_parse_options(raw: str, expected: list[Option]) -> None:
+    assert logic.parse_options(raw, KNOWN) == expected
+
+
+def test_twenty_options_get_twenty_letters() -> None:
+    options = logic.parse_options(" | ".join(f"o{i}" for i in range(20)))
+    assert [o.emoji for o in options] == list(logic.DEFAULT_EMOJI)
+    assert logic.DEFAULT_EMOJI[0] == "🇦"
+    assert logic.DEFAULT_EMOJI[19] == "🇹"
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ("only one", "2 to 20"),
+        ("", "2 to 20"),
+        (" | ".join(f"o{i}" for i in range(21)), "you gave 21"),
+        ("a | a", "repeats"),
+        ("Yes | YES", "repeats"),
+        ("🔥 a | 🔥 b", "emoji"),
+        ("❤️ a | ❤ b", "emoji"),
+        (f"{A} a | {A} b", "emoji"),
+        ("a | | b", "empty"),
+        ("a |", "empty"),
+        ("x" * 300 + " | b", "300 characters"),
+        ("x" * 101 + " | b", "101 characters"),
+        ("<:nope:999999999999999999> a | b", "custom emoji"),
+    ],
+)
+def test_parse_options_refuses(raw: str, fragment: str) -> None:
+    with pytest.raises(InvalidInput, match=fragment):
+        logic.parse_options(raw, KNOWN)
+
+
+def test_option_of_exactly_100_characters_is_fine() -> None:
+    options = logic.parse_options("x" * 100 + " | y")
+    assert len(options[0].label) == 100
+
+
+@pytest.mark.parametrize(
+    ("emoji", "key"),
+    [
+        ("❤️", "❤"),
+        ("❤", "❤"),
+        (CUSTOM, "123456789012345678"),
+        ("kiss:123456789012345678", "123456789012345678"),
+        (ANIMATED, "223456789012345678"),
+        ("🇦", "🇦"),
+    ],
+)
+def test_emoji_key(emoji: str, key: str) -> None:
+    assert logic.emoji_key(emoji) == key
+
+
+@pytest.mark.parametrize(
+    ("emoji", "form"),
+    [(CUSTOM, "kiss:123456789012345678"), (ANIMATED, "dance:223456789012345678"), ("🔥", "🔥")],
+)
+def test_reaction_form(emoji: str, form: str) -> None:
+    assert logic.reaction_form(emoji) == form
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("  ", None),
+        ("30m", timedelta(minutes=30)),
+        ("1m", timedelta(minutes=1)),
+        ("2h", timedelta(hours=2)),
+        ("3d", timedelta(days=3)),
+        ("1h30m", timedelta(minutes=90)),
+        ("1H 30M", timedelta(minutes=90)),
+        ("32d", timedelta(days=32)),
+        ("31d23h59m", timedelta(days=32) - timedelta(minutes=1)),
+    ],
+)
+def test_parse_duration(raw: str | None, expected: timedelta | None) -> None:
+    assert logic.parse_duration(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["0", "0m", "forever", "40d", "32d1m", "30", "-5m", "1.5h", "1w", "m", "9999999d"]
+)
+def test_parse_duration_refuses(raw: str) -> None:
+    with pytest.raises(InvalidInput, match="1 minute and 32 days"):
+        logic.parse_duration(raw)
+
+
+@pytest.mark.parametrize(
+    ("duration", "text"),
+    [(timedelta(minutes=90), "1h 30m"), (timedelta(days=3), "3d"), (timedelta(0), "0m")],
+)
+def test_format_duration(duration: timedelta, text: str) -> None:
+    assert logic.format_duration(duration) == text
+
+
+def test_question_validation() -> None:
+    assert logic.validate_question("  Best   kiss? ") == "Best kiss?"
+    with pytest.raises(InvalidInput, match="empty"):
+        logic.validate_question("   ")
+    with pytest.raises(InvalidInput, match="251 characters"):
+        logic.validate_question("q" * 251)
+
+
+@pytest.mark.parametrize(
+    ("history", "position", "multi", "new", "superseded"),
+    [
+        ([], 0, False, [0], []),
+        ([0], 1, False, [0, 1], [0]),
+        ([0, 1], 0, False, [1, 0], [1]),
+        ([0], 0, False, [0], []),
+        ([0], 1, True, [0, 1], []),
+        ([0, 1], 0, True, [1, 0], []),
+    ],
+)
+def test_after_add(
+    history: list[int], position: int, multi: bool, new: list[int], superseded: list[int]
+) -> None:
+    assert logic.after_add(history, position, multi) == (new, superseded)
+
+
+def test_after_remove_keeps_the_rest_in_order() -> None:
+    assert logic.after_remove([2, 0, 1], 0) == [2, 1]
+    assert logic.after_remove([2], 5) == [2]
+
+
+@pytest.mark.parametrize(
+    ("history", "position", "multi", "new", "chosen"),
+    [
+        ([], 1, False, [1], True),
+        ([1], 1, False, [], False),
+        ([1], 2, False, [2], True),
+        ([1], 2, True, [1, 2], True),
+        ([1, 2], 1, True, [2], False),
+    ],
+)
+def test_after_click_toggles(
+    history: list[int], position: int, multi: bool, new: list[int], chosen: bool
+) -> None:
+    assert logic.after_click(history, position, multi) == (new, chosen)
+
+
+@pytest.mark.parametrize(
+    ("votes", "multi", "counts", "voters"),
+    [
+        ({}, False, (0, 0, 0), 0),
+        ({1: [0], 2: [1], 3: [1]}, False, (1, 2, 0), 3),
+        ({1: [0, 2]}, False, (0, 0, 1), 1),  # single-choice: only the latest reaction counts
+        ({1: [0, 2], 2: [2]}, True, (1, 0, 2), 2),
+        ({1: [], 2: [7]}, False, (0, 0, 0), 0),  # no reactions left / unknown option
+    ],
+)
+def test_tally(
+    votes: dict[int, list[int]], multi: bool, counts: tuple[int, ...], voters: int
+) -> None:
+    assert logic.tally(3, votes, multi) == Tally(counts, voters)
+
+
+@pytest.mark.parametrize(
+    ("count", "voters", "share"), [(0, 0, 0), (1, 3, 33), (2, 3, 67), (1, 2, 50), (1, 8, 13)]
+)
+def test_percent(count: int, voters: int, share: int) -> None:
+    assert logic.percent(count, voters) == share
+
+
+@pytest.mark.parametrize(
+    ("share", "drawn"),
+    [
+        (100, "██████████"),
+        (0, "░░░░░░░░░░"),
+        (25, "███░░░░░░░"),
+        (4, "░░░░░░░░░░"),
+        (5, "█░░░░░░░░░"),
+    ],
+)
+def test_bar_is_the_share(share: int, drawn: str) -> None:
+    assert logic.bar(share) == drawn
+
+
+OPTS = [("🔥", "Ep 9"), ("💋", "Ep 12"), ("😭", "Finale")]
+
+
+def test_render_winner() -> None:
+    text = logic.render_results(OPTS, Tally((3, 1, 0), 4), multi=False, final=True)
+    assert "🔥 Ep 9 🏆\n`████████░░` 3 votes · 75%" in text
+    assert "💋 Ep 12\n`███░░░░░░░` 1 vote · 25%" in text
+    assert "😭 Finale\n`░░░░░░░░░░` 0 votes · 0%" in text
+    assert text.endswith("Winner: 🔥 Ep 9 · 4 voters")
+
+
+def test_render_live_says_leading() -> None:
+    text = logic.render_results(OPTS, Tally((0, 1, 0), 1), multi=False, final=False)
+    assert text.endswith("Leading: 💋 Ep 12 · 1 voter")
+
+
+def test_render_tie() -> None:
+    text = logic.render_results(OPTS, Tally((2, 2, 2), 6), multi=False, final=True)
+    assert text.count("🏆") == 3
+    assert "Tie between 🔥 Ep 9, 💋 Ep 12 and 😭 Finale · 6 voters" in text
+
+
+def test_render_zero_votes() -> None:
+    final = logic.render_results(OPTS, Tally((0, 0, 0), 0), multi=False, final=True)
+    assert "🏆" not in final
+    assert final.endswith("No votes were cast.")
+    live = logic.render_results(OPTS, Tally((0, 0, 0), 0), multi=False, final=False)
+    assert live.endswith("No votes yet.")
+
+
+def test_render_multi_shares_of_voters() -> None:
+    text = logic.render_results(OPTS, Tally((2, 2, 1), 2), multi=True, final=True)
+    assert "2 votes · 100%" in text
+    assert "1 vote · 50%" in text
+    assert text.endswith("Tie between 🔥 Ep 9 and 💋 Ep 12 · 2 voters (several choices each)")
+
+
+def test_render_options() -> None:
+    assert logic.render_options([("🇦", "a"), ("👍", "")]) == "🇦 a\n👍"
