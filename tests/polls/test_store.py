@@ -1,0 +1,120 @@
+"""PollStore against a real SQLite file with every migration applied."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.migrate import current_version, discover, migrate
+from cogs.polls.logic import Option
+from cogs.polls.store import OpKind, PollStore, VoteOp
+
+T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+OPTIONS = [Option("🔥", "Ep 9"), Option("💋", "Ep 12"), Option("🇨", "Finale")]
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "x.db")
+    await database.connect()
+    await migrate(database)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def make(store: PollStore, **overrides: object) -> int:
+    values: dict[str, object] = {
+        "guild_id": 1,
+        "channel_id": 2,
+        "author_id": 3,
+        "question": "Best kiss?",
+        "options": OPTIONS,
+        "multi": False,
+        "anonymous": False,
+        "created_at": T0,
+        "ends_at": T0 + timedelta(hours=2),
+    }
+    values.update(overrides)
+    return await store.create(**values)  # type: ignore[arg-type]
+
+
+def add(poll: int, user: int, pos: int) -> VoteOp:
+    return VoteOp(OpKind.ADD, poll, user, pos, int(T0.timestamp()))
+
+
+def remove(poll: int, user: int, pos: int) -> VoteOp:
+    return VoteOp(OpKind.REMOVE, poll, user, pos, int(T0.timestamp()))
+
+
+async def test_migrations_have_no_gaps_and_end_at_latest(db: Database) -> None:
+    assert await current_version(db) == len(discover())
+    assert await current_version(db) >= 3
+
+
+async def test_create_and_get_round_trip(db: Database) -> None:
+    store = PollStore(db)
+    poll_id = await make(store)
+    await store.set_message(poll_id, 99)
+    poll = await store.get(poll_id)
+    assert poll is not None
+    assert poll.options == tuple(OPTIONS)
+    assert poll.message_id == 99
+    assert poll.created_at == T0
+    assert poll.ends_at == T0 + timedelta(hours=2)
+    assert poll.is_open
+    assert not poll.multi
+    assert await store.get(poll_id + 1) is None
+
+
+async def test_votes_are_ordered_and_idempotent(db: Database) -> None:
+    store = PollStore(db)
+    poll_id = await make(store)
+    await store.apply([add(poll_id, 10, 0), add(poll_id, 10, 2), add(poll_id, 11, 1)])
+    assert await store.votes(poll_id) == {10: [0, 2], 11: [1]}
+    # A repeated add makes that option the latest; a repeated remove changes nothing.
+    await store.apply([add(poll_id, 10, 0), remove(poll_id, 11, 1), remove(poll_id, 11, 1)])
+    assert await store.votes(poll_id) == {10: [2, 0]}
+    assert [(row.user_id, row.position) for row in await store.vote_rows(poll_id)] == [
+        (10, 2),
+        (10, 0),
+    ]
+
+
+async def test_failed_batch_changes_nothing(db: Database) -> None:
+    store = PollStore(db)
+    poll_id = await make(store)
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        await store.apply([add(poll_id, 10, 0), add(poll_id, 10, 7)])
+    assert await store.votes(poll_id) == {}
+
+
+async def test_open_polls_and_close(db: Database) -> None:
+    store = PollStore(db)
+    first = await make(store)
+    second = await make(store, guild_id=5)
+    await store.apply([add(first, 1, 0), add(second, 1, 1)])
+    assert [p.poll_id for p in await store.open_polls()] == [second, first]
+    assert [p.poll_id for p in await store.open_polls(5)] == [second]
+    assert await store.close(first, T0, "ended")
+    assert not await store.close(first, T0, "ended")
+    closed = await store.get(first)
+    assert closed is not None
+    assert closed.close_reason == "ended"
+    assert not closed.is_open
+    assert [p.poll_id for p in await store.open_polls()] == [second]
+    assert await store.open_votes() == {second: {1: [1]}}
+
+
+async def test_delete_cascades(db: Database) -> None:
+    store = PollStore(db)
+    poll_id = await make(store)
+    await store.apply([add(poll_id, 1, 0)])
+    await store.delete(poll_id)
+    assert await db.fetch_value("SELECT COUNT(*) FROM poll_votes") == 0
+    assert await db.fetch_value("SELECT COUNT(*) FROM poll_options") == 0
