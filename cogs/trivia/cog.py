@@ -1,0 +1,335 @@
+"""Discord glue for /trivia: parse, check permissions, hand over to the runner, reply."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import DramaBot
+from bot.checks import guild_only, member_is_moderator, moderator_only, require_guild
+from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.guild_settings import Feature
+from bot.replies import NO_PINGS, clean, send_ephemeral, timestamp
+from cogs.airtime.public import aired_episodes
+from cogs.trivia import render
+from cogs.trivia.game import DEFAULT_QUESTIONS, DEFAULT_SECONDS, SCORING_HELP, Mode, check_settings
+from cogs.trivia.library import Library, shipped_packs
+from cogs.trivia.packs import MAX_FILE_BYTES, PackError, pack_key, parse_pack
+from cogs.trivia.runner import Runner, StartRequest
+from cogs.trivia.store import StoredPack, TriviaStore
+from cogs.trivia.views import COG_NAME, AnswerButton
+
+log = logging.getLogger(__name__)
+
+MAX_GUILD_PACKS = 50
+Period = Literal["all-time", "month", "week"]
+
+
+class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
+    """Scene trivia: timed rounds with buttons or typed answers, packs and leaderboards."""
+
+    def __init__(self, bot: DramaBot, store: TriviaStore) -> None:
+        """Wire the store, the pack library and the game runner."""
+        super().__init__()
+        self.bot = bot
+        self.store = store
+        self.library = Library(store)
+        self.runner = Runner(bot, store)
+        self._notice_task: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        """Register the buttons, close games a restart interrupted, publish the scoring help."""
+        self.bot.add_dynamic_items(AnswerButton)
+        self.bot.help_notes["trivia"] = SCORING_HELP
+        closed = await self.runner.close_interrupted()
+        if closed:
+            self._notice_task = asyncio.create_task(self._announce_when_ready(closed))
+
+    async def _announce_when_ready(self, closed: list[tuple[int, int]]) -> None:
+        await self.bot.wait_until_ready()
+        await self.runner.announce_interrupted(closed)
+
+    async def cog_unload(self) -> None:
+        """Drop the buttons and this process's games (their rows are closed on next start)."""
+        self.bot.remove_dynamic_items(AnswerButton)
+        self.runner.shutdown()
+        if self._notice_task is not None:
+            self._notice_task.cancel()
+
+    # -- autocomplete ---------------------------------------------------------------
+    async def _pack_names(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        needle = current.casefold()
+        entries = await self.library.entries(interaction.guild_id)
+        return [
+            app_commands.Choice(name=entry.name[:100], value=entry.name[:100])
+            for entry in entries
+            if needle in entry.key
+        ][:25]
+
+    # -- playing --------------------------------------------------------------------
+    @app_commands.command(name="start")
+    @app_commands.autocomplete(pack=_pack_names)
+    @guild_only()
+    async def start(
+        self,
+        interaction: discord.Interaction[DramaBot],
+        pack: str | None = None,
+        questions: int = DEFAULT_QUESTIONS,
+        mode: Literal["buttons", "typed"] = "buttons",
+        seconds: int = DEFAULT_SECONDS,
+    ) -> None:
+        """Start a trivia game in this channel.
+
+        Args:
+            pack: Which pack to play (see /trivia packs); default: the first enabled pack.
+            questions: How many questions, 1-50 (default 10).
+            mode: buttons (multiple choice, default) or typed (answer in chat).
+            seconds: Seconds per question, 5-120 (default 20).
+        """
+        guild = require_guild(interaction)
+        channel_id = interaction.channel_id or 0
+        check_settings(questions, seconds)
+        if not await self.bot.guild_settings.feature_enabled(guild.id, channel_id, Feature.TRIVIA):
+            raise NotAllowed(
+                "Trivia is switched off in this channel. A moderator can turn it on with /config."
+            )
+        if self.runner.in_channel(channel_id) or await self.store.running_in_channel(channel_id):
+            raise Conflict(
+                "A trivia game is already running in this channel. Play along, or ask its "
+                "starter or a moderator to `/trivia stop` it first."
+            )
+        chosen = await self.library.find(guild.id, pack)
+        game_mode, note = Mode(mode), ""
+        if game_mode is Mode.TYPED and not self.bot.message_content_enabled:
+            game_mode, note = Mode.BUTTONS, render.TYPED_NEEDS_INTENT + "\n"
+        aired = None
+        if chosen.drama:
+            aired = await aired_episodes(self.bot, guild.id, chosen.drama, at=self.bot.clock.now())
+        request = StartRequest(
+            guild.id, channel_id, interaction.user.id, chosen, game_mode, questions, seconds, aired
+        )
+        game, hidden = await self.runner.start(request)
+        await interaction.response.send_message(
+            note + self._intro(interaction.user.id, game, questions, hidden),
+            allowed_mentions=NO_PINGS,
+        )
+        await self.runner.ask(game)
+
+    @staticmethod
+    def _intro(user_id: int, game: Any, wanted: int, hidden: int) -> str:
+        count = len(game.questions)
+        lines = [
+            f"🎬 <@{user_id}> started **{clean(game.pack_name)}** trivia: {count} questions, "
+            f"{game.seconds} s each, {game.mode.value} mode."
+        ]
+        if count < wanted:
+            lines.append(f"Only {count} questions can be asked here right now.")
+        if hidden:
+            lines.append(
+                f"{hidden} questions about episodes that have not aired yet are held back."
+            )
+        return "\n".join(lines)
+
+    @app_commands.command(name="stop")
+    @guild_only()
+    async def stop(self, interaction: discord.Interaction[DramaBot]) -> None:
+        """Stop the trivia game in this channel (its starter or a moderator)."""
+        guild = require_guild(interaction)
+        game = self.runner.in_channel(interaction.channel_id or 0)
+        if game is None:
+            raise NotFound("No trivia game is running in this channel.")
+        member = interaction.user
+        is_mod = isinstance(member, discord.Member) and await member_is_moderator(
+            self.bot, guild.id, member
+        )
+        await interaction.response.defer()
+        await self.runner.stop(game, interaction.user.id, is_mod)
+        await interaction.followup.send(
+            "⏹️ Trivia stopped. Points earned so far are kept.", allowed_mentions=NO_PINGS
+        )
+
+    async def on_click(
+        self, interaction: discord.Interaction[Any], game_id: int, question: int, choice: int
+    ) -> None:
+        """An answer button was clicked: record the first click and confirm privately."""
+        game, answer = await self.runner.click(game_id, interaction.user.id, question, choice)
+        picked = game.current.choices[choice]
+        await send_ephemeral(
+            interaction,
+            f"Locked in: **{render.LETTERS[choice]}. {clean(picked)}**. "
+            f"The answer is revealed {timestamp(game.deadline, 'R')}.",
+        )
+        log.debug("trivia click", extra={"game_id": game_id, "user_id": answer.user_id})
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Typed mode: judge messages in channels with a running typed game."""
+        if message.guild is None or message.author.bot or not self.runner.by_channel:
+            return
+        await self.runner.typed(message)
+
+    # -- packs ----------------------------------------------------------------------
+    @app_commands.command(name="packs")
+    @guild_only()
+    async def packs(self, interaction: discord.Interaction[DramaBot]) -> None:
+        """List the trivia packs of this server."""
+        guild = require_guild(interaction)
+        lines = ["**Trivia packs**"]
+        for entry in await self.library.entries(guild.id):
+            origin = "built-in" if entry.shipped else "uploaded"
+            state = " — *disabled*" if entry.disabled else ""
+            drama = f" · {clean(entry.drama)}" if entry.drama else ""
+            lines.append(
+                f"• **{clean(entry.name)}** ({entry.question_count} questions, "
+                f"{origin}{drama}){state}"
+                f"\n  {clean(entry.description, limit=150)}"
+            )
+        await send_ephemeral(interaction, "\n".join(lines)[:1990])
+
+    @app_commands.command(name="import")
+    @guild_only()
+    @moderator_only()
+    async def import_pack(
+        self, interaction: discord.Interaction[DramaBot], file: discord.Attachment
+    ) -> None:
+        """Upload a trivia pack (YAML file) for this server; moderators only.
+
+        Args:
+            file: The pack as a .yaml file (at most 256 KiB).
+        """
+        guild = require_guild(interaction)
+        if file.size > MAX_FILE_BYTES:
+            raise InvalidInput(
+                f"That file is {file.size // 1024} KiB; a pack may be at most "
+                f"{MAX_FILE_BYTES // 1024} KiB. Nothing was imported."
+            )
+        await interaction.response.defer(ephemeral=True)
+        data = await file.read()
+        try:
+            pack = parse_pack(data)
+        except PackError as error:
+            raise InvalidInput(
+                f"That pack has problems, so nothing was imported:\n{error.report()}"
+            ) from None
+        if pack.key in shipped_packs():
+            raise Conflict(
+                f"'{clean(pack.name)}' is the name of a built-in pack; choose another `name`."
+            )
+        existing = {stored.name_key for stored in await self.store.guild_packs(guild.id)}
+        if pack.key not in existing and len(existing) >= MAX_GUILD_PACKS:
+            raise Conflict(
+                f"This server already has {MAX_GUILD_PACKS} packs; replace one by "
+                "uploading a pack with its name."
+            )
+        source = data.decode("utf-8-sig")
+        stored = StoredPack(
+            pack.key,
+            pack.name,
+            pack.drama,
+            len(pack.questions),
+            source,
+            interaction.user.id,
+            int(self.bot.clock.now().timestamp()),
+        )
+        replaced = await self.store.save_pack(guild.id, stored)
+        verb = "Updated" if replaced else "Imported"
+        await send_ephemeral(
+            interaction,
+            f"{verb} **{clean(pack.name)}**: {len(pack.questions)} questions. "
+            f"Play it with `/trivia start pack:{clean(pack.name)}`.",
+        )
+
+    async def _switch(
+        self, interaction: discord.Interaction[DramaBot], pack: str, disabled: bool
+    ) -> None:
+        guild = require_guild(interaction)
+        key = pack_key(pack)
+        entry = next((e for e in await self.library.entries(guild.id) if e.key == key), None)
+        if entry is None:
+            raise NotFound(
+                f"There is no pack called '{clean(pack, limit=60)}'. `/trivia packs` lists them."
+            )
+        changed = await self.store.set_disabled(
+            guild.id, key, disabled, interaction.user.id, int(self.bot.clock.now().timestamp())
+        )
+        state = "disabled" if disabled else "enabled"
+        text = (
+            f"**{clean(entry.name)}** is now {state} here."
+            if changed
+            else f"**{clean(entry.name)}** was already {state}."
+        )
+        await send_ephemeral(interaction, text)
+
+    @app_commands.command(name="disable")
+    @app_commands.autocomplete(pack=_pack_names)
+    @guild_only()
+    @moderator_only()
+    async def disable(self, interaction: discord.Interaction[DramaBot], pack: str) -> None:
+        """Stop a pack from being played in this server; moderators only.
+
+        Args:
+            pack: The pack to disable.
+        """
+        await self._switch(interaction, pack, True)
+
+    @app_commands.command(name="enable")
+    @app_commands.autocomplete(pack=_pack_names)
+    @guild_only()
+    @moderator_only()
+    async def enable(self, interaction: discord.Interaction[DramaBot], pack: str) -> None:
+        """Allow a disabled pack again in this server; moderators only.
+
+        Args:
+            pack: The pack to enable.
+        """
+        await self._switch(interaction, pack, False)
+
+    # -- scores ---------------------------------------------------------------------
+    @app_commands.command(name="leaderboard")
+    @guild_only()
+    async def leaderboard(
+        self, interaction: discord.Interaction[DramaBot], period: Period = "all-time"
+    ) -> None:
+        """Show the server's top trivia players.
+
+        Args:
+            period: all-time (default), month (this month, UTC) or week (since Monday, UTC).
+        """
+        guild = require_guild(interaction)
+        since = render.period_start(period, self.bot.clock.now())
+        rows = await self.store.leaderboard(guild.id, since)
+        await self._answer(interaction, render.leaderboard_text(period, rows))
+
+    @app_commands.command(name="stats")
+    @guild_only()
+    async def stats(
+        self, interaction: discord.Interaction[DramaBot], member: discord.Member | None = None
+    ) -> None:
+        """Show trivia stats: games, answers, accuracy, best streak.
+
+        Args:
+            member: Whose stats (default: yours).
+        """
+        guild = require_guild(interaction)
+        user_id = member.id if member is not None else interaction.user.id
+        stats = await self.store.player_stats(guild.id, user_id)
+        await self._answer(interaction, render.stats_text(user_id, stats))
+
+    async def _answer(self, interaction: discord.Interaction[DramaBot], text: str) -> None:
+        """Reply publicly where trivia is on, privately where a moderator switched it off."""
+        guild = require_guild(interaction)
+        enabled = await self.bot.guild_settings.feature_enabled(
+            guild.id, interaction.channel_id or 0, Feature.TRIVIA
+        )
+        await interaction.response.send_message(
+            text, ephemeral=not enabled, allowed_mentions=NO_PINGS
+        )

@@ -1,0 +1,275 @@
+"""Trivia rounds: planning (spoiler filter, shuffled choices, distractors), scoring, state.
+
+Pure code. One `Game` per running game holds everything; the cog persists each answer the
+moment `Game.answer_choice` / `Game.answer_text` accepts it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.errors import InvalidInput, NotFound
+from cogs.trivia.match import Matcher, normalise
+from cogs.trivia.packs import Pack, Question
+
+MIN_QUESTIONS, MAX_GAME_QUESTIONS, DEFAULT_QUESTIONS = 1, 50, 10
+MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 5, 120, 20
+DISTRACTORS = 3
+TYPED_TRIES = 3
+
+BASE_POINTS = 100
+SPEED_BONUS = 50
+STREAK_STEP = 10
+STREAK_CAP = 50
+
+SCORING_HELP = (
+    "**Scoring**: a right answer earns 100 points, plus a speed bonus of up to 50 that shrinks "
+    "linearly with the time used (50 × time left ÷ time allowed), plus a streak bonus of "
+    "10 × (streak − 1), at most 50, for consecutive right answers in the same game. "
+    "Everyone who is right before the timer ends scores. Buttons: your first click counts. "
+    "Typed: up to 3 tries per question; wrong tries cost nothing. Questions about scenes from "
+    "episodes that have not aired for this server are never asked."
+)
+
+
+class Mode(StrEnum):
+    """How players answer."""
+
+    BUTTONS = "buttons"
+    TYPED = "typed"
+
+
+def score(elapsed: float, seconds: int, streak: int) -> int:
+    """Points for a right answer after `elapsed` s of `seconds`, making a streak of `streak`."""
+    remaining = min(max(seconds - elapsed, 0.0), float(seconds))
+    speed = round(SPEED_BONUS * remaining / seconds) if seconds > 0 else 0
+    bonus = min(STREAK_STEP * max(streak - 1, 0), STREAK_CAP)
+    return BASE_POINTS + speed + bonus
+
+
+def check_settings(questions: int, seconds: int) -> None:
+    """Raise `InvalidInput` for a question count or timer outside the allowed range."""
+    if not MIN_QUESTIONS <= questions <= MAX_GAME_QUESTIONS:
+        raise InvalidInput(
+            f"`questions` must be from {MIN_QUESTIONS} to {MAX_GAME_QUESTIONS} "
+            f"(you gave {questions})."
+        )
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise InvalidInput(
+            f"`seconds` must be from {MIN_SECONDS} to {MAX_SECONDS} (you gave {seconds})."
+        )
+
+
+def spoiler_safe(questions: tuple[Question, ...], aired: int | None) -> list[Question]:
+    """Questions whose scene has aired; `aired` None means no guard applies."""
+    if aired is None:
+        return list(questions)
+    return [q for q in questions if q.episode is None or q.episode <= aired]
+
+
+def distractors(
+    question: Question, pack: Pack, rng: random.Random, count: int = DISTRACTORS
+) -> list[str]:
+    """Wrong choices for a question without its own: other answers of the pack, same kind first.
+
+    Number answers (episodes) fall back to nearby numbers when the pack has too few.
+    """
+    accepted = {normalise(answer) for answer in question.answers}
+    seen = set(accepted)
+    same: list[str] = []
+    other: list[str] = []
+    for candidate in pack.questions:
+        shown = candidate.answers[0]
+        key = normalise(shown)
+        if candidate.index == question.index or key in seen or not key:
+            continue
+        seen.add(key)
+        (same if candidate.kind == question.kind else other).append(shown)
+    rng.shuffle(same)
+    rng.shuffle(other)
+    picked = same[:count]
+    if question.kind == "number" and len(picked) < count:
+        picked += _near_numbers(int(normalise(question.answers[0])), seen, count - len(picked), rng)
+    if question.kind == "text" and len(picked) < count:
+        picked += other[: count - len(picked)]
+    return picked
+
+
+def _near_numbers(value: int, taken: set[str], count: int, rng: random.Random) -> list[str]:
+    pool = [n for n in range(max(value - 4, 1), value + 5) if str(n) not in taken]
+    rng.shuffle(pool)
+    return [str(n) for n in pool[:count]]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A question as asked in one game: choices shuffled, the right one known only here."""
+
+    question: Question
+    choices: tuple[str, ...]
+    correct: int | None
+    matcher: Matcher
+
+    @property
+    def answer(self) -> str:
+        """The answer shown at the reveal."""
+        if self.correct is not None:
+            return self.choices[self.correct]
+        return self.question.answers[0]
+
+
+def plan_question(question: Question, pack: Pack, mode: Mode, rng: random.Random) -> Planned | None:
+    """Shuffle choices (buttons) or just prepare matching (typed); None if not askable."""
+    rivals = question.choices
+    if mode is Mode.TYPED:
+        return Planned(question, (), None, Matcher.build(question.answers, rivals))
+    options = list(question.choices) or [question.answers[0], *distractors(question, pack, rng)]
+    if len(options) < 2:
+        return None
+    rng.shuffle(options)
+    accepted = {normalise(answer) for answer in question.answers}
+    correct = next(i for i, option in enumerate(options) if normalise(option) in accepted)
+    return Planned(question, tuple(options), correct, Matcher.build(question.answers, rivals))
+
+
+def plan_game(
+    pack: Pack, mode: Mode, count: int, aired: int | None, rng: random.Random
+) -> tuple[list[Planned], int]:
+    """Pick up to `count` askable questions; also return how many the spoiler guard hid."""
+    if not pack.questions:
+        raise NotFound(f"The pack '{pack.name}' has no questions.")
+    safe = spoiler_safe(pack.questions, aired)
+    hidden = len(pack.questions) - len(safe)
+    rng.shuffle(safe)
+    planned: list[Planned] = []
+    for question in safe:
+        if len(planned) == count:
+            break
+        item = plan_question(question, pack, mode, rng)
+        if item is not None:
+            planned.append(item)
+    if not planned:
+        reason = " yet: its scenes have not aired here" if hidden else " in this mode"
+        raise NotFound(f"The pack '{pack.name}' has no question that can be asked{reason}.")
+    return planned, hidden
+
+
+@dataclass
+class PlayerScore:
+    """A player's running totals in one game."""
+
+    points: int = 0
+    correct: int = 0
+    answered: int = 0
+    streak: int = 0
+    best_streak: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One player's recorded answer to the current question."""
+
+    user_id: int
+    question_index: int
+    choice: int | None
+    correct: bool
+    tries: int
+    elapsed: float
+    points: int
+    streak: int
+
+
+@dataclass
+class Game:
+    """A running game; `index` is the current question, `asked_at` its start (unix seconds)."""
+
+    game_id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    mode: Mode
+    seconds: int
+    pack_name: str
+    questions: list[Planned]
+    index: int = 0
+    asked_at: float = 0.0
+    open: bool = False
+    answers: dict[int, Answer] = field(default_factory=dict)
+    scores: dict[int, PlayerScore] = field(default_factory=dict)
+    message_id: int | None = None
+
+    @property
+    def current(self) -> Planned:
+        """The question being asked."""
+        return self.questions[self.index]
+
+    @property
+    def deadline(self) -> float:
+        """When the current question closes (unix seconds)."""
+        return self.asked_at + self.seconds
+
+    def ask(self, now: float) -> Planned:
+        """Open the current question."""
+        self.asked_at, self.open, self.answers = now, True, {}
+        return self.current
+
+    def _accept(
+        self, user_id: int, choice: int | None, correct: bool, tries: int, now: float
+    ) -> Answer:
+        player = self.scores.setdefault(user_id, PlayerScore())
+        elapsed = max(now - self.asked_at, 0.0)
+        streak = player.streak + 1 if correct else 0
+        points = score(elapsed, self.seconds, streak) if correct else 0
+        answer = Answer(user_id, self.index, choice, correct, tries, elapsed, points, streak)
+        self.answers[user_id] = answer
+        if correct or tries >= (1 if self.mode is Mode.BUTTONS else TYPED_TRIES):
+            player.answered += 1
+            player.points += points
+            player.correct += int(correct)
+            player.streak = streak
+            player.best_streak = max(player.best_streak, streak)
+        return answer
+
+    def answer_choice(self, user_id: int, question_index: int, choice: int, now: float) -> Answer:
+        """Record a button click; the first click counts. Raises InvalidInput otherwise."""
+        if not self.open or question_index != self.index or now > self.deadline:
+            raise InvalidInput("This question is closed; wait for the next one.")
+        if not 0 <= choice < len(self.current.choices):
+            raise InvalidInput("That choice does not exist.")
+        previous = self.answers.get(user_id)
+        if previous is not None:
+            picked = self.current.choices[previous.choice or 0]
+            raise InvalidInput(f"Your first answer counts: you picked **{picked}**.")
+        return self._accept(user_id, choice, choice == self.current.correct, 1, now)
+
+    def answer_text(self, user_id: int, text: str, now: float) -> Answer | None:
+        """Judge a typed guess; None when it does not count (closed, done, or out of tries)."""
+        if not self.open or now > self.deadline:
+            return None
+        previous = self.answers.get(user_id)
+        if previous is not None and (previous.correct or previous.tries >= TYPED_TRIES):
+            return None
+        tries = 1 if previous is None else previous.tries + 1
+        return self._accept(user_id, None, self.current.matcher.is_correct(text), tries, now)
+
+    def close(self) -> list[Answer]:
+        """Close the current question; break the streak of players who missed it."""
+        self.open = False
+        for user_id, player in self.scores.items():
+            answer = self.answers.get(user_id)
+            if answer is None or not answer.correct:
+                player.streak = 0
+        return sorted((a for a in self.answers.values() if a.correct), key=lambda a: a.elapsed)
+
+    def advance(self) -> bool:
+        """Move to the next question; False when the game is over."""
+        if self.index + 1 >= len(self.questions):
+            return False
+        self.index += 1
+        return True
+
+    def standings(self) -> list[tuple[int, PlayerScore]]:
+        """Players by points, then right answers, then who reached them first (user id)."""
+        return sorted(self.scores.items(), key=lambda item: (-item[1].points, -item[1].correct))

@@ -1,0 +1,110 @@
+"""Texts the trivia cog sends. Pure: strings in, strings out; user text always cleaned."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.errors import InvalidInput
+from bot.replies import clean, timestamp
+from cogs.trivia.game import Answer, Game, Mode, PlayerScore
+from cogs.trivia.store import PlayerStats, Standing
+
+LETTERS = "ABCDE"
+RESTART_NOTICE = "The bot restarted; this game was closed. Points earned so far are kept."
+TYPED_NEEDS_INTENT = (
+    "Typed answers need the Message Content intent, which this bot does not have, so this game "
+    "uses buttons instead. An admin can enable 'Message Content Intent' in the Discord Developer "
+    "Portal (Bot > Privileged Gateway Intents)."
+)
+PERIODS = {"all-time": "all time", "month": "this month", "week": "this week"}
+
+
+def question_text(game: Game) -> str:
+    """The body of a question message (choices lettered in buttons mode)."""
+    planned = game.current
+    lines = [f"**{clean(planned.question.text)}**"]
+    if planned.choices:
+        lines.append("")
+        lines += [f"**{LETTERS[i]}.** {clean(choice)}" for i, choice in enumerate(planned.choices)]
+    how = (
+        "Click your answer; your first click counts."
+        if game.mode is Mode.BUTTONS
+        else ("Type your answer in this channel (up to 3 tries).")
+    )
+    lines += ["", f"{how} Closes {timestamp(game.deadline, 'R')}."]
+    return "\n".join(lines)
+
+
+def question_title(game: Game) -> str:
+    """The title of a question message: question number and pack."""
+    return f"Question {game.index + 1}/{len(game.questions)} · {clean(game.pack_name, limit=80)}"
+
+
+def reveal_text(game: Game, right: list[Answer]) -> str:
+    """The reveal: answer, explanation, who got it and how fast."""
+    planned = game.current
+    letter = f"{LETTERS[planned.correct]}. " if planned.correct is not None else ""
+    lines = [f"✅ The answer: **{letter}{clean(planned.answer)}**"]
+    if planned.question.explanation:
+        lines.append(clean(planned.question.explanation))
+    if right:
+        shown = ", ".join(f"<@{a.user_id}> {a.elapsed:.1f} s (+{a.points})" for a in right[:15])
+        more = f" and {len(right) - 15} more" if len(right) > 15 else ""
+        lines.append(f"Got it: {shown}{more}")
+    else:
+        lines.append("Nobody got it this time.")
+    wrong = sum(1 for a in game.answers.values() if not a.correct)
+    if wrong:
+        lines.append(f"Wrong answers: {wrong}")
+    return "\n".join(lines)
+
+
+def standings_text(title: str, rows: list[tuple[int, PlayerScore]], total: int) -> str:
+    """Final standings of a game (top 10)."""
+    if not rows:
+        return f"🏁 **{title}**\nNobody scored this game."
+    medals = ["🥇", "🥈", "🥉"]
+    lines = [f"🏁 **{title}**"]
+    for rank, (user_id, player) in enumerate(rows[:10], start=1):
+        mark = medals[rank - 1] if rank <= len(medals) else f"{rank}."
+        lines.append(
+            f"{mark} <@{user_id}> — {player.points} points ({player.correct}/{total} right, "
+            f"best streak {player.best_streak})"
+        )
+    return "\n".join(lines)
+
+
+def leaderboard_text(period: str, rows: list[Standing]) -> str:
+    """The guild leaderboard for a period."""
+    label = PERIODS[period]
+    if not rows:
+        return f"No trivia points {label} yet. Start a game with `/trivia start`."
+    lines = [f"🏆 **Trivia leaderboard — {label}**"]
+    for rank, row in enumerate(rows, start=1):
+        accuracy = round(100 * row.correct / row.answers) if row.answers else 0
+        lines.append(f"{rank}. <@{row.user_id}> — {row.points} points ({accuracy}% right)")
+    return "\n".join(lines)
+
+
+def stats_text(user_id: int, stats: PlayerStats) -> str:
+    """A member's trivia numbers."""
+    if stats.answers == 0:
+        return f"<@{user_id}> has not answered any trivia question here yet."
+    accuracy = 100 * stats.correct / stats.answers
+    return (
+        f"📊 **Trivia stats for <@{user_id}>**\n"
+        f"Games: {stats.games}\nAnswers: {stats.answers} ({stats.correct} right, "
+        f"{accuracy:.0f}% accuracy)\nPoints: {stats.points}\nBest streak: {stats.best_streak}"
+    )
+
+
+def period_start(period: str, now: datetime) -> int | None:
+    """Unix start of a leaderboard period (UTC calendar week from Monday / month); None = all."""
+    if period not in PERIODS:
+        raise InvalidInput("`period` must be all-time, month or week.")
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "week":
+        return int((day - timedelta(days=day.weekday())).timestamp())
+    if period == "month":
+        return int(day.replace(day=1).timestamp())
+    return None

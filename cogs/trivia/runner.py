@@ -1,0 +1,258 @@
+"""Running games: post questions, take answers, reveal on the scheduler's deadline, finish.
+
+One `Game` object per running game (in `Runner.games`, keyed by id); the database holds the
+game row and every answer, committed as it happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.errors import InvalidInput, NotAllowed
+from bot.replies import NO_PINGS
+from cogs.trivia import render
+from cogs.trivia.game import Answer, Game, Mode, plan_game
+from cogs.trivia.packs import Pack
+from cogs.trivia.store import NewGame, TriviaStore
+from cogs.trivia.views import answer_view
+
+if TYPE_CHECKING:
+    from bot.app import DramaBot
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "trivia:deadline:"
+PROBLEM_KEY = "post:{channel_id}"
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """A validated /trivia start."""
+
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    pack: Pack
+    mode: Mode
+    questions: int
+    seconds: int
+    aired: int | None
+
+
+class Runner:
+    """Owns the running games of this bot process."""
+
+    def __init__(self, bot: DramaBot, store: TriviaStore) -> None:
+        """Use the bot's scheduler, clock and channels, and `store` for persistence."""
+        self.bot = bot
+        self.store = store
+        self.games: dict[int, Game] = {}
+        self.by_channel: dict[int, int] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self.rng = random.SystemRandom()
+
+    def _now(self) -> float:
+        return self.bot.clock.now().timestamp()
+
+    def in_channel(self, channel_id: int) -> Game | None:
+        """The game running in a channel, if any."""
+        game_id = self.by_channel.get(channel_id)
+        return None if game_id is None else self.games.get(game_id)
+
+    async def start(self, request: StartRequest) -> tuple[Game, int]:
+        """Plan, store and register a game (not yet asked); also return the spoiler-hidden count."""
+        planned, hidden = plan_game(
+            request.pack,
+            request.mode,
+            request.questions,
+            request.aired,
+            self.rng,
+        )
+        plan = json.dumps(
+            [
+                {"q": p.question.index, "choices": list(p.choices), "correct": p.correct}
+                for p in planned
+            ]
+        )
+        game_id = await self.store.create_game(
+            NewGame(
+                request.guild_id,
+                request.channel_id,
+                request.starter_id,
+                request.pack.key,
+                request.pack.name,
+                request.mode.value,
+                request.seconds,
+                len(planned),
+                plan,
+                int(self._now()),
+            )
+        )
+        game = Game(
+            game_id,
+            request.guild_id,
+            request.channel_id,
+            request.starter_id,
+            request.mode,
+            request.seconds,
+            request.pack.name,
+            planned,
+        )
+        self.games[game_id] = game
+        self.by_channel[request.channel_id] = game_id
+        self._locks[game_id] = asyncio.Lock()
+        log.info("trivia game started", extra={"game_id": game_id, "guild_id": request.guild_id})
+        return game, hidden
+
+    def _channel(self, game: Game) -> discord.PartialMessageable:
+        return self.bot.get_partial_messageable(game.channel_id, guild_id=game.guild_id)
+
+    async def ask(self, game: Game) -> None:
+        """Post the current question and schedule its deadline."""
+        game.ask(self._now())
+        embed = discord.Embed(
+            title=render.question_title(game),
+            description=render.question_text(game),
+            colour=discord.Colour.gold(),
+        )
+        if game.current.question.image:
+            embed.set_image(url=game.current.question.image)
+        view = answer_view(game) if game.mode is Mode.BUTTONS else discord.utils.MISSING
+        try:
+            message = await self._channel(game).send(
+                embed=embed, view=view, allowed_mentions=NO_PINGS
+            )
+        except (discord.Forbidden, discord.NotFound):
+            await self._cannot_post(game)
+            return
+        game.message_id = message.id
+        await self.store.set_index(game.game_id, game.index)
+        deadline = datetime.fromtimestamp(game.deadline, UTC)
+        self.bot.scheduler.schedule(
+            f"{JOB_PREFIX}{game.game_id}", deadline, self.on_deadline, game.game_id, game.index
+        )
+
+    async def _cannot_post(self, game: Game) -> None:
+        await self.bot.guild_settings.report_problem(
+            game.guild_id,
+            "trivia",
+            PROBLEM_KEY.format(channel_id=game.channel_id),
+            f"Trivia cannot post in <#{game.channel_id}>: grant me View Channel, Send Messages "
+            "and Embed Links there.",
+        )
+        await self._end(game, "stopped")
+
+    async def on_deadline(self, game_id: int, index: int) -> None:
+        """Scheduler job: reveal the question, then ask the next or finish."""
+        game = self.games.get(game_id)
+        if game is None:
+            return
+        async with self._locks[game_id]:
+            if game.index != index or not game.open or self.games.get(game_id) is None:
+                return
+            try:
+                await self._reveal(game)
+            except discord.HTTPException:
+                log.warning("trivia reveal failed", extra={"game_id": game_id})
+            if game.advance():
+                await self.ask(game)
+            else:
+                await self._finish(game, "finished")
+
+    async def _reveal(self, game: Game) -> None:
+        right = game.close()
+        channel = self._channel(game)
+        if game.message_id is not None and game.mode is Mode.BUTTONS:
+            message = channel.get_partial_message(game.message_id)
+            try:
+                await message.edit(view=answer_view(game, reveal=True), allowed_mentions=NO_PINGS)
+            except discord.HTTPException:
+                log.info("could not update question buttons", extra={"game_id": game.game_id})
+        await channel.send(render.reveal_text(game, right), allowed_mentions=NO_PINGS)
+
+    async def _finish(self, game: Game, status: str) -> None:
+        title = f"Final standings · {game.pack_name}"
+        if status == "stopped":
+            title = f"Game stopped · {game.pack_name}"
+        total = game.index + 1
+        text = render.standings_text(title, game.standings(), total)
+        await self._end(game, status)
+        try:
+            await self._channel(game).send(text, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.warning("could not post standings", extra={"game_id": game.game_id})
+
+    async def _end(self, game: Game, status: str) -> None:
+        self.bot.scheduler.cancel(f"{JOB_PREFIX}{game.game_id}")
+        self.games.pop(game.game_id, None)
+        if self.by_channel.get(game.channel_id) == game.game_id:
+            del self.by_channel[game.channel_id]
+        self._locks.pop(game.game_id, None)
+        await self.store.end_game(game.game_id, status, int(self._now()))
+        log.info("trivia game ended", extra={"game_id": game.game_id, "status": status})
+
+    async def stop(self, game: Game, user_id: int, is_moderator: bool) -> None:
+        """Stop a game (its starter or a moderator); post the standings so far."""
+        if user_id != game.starter_id and not is_moderator:
+            raise NotAllowed("Only the player who started this game or a moderator can stop it.")
+        async with self._locks[game.game_id]:
+            if game.open:
+                game.close()
+            await self._finish(game, "stopped")
+
+    async def click(
+        self, game_id: int, user_id: int, question: int, choice: int
+    ) -> tuple[Game, Answer]:
+        """Record a button answer (committed) and return it; InvalidInput when it cannot count."""
+        game = self.games.get(game_id)
+        if game is None:
+            raise InvalidInput("This trivia game is over.")
+        answer = game.answer_choice(user_id, question, choice, self._now())
+        await self.store.record_answer(game_id, game.guild_id, answer, int(self._now()))
+        return game, answer
+
+    async def typed(self, message: discord.Message) -> Answer | None:
+        """Judge a chat message in a typed game's channel; record it if it counts."""
+        game = self.in_channel(message.channel.id)
+        if game is None or game.mode is not Mode.TYPED or message.author.bot:
+            return None
+        answer = game.answer_text(message.author.id, message.content, self._now())
+        if answer is None:
+            return None
+        await self.store.record_answer(game.game_id, game.guild_id, answer, int(self._now()))
+        if answer.correct:
+            try:
+                await message.add_reaction("✅")
+            except discord.HTTPException:
+                log.info("could not react to a right answer", extra={"game_id": game.game_id})
+        return answer
+
+    async def close_interrupted(self) -> list[tuple[int, int]]:
+        """At start-up: close games a restart left running; return (guild, channel) pairs."""
+        rows = await self.store.close_interrupted(int(self._now()))
+        for row in rows:
+            log.info("trivia game closed after restart", extra={"game_id": row.game_id})
+        return [(row.guild_id, row.channel_id) for row in rows]
+
+    async def announce_interrupted(self, channels: list[tuple[int, int]]) -> None:
+        """Tell each interrupted game's channel that it was closed."""
+        for guild_id, channel_id in channels:
+            channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+            try:
+                await channel.send(render.RESTART_NOTICE, allowed_mentions=NO_PINGS)
+            except discord.HTTPException:
+                log.info("could not announce closed game", extra={"channel_id": channel_id})
+
+    def shutdown(self) -> None:
+        """Forget the games in memory and their jobs (the rows stay 'running' for restart)."""
+        self.bot.scheduler.cancel_prefix(JOB_PREFIX)
+        self.games.clear()
+        self.by_channel.clear()

@@ -1,0 +1,272 @@
+"""The only home of trivia's SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from bot.db import Database
+from bot.errors import Conflict
+from cogs.trivia.game import Answer
+
+RUNNING_CONFLICT = (
+    "A trivia game is already running in this channel. Play along, or ask its starter or a "
+    "moderator to `/trivia stop` it first."
+)
+
+
+@dataclass(frozen=True)
+class StoredPack:
+    """An uploaded pack's row."""
+
+    name_key: str
+    name: str
+    drama: str | None
+    question_count: int
+    source: str
+    uploaded_by: int
+    uploaded_at: int
+
+
+@dataclass(frozen=True)
+class NewGame:
+    """What is stored when a game starts."""
+
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    pack_key: str
+    pack_name: str
+    mode: str
+    seconds: int
+    question_count: int
+    plan: str
+    started_at: int
+
+
+@dataclass(frozen=True)
+class GameRow:
+    """A stored game (the parts the cog reads back)."""
+
+    game_id: int
+    guild_id: int
+    channel_id: int
+    pack_name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One line of a leaderboard or a game's final standings."""
+
+    user_id: int
+    points: int
+    correct: int
+    answers: int
+
+
+@dataclass(frozen=True)
+class PlayerStats:
+    """A member's lifetime trivia numbers in one guild."""
+
+    games: int
+    answers: int
+    correct: int
+    points: int
+    best_streak: int
+
+
+class TriviaStore:
+    """SQL for packs, switches, games and answers."""
+
+    def __init__(self, db: Database) -> None:
+        """Use the bot's database."""
+        self.db = db
+
+    # -- packs ----------------------------------------------------------------------
+    async def save_pack(self, guild_id: int, pack: StoredPack) -> bool:
+        """Insert or replace an uploaded pack; return True if it replaced one."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT 1 FROM trivia_packs WHERE guild_id = ? AND name_key = ?",
+                (guild_id, pack.name_key),
+            )
+            existed = await cursor.fetchone() is not None
+            await conn.execute(
+                "INSERT OR REPLACE INTO trivia_packs (guild_id, name_key, name, drama, "
+                "question_count, source, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    pack.name_key,
+                    pack.name,
+                    pack.drama,
+                    pack.question_count,
+                    pack.source,
+                    pack.uploaded_by,
+                    pack.uploaded_at,
+                ),
+            )
+        return existed
+
+    async def guild_packs(self, guild_id: int) -> list[StoredPack]:
+        """A guild's uploaded packs by name."""
+        rows = await self.db.fetch_all(
+            "SELECT name_key, name, drama, question_count, source, uploaded_by, uploaded_at "
+            "FROM trivia_packs WHERE guild_id = ? ORDER BY name_key",
+            (guild_id,),
+        )
+        return [StoredPack(*tuple(row)) for row in rows]
+
+    async def count_packs(self, guild_id: int) -> int:
+        """How many packs the guild uploaded."""
+        value = await self.db.fetch_value(
+            "SELECT COUNT(*) FROM trivia_packs WHERE guild_id = ?", (guild_id,)
+        )
+        return int(value or 0)
+
+    async def set_disabled(self, guild_id: int, key: str, disabled: bool, by: int, at: int) -> bool:
+        """Switch a pack off (or on); return whether anything changed."""
+        if disabled:
+            changed = await self.db.execute(
+                "INSERT OR IGNORE INTO trivia_disabled_packs (guild_id, name_key, disabled_by, "
+                "disabled_at) VALUES (?, ?, ?, ?)",
+                (guild_id, key, by, at),
+            )
+        else:
+            changed = await self.db.execute(
+                "DELETE FROM trivia_disabled_packs WHERE guild_id = ? AND name_key = ?",
+                (guild_id, key),
+            )
+        return changed > 0
+
+    async def disabled_keys(self, guild_id: int) -> set[str]:
+        """Keys of the packs switched off in the guild."""
+        rows = await self.db.fetch_all(
+            "SELECT name_key FROM trivia_disabled_packs WHERE guild_id = ?", (guild_id,)
+        )
+        return {row[0] for row in rows}
+
+    # -- games ----------------------------------------------------------------------
+    async def create_game(self, game: NewGame) -> int:
+        """Store a running game; Conflict if the channel already has one."""
+        try:
+            return await self.db.insert(
+                "INSERT INTO trivia_games (guild_id, channel_id, starter_id, pack_key, pack_name, "
+                "mode, seconds, question_count, plan, status, started_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+                (
+                    game.guild_id,
+                    game.channel_id,
+                    game.starter_id,
+                    game.pack_key,
+                    game.pack_name,
+                    game.mode,
+                    game.seconds,
+                    game.question_count,
+                    game.plan,
+                    game.started_at,
+                ),
+            )
+        except sqlite3.IntegrityError:
+            raise Conflict(RUNNING_CONFLICT) from None
+
+    async def running_in_channel(self, channel_id: int) -> int | None:
+        """The id of the channel's running game, if any."""
+        value = await self.db.fetch_value(
+            "SELECT game_id FROM trivia_games WHERE channel_id = ? AND status = 'running'",
+            (channel_id,),
+        )
+        return None if value is None else int(value)
+
+    async def set_index(self, game_id: int, index: int) -> None:
+        """Remember which question is being asked."""
+        await self.db.execute(
+            "UPDATE trivia_games SET current_index = ? WHERE game_id = ?", (index, game_id)
+        )
+
+    async def end_game(self, game_id: int, status: str, at: int) -> bool:
+        """Close a running game with `status`; False if it was not running."""
+        changed = await self.db.execute(
+            "UPDATE trivia_games SET status = ?, ended_at = ? "
+            "WHERE game_id = ? AND status = 'running'",
+            (status, at, game_id),
+        )
+        return changed > 0
+
+    async def close_interrupted(self, at: int) -> list[GameRow]:
+        """Mark every game left running (by a restart) as interrupted; return them."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT game_id, guild_id, channel_id, pack_name, status FROM trivia_games "
+                "WHERE status = 'running' ORDER BY game_id"
+            )
+            rows = [GameRow(*tuple(row)) for row in await cursor.fetchall()]
+            await conn.execute(
+                "UPDATE trivia_games SET status = 'interrupted', ended_at = ? "
+                "WHERE status = 'running'",
+                (at,),
+            )
+        return rows
+
+    # -- answers --------------------------------------------------------------------
+    async def record_answer(self, game_id: int, guild_id: int, answer: Answer, at: int) -> None:
+        """Write (or, for a typed retry, update) one answer, committed before returning."""
+        await self.db.execute(
+            "INSERT INTO trivia_answers (game_id, question_index, user_id, guild_id, "
+            "choice_index, correct, tries, points, streak, elapsed_ms, answered_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (game_id, question_index, user_id) DO UPDATE SET "
+            "correct = excluded.correct, tries = excluded.tries, points = excluded.points, "
+            "streak = excluded.streak, elapsed_ms = excluded.elapsed_ms, "
+            "answered_at = excluded.answered_at",
+            (
+                game_id,
+                answer.question_index,
+                answer.user_id,
+                guild_id,
+                answer.choice,
+                int(answer.correct),
+                answer.tries,
+                answer.points,
+                answer.streak,
+                round(answer.elapsed * 1000),
+                at,
+            ),
+        )
+
+    async def game_standings(self, game_id: int) -> list[Standing]:
+        """A game's players by points."""
+        rows = await self.db.fetch_all(
+            "SELECT user_id, SUM(points), SUM(correct), COUNT(*) FROM trivia_answers "
+            "WHERE game_id = ? GROUP BY user_id ORDER BY SUM(points) DESC, SUM(correct) DESC, "
+            "MIN(answered_at)",
+            (game_id,),
+        )
+        return [Standing(*tuple(row)) for row in rows]
+
+    async def leaderboard(
+        self, guild_id: int, since: int | None, limit: int = 10
+    ) -> list[Standing]:
+        """The guild's top players by points since `since` (unix seconds; None = all time)."""
+        rows = await self.db.fetch_all(
+            "SELECT user_id, SUM(points), SUM(correct), COUNT(*) FROM trivia_answers "
+            "WHERE guild_id = ? AND answered_at >= ? GROUP BY user_id "
+            "HAVING SUM(points) > 0 ORDER BY SUM(points) DESC, SUM(correct) DESC, user_id "
+            "LIMIT ?",
+            (guild_id, since or 0, limit),
+        )
+        return [Standing(*tuple(row)) for row in rows]
+
+    async def player_stats(self, guild_id: int, user_id: int) -> PlayerStats:
+        """A member's games, answers, right answers, points and best streak in the guild."""
+        row = await self.db.fetch_one(
+            "SELECT COUNT(DISTINCT game_id), COUNT(*), COALESCE(SUM(correct), 0), "
+            "COALESCE(SUM(points), 0), COALESCE(MAX(streak), 0) FROM trivia_answers "
+            "WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return (
+            PlayerStats(*(int(value) for value in tuple(row)))
+            if row
+            else PlayerStats(0, 0, 0, 0, 0)
+        )
