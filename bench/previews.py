@@ -1,0 +1,154 @@
+"""Benchmark the preview extractor on the shared corpus of real article pages.
+
+Usage: .venv/bin/python bench/previews.py [corpus-dir]
+(default: ../shared/corpus/previews relative to the repo root). The corpus is read in
+place, never copied. Prints extraction time per page (median, p90) and how often title,
+description, date and image match the ground truth.
+
+Matching (lenient but honest):
+- title: normalised text equal, or one contains the other (at least 15 chars); the page's
+  own og:title also counts, since that is what a link card shows.
+- description: normalised equal or containment (at least 30 chars), or the first
+  80 normalised chars agree (truth files keep raw entities and trailing spaces).
+- date: the same calendar day, in the offset each side wrote (or in UTC).
+- image: URL equal after normalisation (scheme/host case, default port, fragment).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import statistics
+import sys
+import time
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from selectolax.lexbor import LexborHTMLParser  # noqa: E402
+
+from cogs.previews.dates import parse_date  # noqa: E402
+from cogs.previews.extract import Article, extract_article  # noqa: E402
+from cogs.previews.urls import normalise_url  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "previews"
+ROUNDS = 5
+
+
+def norm(text: str | None) -> str:
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", html.unescape(text)).casefold()
+    text = re.sub(r"[\u2018\u2019\u201c\u201d'\"`]", "", text)
+    return re.sub(r"[\s\W_]+", " ", text).strip()
+
+
+def contains(a: str, b: str, minimum: int) -> bool:
+    short, long = sorted((a, b), key=len)
+    return len(short) >= minimum and short in long
+
+
+def og_title(body: bytes) -> str | None:
+    tree = LexborHTMLParser(body.decode("utf-8", "replace"))
+    node = tree.css_first('meta[property="og:title"]')
+    return node.attributes.get("content") if node is not None else None
+
+
+def title_ok(article: Article, truth: str, body: bytes) -> tuple[bool, bool]:
+    got, want = norm(article.title), norm(truth)
+    direct = bool(got) and (got == want or contains(got, want, 15))
+    own = norm(og_title(body))
+    return direct, direct or (bool(own) and got == own)
+
+
+def description_ok(article: Article, truth: str) -> bool:
+    got, want = norm(article.description), norm(truth)
+    if not got or not want:
+        return False
+    return got == want or contains(got, want, 30) or got[:80] == want[:80]
+
+
+def day(value: datetime) -> tuple[str, str]:
+    return value.date().isoformat(), value.astimezone(UTC).date().isoformat()
+
+
+def date_ok(article: Article, truth: str) -> bool:
+    want = parse_date(truth)
+    if article.published is None or want is None:
+        return False
+    return bool(set(day(article.published)) & set(day(want)))
+
+
+def image_ok(article: Article, truth: str) -> bool:
+    if not article.image:
+        return False
+    try:
+        return normalise_url(article.image) == normalise_url(truth)
+    except ValueError:
+        return False
+
+
+def time_page(body: bytes, url: str) -> float:
+    best = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        extract_article(body, url)
+        best.append(time.perf_counter() - start)
+    return statistics.median(best) * 1000
+
+
+def main() -> None:
+    args = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
+    corpus = Path(args[0]) if args else DEFAULT_CORPUS
+    records: list[dict[str, Any]] = json.loads((corpus / "ground_truth.json").read_text())
+    times: list[float] = []
+    score = {"title": 0, "title+og": 0, "description": 0, "date": 0, "image": 0}
+    totals = dict.fromkeys(score, 0)
+    misses: list[str] = []
+    for record in records:
+        body = (corpus / record["file"]).read_bytes()
+        url = record.get("url") or f"https://example.invalid/{record['id']}"
+        truth = record["truth"]
+        times.append(time_page(body, url))
+        article = extract_article(body, url)
+        checks = []
+        if truth.get("title"):
+            direct, with_og = title_ok(article, truth["title"], body)
+            checks += [("title", direct), ("title+og", with_og)]
+        if truth.get("description"):
+            checks.append(("description", description_ok(article, truth["description"])))
+        if truth.get("date"):
+            checks.append(("date", date_ok(article, truth["date"])))
+        if truth.get("image"):
+            checks.append(("image", image_ok(article, truth["image"])))
+        for name, ok in checks:
+            totals[name] += 1
+            score[name] += ok
+            if not ok and name != "title":
+                misses.append(f"  {name:12} {record['id']}: got {_got(article, name)!r}")
+    times.sort()
+    p90 = times[min(len(times) - 1, int(len(times) * 0.9))]
+    print(f"pages: {len(records)}  (corpus: {corpus})")
+    print(
+        f"extraction time per page: median {statistics.median(times):.2f} ms, "
+        f"p90 {p90:.2f} ms, max {times[-1]:.2f} ms"
+    )
+    for name in score:
+        print(f"{name:12} {score[name]:>3}/{totals[name]}")
+    if "-v" in sys.argv or "--misses" in sys.argv:
+        print("misses:")
+        print("\n".join(misses))
+
+
+def _got(article: Article, name: str) -> object:
+    field = {"title+og": "title", "date": "published"}.get(name, name)
+    return getattr(article, field, None)
+
+
+if __name__ == "__main__":
+    main()

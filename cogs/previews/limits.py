@@ -1,0 +1,50 @@
+"""Rate limits and paces, keyed by user or host. Pure: the caller passes the time."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+MAX_KEYS = 10_000
+
+
+@dataclass
+class SlidingWindow:
+    """At most `limit` events per `window` seconds per key."""
+
+    limit: int
+    window: float
+    _events: dict[int | str, deque[float]] = field(default_factory=dict)
+
+    def retry_after(self, key: int | str, now: float) -> float:
+        """Seconds until `key` may act again (0 when it may act now); records the act if so."""
+        events = self._events.setdefault(key, deque())
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if len(events) >= self.limit:
+            return events[0] + self.window - now
+        events.append(now)
+        if len(self._events) > MAX_KEYS:
+            self._forget_idle(now)
+        return 0.0
+
+    def _forget_idle(self, now: float) -> None:
+        for key in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]:
+            del self._events[key]
+
+
+@dataclass
+class HostPace:
+    """Spread request starts to one host at least `interval` seconds apart."""
+
+    interval: float
+    _next: dict[str, float] = field(default_factory=dict)
+
+    def reserve(self, host: str, now: float) -> float:
+        """Book the next slot for `host`; return how long to wait before starting."""
+        start = max(now, self._next.get(host, now))
+        self._next[host] = start + self.interval
+        if len(self._next) > MAX_KEYS:
+            for key in [k for k, t in self._next.items() if t <= now]:
+                del self._next[key]
+        return start - now

@@ -1,0 +1,174 @@
+"""Article → Discord embed dict, within Discord's limits, with page text made inert. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from cogs.previews.extract import Article
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+PREVIEW_DESCRIPTION = 350
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+AUTHOR_LIMIT = 256
+FOOTER_LIMIT = 2048
+TOTAL_LIMIT = 6000
+URL_LIMIT = 2048
+WORDS_PER_MINUTE = 230
+MIN_WORDS_FOR_ESTIMATE = 80
+EMBED_COLOUR = 0xE0457B
+
+_MARKDOWN = re.compile(r"([\\*_~`|\[\]()<>])")
+_LINE_START = re.compile(r"(?m)^(\s*)([#>\-+]|\d+\.)")
+_MENTION = re.compile(r"@(everyone|here|[!&]?\d+)")
+
+
+@dataclass(frozen=True)
+class DramaMention:
+    """A tracked drama the article names, with its next episode if one is scheduled."""
+
+    title: str
+    episode: int | None
+    airs_at: datetime | None
+
+
+def escape(text: str) -> str:
+    """Make page text inert in Discord markdown: no formatting, links, headings or mentions."""
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = _LINE_START.sub(r"\1\\\2", text)
+    return _MENTION.sub("@\u200b\\1", text)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters at a word boundary, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    # Never end on a lone escaping backslash.
+    return cut.rstrip(" \\.,;:") + "…"
+
+
+def reading_minutes(words: int) -> int | None:
+    """Estimated reading time in minutes, or None when the page is too short to say."""
+    if words < MIN_WORDS_FOR_ESTIMATE:
+        return None
+    return max(1, round(words / WORDS_PER_MINUTE))
+
+
+def _safe_url(url: str | None) -> str | None:
+    if not url or len(url) > URL_LIMIT:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme in {"http", "https"} and parts.hostname else None
+
+
+def _unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def drama_line(mention: DramaMention) -> str:
+    """One line: the drama's next episode as a Discord timestamp."""
+    name = escape(mention.title)
+    if mention.episode is None or mention.airs_at is None:
+        return f"📺 **{name}**: no more episodes scheduled."
+    unix = _unix(mention.airs_at)
+    return f"📺 **{name}** episode {mention.episode} airs <t:{unix}:F> (<t:{unix}:R>)"
+
+
+def _fields(article: Article) -> list[dict[str, Any]]:
+    fields: list[dict[str, Any]] = []
+    if article.author:
+        fields.append({"name": "By", "value": shorten(escape(article.author), 200), "inline": True})
+    if article.published is not None:
+        unix = _unix(article.published)
+        fields.append(
+            {"name": "Published", "value": f"<t:{unix}:D> (<t:{unix}:R>)", "inline": True}
+        )
+    minutes = reading_minutes(article.words)
+    if minutes is not None:
+        fields.append({"name": "Reading time", "value": f"~{minutes} min", "inline": True})
+    return fields
+
+
+def _size(embed: dict[str, Any]) -> int:
+    total = len(embed.get("title", "")) + len(embed.get("description", ""))
+    total += len(embed.get("author", {}).get("name", ""))
+    total += len(embed.get("footer", {}).get("text", ""))
+    for field in embed.get("fields", []):
+        total += len(field["name"]) + len(field["value"])
+    return total
+
+
+def build_embed(article: Article, extra_lines: Sequence[str] = ()) -> dict[str, Any]:
+    """The preview embed for `article` (a Discord embed payload), inside every embed limit.
+
+    Args:
+        article: What the page said about itself.
+        extra_lines: Lines appended under the description (the drama's next episode).
+    """
+    link = _safe_url(article.canonical) or _safe_url(article.url) or article.url
+    host = (urlsplit(article.url).hostname or "").removeprefix("www.")
+    title = escape(article.title or host or "Link")
+    embed: dict[str, Any] = {
+        "type": "rich",
+        "title": shorten(title, TITLE_LIMIT),
+        "color": EMBED_COLOUR,
+    }
+    if _safe_url(link):
+        embed["url"] = link
+    if article.site_name:
+        embed["author"] = {"name": shorten(article.site_name, AUTHOR_LIMIT)}
+    embed["footer"] = {"text": shorten(host, FOOTER_LIMIT) or "link preview"}
+    image = _safe_url(article.image)
+    if image:
+        embed["image"] = {"url": image}
+    fields = _fields(article)
+    if fields:
+        embed["fields"] = fields
+    lines = (
+        [shorten(escape(article.description), PREVIEW_DESCRIPTION)] if article.description else []
+    )
+    lines += [line for line in extra_lines if line]
+    if lines:
+        embed["description"] = shorten("\n\n".join(lines), DESCRIPTION_LIMIT)
+    overflow = _size(embed) - TOTAL_LIMIT
+    if overflow > 0 and "description" in embed:
+        embed["description"] = shorten(
+            embed["description"], max(len(embed["description"]) - overflow, 1)
+        )
+    return embed
+
+
+def mentioned_drama(
+    text: str, dramas: Iterable[tuple[int, str, Sequence[str]]]
+) -> tuple[int, str] | None:
+    """The first tracked drama whose title or alias appears in `text` as whole words.
+
+    Args:
+        text: The article's title and description.
+        dramas: (drama id, title, aliases) of the server's tracked dramas.
+
+    Returns:
+        (drama id, title) or None.
+    """
+    for drama_id, title, aliases in dramas:
+        for name in (title, *aliases):
+            name = name.strip()
+            if len(name) < 2:
+                continue
+            pattern = rf"(?<!\w){re.escape(name)}(?!\w)"
+            if re.search(pattern, text, re.IGNORECASE):
+                return drama_id, title
+    return None

@@ -1,0 +1,168 @@
+"""Embeds within Discord's limits, page text made inert, reading time, drama mentions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from cogs.previews.extract import Article
+from cogs.previews.limits import HostPace, SlidingWindow
+from cogs.previews.render import (
+    DramaMention,
+    build_embed,
+    drama_line,
+    escape,
+    mentioned_drama,
+    reading_minutes,
+    shorten,
+)
+
+PUBLISHED = datetime(2024, 3, 5, 0, 30, tzinfo=UTC)
+
+
+def full_article(**changes: object) -> Article:
+    values: dict[str, object] = {
+        "url": "https://www.soompi.com/article/1",
+        "title": "Title",
+        "description": "Description",
+        "site_name": "Soompi",
+        "author": "Lee",
+        "published": PUBLISHED,
+        "image": "https://img.soompi.com/a.jpg",
+        "canonical": "https://www.soompi.com/article/1-title",
+        "words": 1150,
+    }
+    values.update(changes)
+    return Article(**values)  # type: ignore[arg-type]
+
+
+def embed_size(embed: dict[str, object]) -> int:
+    total = len(str(embed.get("title", ""))) + len(str(embed.get("description", "")))
+    total += len(embed.get("author", {}).get("name", ""))  # type: ignore[union-attr]
+    total += len(embed.get("footer", {}).get("text", ""))  # type: ignore[union-attr]
+    for field in embed.get("fields", []):  # type: ignore[union-attr]
+        total += len(field["name"]) + len(field["value"])
+    return total
+
+
+def test_full_embed() -> None:
+    embed = build_embed(full_article(), ["📺 line"])
+    assert embed["title"] == "Title"
+    assert embed["url"] == "https://www.soompi.com/article/1-title"
+    assert embed["author"] == {"name": "Soompi"}
+    assert embed["image"] == {"url": "https://img.soompi.com/a.jpg"}
+    assert embed["footer"] == {"text": "soompi.com"}
+    assert embed["description"] == "Description\n\n📺 line"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields == {
+        "By": "Lee",
+        "Published": "<t:1709598600:D> (<t:1709598600:R>)",
+        "Reading time": "~5 min",
+    }
+
+
+def test_bare_article_still_renders() -> None:
+    embed = build_embed(Article(url="https://bare.example.com/x"))
+    assert embed["title"] == "bare.example.com"
+    assert "description" not in embed
+    assert "fields" not in embed
+    assert "image" not in embed
+
+
+def test_limits_hold_for_huge_text() -> None:
+    big = "word " * 5000
+    embed = build_embed(
+        full_article(title=big, description=big, author=big, site_name=big),
+        ["x" * 5000, "y" * 5000],
+    )
+    assert len(embed["title"]) <= 256
+    assert len(embed["description"]) <= 4096
+    assert len(embed["author"]["name"]) <= 256
+    assert all(len(f["value"]) <= 1024 for f in embed["fields"])
+    assert embed_size(embed) <= 6000
+
+
+def test_preview_description_is_short() -> None:
+    embed = build_embed(full_article(description="word " * 500))
+    assert len(embed["description"]) <= 351
+    assert embed["description"].endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("text", "inert"),
+    [
+        (
+            "**bold** _it_ ~~s~~ `code` ||sp||",
+            "\\*\\*bold\\*\\* \\_it\\_ \\~\\~s\\~\\~ \\`code\\` \\|\\|sp\\|\\|",
+        ),
+        ("[click](https://evil.example)", "\\[click\\]\\(https://evil.example\\)"),
+        ("# Heading\n> quote\n- item", "\\# Heading\n\\> quote\n\\- item"),
+        ("hi @everyone and @here <@123>", "hi @\u200beveryone and @\u200bhere \\<@\u200b123\\>"),
+    ],
+)
+def test_escape(text: str, inert: str) -> None:
+    assert escape(text) == inert
+
+
+def test_unsafe_urls_are_dropped() -> None:
+    embed = build_embed(full_article(image="javascript:alert(1)", canonical="ftp://x/"))
+    assert "image" not in embed
+    assert embed["url"] == "https://www.soompi.com/article/1"
+
+
+def test_shorten_never_leaves_a_dangling_escape() -> None:
+    assert not shorten("abc \\* def", 6).endswith("\\…")
+
+
+@pytest.mark.parametrize(
+    ("words", "minutes"), [(0, None), (79, None), (80, 1), (460, 2), (2300, 10)]
+)
+def test_reading_minutes(words: int, minutes: int | None) -> None:
+    assert reading_minutes(words) == minutes
+
+
+DRAMAS = [(1, "Queen of Tears", ("QoT", "눈물의 여왕")), (2, "Lovely Runner", ())]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Queen of Tears breaks record", (1, "Queen of Tears")),
+        ("'queen of tears' finale", (1, "Queen of Tears")),
+        ("QoT cast reunites", (1, "Queen of Tears")),
+        ("눈물의 여왕, 최고 시청률", (1, "Queen of Tears")),
+        ("Lovely Runner stars", (2, "Lovely Runner")),
+        ("Queen of Tearsful", None),
+        ("QoTD", None),
+        ("nothing", None),
+    ],
+)
+def test_mentioned_drama(text: str, found: tuple[int, str] | None) -> None:
+    assert mentioned_drama(text, DRAMAS) == found
+
+
+def test_drama_line() -> None:
+    when = datetime(2024, 4, 6, 12, 10, tzinfo=UTC)
+    line = drama_line(DramaMention("Queen *of* Tears", 13, when))
+    assert line == (
+        "📺 **Queen \\*of\\* Tears** episode 13 airs <t:1712405400:F> (<t:1712405400:R>)"
+    )
+    assert "no more episodes" in drama_line(DramaMention("Q", None, None))
+
+
+def test_sliding_window() -> None:
+    window = SlidingWindow(limit=2, window=60)
+    assert window.retry_after(1, 0) == 0
+    assert window.retry_after(1, 1) == 0
+    assert window.retry_after(1, 2) == pytest.approx(58)
+    assert window.retry_after(2, 2) == 0
+    assert window.retry_after(1, 61) == 0
+
+
+def test_host_pace() -> None:
+    pace = HostPace(interval=0.5)
+    assert pace.reserve("a", 10.0) == 0
+    assert pace.reserve("a", 10.0) == pytest.approx(0.5)
+    assert pace.reserve("a", 10.1) == pytest.approx(0.9)
+    assert pace.reserve("b", 10.1) == 0
