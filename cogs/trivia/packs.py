@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from rapidfuzz.distance import Levenshtein
 
 from cogs.trivia.match import normalise
 
@@ -143,9 +144,11 @@ def validate_pack(data: Any) -> Pack:
 
 
 def _hint(key: object, known: tuple[str, ...]) -> str:
-    for candidate in known:
-        if isinstance(key, str) and (candidate.startswith(key) or key.startswith(candidate)):
-            return f" (did you mean '{candidate}'?)"
+    if isinstance(key, str):
+        for candidate in known:
+            close = Levenshtein.distance(key.casefold(), candidate, score_cutoff=2) <= 2
+            if close or candidate.startswith(key) or key.startswith(candidate):
+                return f" (did you mean '{candidate}'?)"
     return f" (known keys: {', '.join(known)})"
 
 

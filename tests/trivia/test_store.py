@@ -1,0 +1,124 @@
+"""Trivia store on a real database with every migration applied."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.errors import Conflict
+from bot.migrate import migrate
+from cogs.trivia.game import Answer
+from cogs.trivia.store import NewGame, StoredPack, TriviaStore
+
+GUILD, CHANNEL = 10, 20
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[TriviaStore]:
+    db = Database(tmp_path / "x.db")
+    await db.connect()
+    await migrate(db)
+    try:
+        yield TriviaStore(db)
+    finally:
+        await db.close()
+
+
+def _game(channel: int = CHANNEL, started: int = 1000) -> NewGame:
+    return NewGame(GUILD, channel, 1, "p", "P", "buttons", 20, 3, "[]", started)
+
+
+def _answer(
+    user: int, index: int, correct: bool, points: int, streak: int = 1, tries: int = 1
+) -> Answer:
+    return Answer(user, index, 0, correct, tries, 1.5, points, streak)
+
+
+async def test_one_running_game_per_channel(store: TriviaStore) -> None:
+    first = await store.create_game(_game())
+    with pytest.raises(Conflict, match="already running"):
+        await store.create_game(_game())
+    other = await store.create_game(_game(channel=CHANNEL + 1))
+    assert other != first
+    assert await store.running_in_channel(CHANNEL) == first
+    assert await store.end_game(first, "finished", 2000)
+    assert not await store.end_game(first, "stopped", 2001)  # already over
+    assert await store.running_in_channel(CHANNEL) is None
+    assert await store.create_game(_game()) > other  # the channel is free again
+
+
+async def test_answers_upsert_and_standings(store: TriviaStore) -> None:
+    game = await store.create_game(_game())
+    await store.record_answer(game, GUILD, _answer(1, 0, False, 0, 0), 1001)
+    await store.record_answer(
+        game, GUILD, _answer(1, 0, True, 140, 1, tries=2), 1002
+    )  # typed retry
+    await store.record_answer(game, GUILD, _answer(2, 0, False, 0, 0), 1003)
+    await store.record_answer(game, GUILD, _answer(1, 1, True, 150, 2), 1010)
+    rows = await store.db.fetch_all("SELECT * FROM trivia_answers WHERE game_id = ?", (game,))
+    assert len(rows) == 3
+    standings = await store.game_standings(game)
+    assert [(s.user_id, s.points, s.correct, s.answers) for s in standings] == [
+        (1, 290, 2, 2),
+        (2, 0, 0, 1),
+    ]
+
+
+async def test_interrupted_games_are_closed_and_points_kept(store: TriviaStore) -> None:
+    game = await store.create_game(_game())
+    done = await store.create_game(_game(channel=99))
+    await store.end_game(done, "finished", 1500)
+    await store.record_answer(game, GUILD, _answer(1, 0, True, 150), 1001)
+    closed = await store.close_interrupted(2000)
+    assert [(row.game_id, row.channel_id) for row in closed] == [(game, CHANNEL)]
+    assert await store.close_interrupted(2001) == []
+    status = await store.db.fetch_value(
+        "SELECT status FROM trivia_games WHERE game_id = ?", (game,)
+    )
+    assert status == "interrupted"
+    assert (await store.player_stats(GUILD, 1)).points == 150
+
+
+async def test_leaderboard_periods_and_stats(store: TriviaStore) -> None:
+    game = await store.create_game(_game())
+    await store.record_answer(game, GUILD, _answer(1, 0, True, 150, 1), 100)  # long ago
+    await store.record_answer(game, GUILD, _answer(2, 0, True, 120, 1), 5000)
+    await store.record_answer(game, GUILD, _answer(2, 1, True, 130, 2), 5001)
+    await store.record_answer(game, GUILD, _answer(3, 1, False, 0, 0), 5001)
+    other_guild = Answer(4, 0, 0, True, 1, 1.0, 999, 1)
+    await store.db.execute(
+        "INSERT INTO trivia_games (guild_id, channel_id, starter_id, pack_key, pack_name, mode, "
+        "seconds, question_count, plan, status, started_at) VALUES (77, 1, 1, 'p', 'P', 'typed', "
+        "20, 1, '[]', 'finished', 1)"
+    )
+    await store.record_answer(2, 77, other_guild, 5000)
+    everyone = await store.leaderboard(GUILD, None)
+    assert [(s.user_id, s.points) for s in everyone] == [(2, 250), (1, 150)]  # no zero scorers
+    recent = await store.leaderboard(GUILD, 4000)
+    assert [(s.user_id, s.points) for s in recent] == [(2, 250)]
+    stats = await store.player_stats(GUILD, 2)
+    assert (stats.games, stats.answers, stats.correct, stats.points, stats.best_streak) == (
+        1,
+        2,
+        2,
+        250,
+        2,
+    )
+    nobody = await store.player_stats(GUILD, 12345)
+    assert nobody.answers == 0
+
+
+async def test_packs_and_switches(store: TriviaStore) -> None:
+    pack = StoredPack("mine", "Mine", None, 2, "name: Mine", 5, 100)
+    assert not await store.save_pack(GUILD, pack)
+    assert await store.save_pack(GUILD, pack)  # replaced
+    assert [p.name_key for p in await store.guild_packs(GUILD)] == ["mine"]
+    assert await store.guild_packs(GUILD + 1) == []
+    assert await store.set_disabled(GUILD, "mine", True, 5, 100)
+    assert not await store.set_disabled(GUILD, "mine", True, 5, 101)
+    assert await store.disabled_keys(GUILD) == {"mine"}
+    assert await store.set_disabled(GUILD, "mine", False, 5, 102)
+    assert await store.disabled_keys(GUILD) == set()
