@@ -1,0 +1,329 @@
+"""Discord glue for reaction polls: /poll commands, reaction and deletion listeners."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import DramaBot
+from bot.checks import member_is_moderator, moderator_only, require_guild
+from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.guild_settings import Feature
+from bot.replies import NO_PINGS, send_ephemeral
+from cogs.polls import logic, messages
+from cogs.polls.engine import EventKind, ReactionEvent
+from cogs.polls.service import NewPoll, PollService
+from cogs.polls.store import Poll, PollStore
+from cogs.polls.views import VoteButton
+
+log = logging.getLogger(__name__)
+
+HELP_NOTE = (
+    "Options are separated by `|` and may start with an emoji (`🔥 Episode 9 | 💋 Episode 12`); "
+    "otherwise they get 🇦 🇧 🇨 …. Durations look like `30m`, `2h`, `3d` or `1h30m` (1 minute "
+    "to 32 days); without one the poll stays open until closed. Single-choice polls count "
+    "each fan's latest reaction. Anonymous polls vote with buttons (click again to withdraw) "
+    "and show counts only at the end. Votes are never lost: after a restart the bot re-reads "
+    "every open poll's reactions. Give the bot Manage Messages so it can tidy replaced votes."
+)
+
+
+def _event(kind: EventKind, payload: discord.RawReactionActionEvent) -> ReactionEvent:
+    emoji = payload.emoji
+    if emoji.id:
+        key, form = str(emoji.id), f"{emoji.name or '_'}:{emoji.id}"
+    else:
+        key, form = logic.emoji_key(emoji.name or ""), emoji.name or ""
+    member = payload.member
+    return ReactionEvent(
+        kind,
+        payload.message_id,
+        payload.user_id,
+        key,
+        form,
+        is_bot=bool(member is not None and member.bot),
+    )
+
+
+class PollsCog(commands.Cog, name="Polls"):
+    """Reaction polls that never lose a vote."""
+
+    poll = app_commands.Group(name="poll", description="Reaction polls", guild_only=True)
+
+    def __init__(self, bot: DramaBot) -> None:
+        """Wire the store and the service."""
+        self.bot = bot
+        self.service = PollService(bot, PollStore(bot.db))
+
+    async def cog_load(self) -> None:
+        """Load open polls, arm deadlines, register buttons, status and help."""
+        await self.service.start()
+        self.bot.add_dynamic_items(VoteButton)
+        self.bot.add_status_provider(self.status_lines)
+        self.bot.help_notes["polls"] = HELP_NOTE
+        if self.bot.is_ready():
+            self.service.engine.spawn(self.service.reconcile_all())
+
+    async def cog_unload(self) -> None:
+        """Flush queued votes (a graceful stop loses none) and drop the deadline jobs."""
+        await self.service.engine.stop()
+        self.bot.scheduler.cancel_prefix("poll:close:")
+        self.bot.remove_dynamic_items(VoteButton)
+        if self.status_lines in self.bot.status_providers:
+            self.bot.status_providers.remove(self.status_lines)
+
+    async def attach_to_message(
+        self,
+        message: discord.Message,
+        question: str,
+        options: Sequence[tuple[str, str]],
+        *,
+        author_id: int,
+        multi: bool = False,
+        duration: timedelta | None = None,
+    ) -> int:
+        """Back end of `cogs.polls.public.attach_reaction_poll`."""
+        return await self.service.attach(
+            message, question, options, author_id=author_id, multi=multi, duration=duration
+        )
+
+    # --- commands ----------------------------------------------------------------------
+    @poll.command(name="create")
+    async def create(
+        self,
+        interaction: discord.Interaction[DramaBot],
+        question: str,
+        options: str,
+        duration: str | None = None,
+        multi: bool = False,
+        anonymous: bool = False,
+    ) -> None:
+        """Post a poll; fans vote with reactions (or buttons when anonymous).
+
+        Args:
+            question: What to ask.
+            options: 2 to 20 options separated by |, each may start with an emoji.
+            duration: How long it stays open, e.g. 30m, 2h, 3d, 1h30m (empty: until closed).
+            multi: Let fans pick more than one option.
+            anonymous: Vote with buttons; counts stay hidden until the poll closes.
+        """
+        guild = require_guild(interaction)
+        channel = interaction.channel
+        if not isinstance(channel, discord.abc.Messageable) or interaction.channel_id is None:
+            raise InvalidInput("Polls can be posted in text channels and threads.")
+        if not await self.bot.guild_settings.feature_enabled(
+            guild.id, interaction.channel_id, Feature.POLLS
+        ):
+            raise NotAllowed("Polls are switched off in this channel (see `/config show`).")
+        request = NewPoll(
+            logic.validate_question(question),
+            tuple(logic.parse_options(options, {emoji.id for emoji in guild.emojis})),
+            multi,
+            anonymous,
+            logic.parse_duration(duration),
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        made = await self.service.post(
+            channel,
+            guild.id,
+            interaction.channel_id,
+            interaction.user.id,
+            request,
+        )
+        ends = f", closing in {logic.format_duration(request.duration)}" if request.duration else ""
+        await interaction.followup.send(
+            f"Poll #{made.poll_id} is up{ends}. Close it early with `/poll close`.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @poll.command(name="results")
+    async def results(self, interaction: discord.Interaction[DramaBot], poll: int) -> None:
+        """Show a poll's live tally (or its final results once closed).
+
+        Args:
+            poll: The poll (pick from the list or type its number).
+        """
+        found = await self._guild_poll(interaction, poll)
+        votes = await self.service.store.votes(found.poll_id)
+        result = logic.tally(len(found.options), votes, found.multi)
+        if found.is_open:
+            text = messages.live_text(found, result)
+            await send_ephemeral(interaction, text[:2000])
+            return
+        embed = messages.closed_embed(found, result, "")
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @poll.command(name="close")
+    async def close(self, interaction: discord.Interaction[DramaBot], poll: int) -> None:
+        """Close a poll now and post its results (its author or a moderator).
+
+        Args:
+            poll: The poll to close.
+        """
+        found = await self._guild_poll(interaction, poll)
+        user = interaction.user
+        is_mod = isinstance(user, discord.Member) and await member_is_moderator(
+            self.bot, found.guild_id, user
+        )
+        if user.id != found.author_id and not is_mod:
+            raise NotAllowed("Only the poll's author or a moderator can close it.")
+        if not found.is_open:
+            raise Conflict(f"Poll #{found.poll_id} is already closed.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        done = await self.service.close(found.poll_id, "closed", announce=True, closer=user.mention)
+        text = f"Closed poll #{found.poll_id}; the results are posted under it."
+        if done is None:
+            text = f"Poll #{found.poll_id} was already closed."
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @poll.command(name="list")
+    async def list_polls(self, interaction: discord.Interaction[DramaBot]) -> None:
+        """List the open polls in this server."""
+        guild = require_guild(interaction)
+        states = sorted(
+            (s for s in self.service.engine.by_id.values() if s.poll.guild_id == guild.id),
+            key=lambda s: s.poll.poll_id,
+        )
+        if not states:
+            await send_ephemeral(interaction, "No polls are open here. Start one: `/poll create`.")
+            return
+        lines = [
+            messages.list_line(
+                s.poll, logic.tally(len(s.poll.options), s.votes, s.poll.multi).voters, guild.id
+            )
+            for s in states
+        ]
+        text = "**Open polls**\n" + "\n".join(lines)
+        await send_ephemeral(interaction, text[:2000])
+
+    @poll.command(name="export")
+    @moderator_only()
+    async def export(self, interaction: discord.Interaction[DramaBot], poll: int) -> None:
+        """Download a poll's votes as CSV (moderators).
+
+        Args:
+            poll: The poll to export.
+        """
+        found = await self._guild_poll(interaction, poll)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        store = self.service.store
+        rows = await store.vote_rows(found.poll_id)
+        result = logic.tally(len(found.options), await store.votes(found.poll_id), found.multi)
+        data = messages.export_csv(found, rows, result)
+        file = discord.File(io.BytesIO(data), filename=f"poll-{found.poll_id}.csv")
+        note = " (anonymous: counts only)" if found.anonymous else ""
+        await interaction.followup.send(
+            f"Poll #{found.poll_id}: {len(rows)} votes{note}.",
+            file=file,
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @results.autocomplete("poll")
+    @close.autocomplete("poll")
+    @export.autocomplete("poll")
+    async def poll_autocomplete(
+        self, interaction: discord.Interaction[DramaBot], current: str
+    ) -> list[app_commands.Choice[int]]:
+        """Open polls of this server whose number or question matches what is typed."""
+        if interaction.guild_id is None:
+            return []
+        needle = current.strip().lstrip("#").casefold()
+        polls = sorted(
+            (s.poll for s in self.service.engine.by_id.values()),
+            key=lambda p: -p.poll_id,
+        )
+        return [
+            app_commands.Choice(name=messages.autocomplete_name(p), value=p.poll_id)
+            for p in polls
+            if p.guild_id == interaction.guild_id
+            and (needle in str(p.poll_id) or needle in p.question.casefold())
+        ][:25]
+
+    async def _guild_poll(self, interaction: discord.Interaction[DramaBot], poll_id: int) -> Poll:
+        guild = require_guild(interaction)
+        found = await self.service.store.get(poll_id)
+        if found is None or found.guild_id != guild.id:
+            raise NotFound(f"There is no poll #{poll_id} in this server; see `/poll list`.")
+        return found
+
+    # --- listeners ---------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        """A vote (or a stray reaction) arrived."""
+        self.service.engine.submit(_event(EventKind.ADD, payload))
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        """A vote was taken back (by the fan, or by the bot tidying)."""
+        self.service.engine.submit(_event(EventKind.REMOVE, payload))
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
+        """Someone removed every reaction from a message."""
+        self.service.engine.submit(ReactionEvent(EventKind.CLEAR, payload.message_id))
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_clear_emoji(
+        self, payload: discord.RawReactionClearEmojiEvent
+    ) -> None:
+        """Someone removed every reaction of one emoji."""
+        emoji = payload.emoji
+        key = str(emoji.id) if emoji.id else logic.emoji_key(emoji.name or "")
+        self.service.engine.submit(ReactionEvent(EventKind.CLEAR, payload.message_id, key=key))
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A deleted poll message closes its poll."""
+        await self.service.close_message(payload.message_id)
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        """Bulk deletes close the polls among them."""
+        for message_id in payload.message_ids:
+            await self.service.close_message(message_id)
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        """A deleted channel closes its polls."""
+        await self.service.close_channel(channel.id)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        """A deleted thread closes its polls."""
+        await self.service.close_channel(payload.thread_id)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """After (re)connecting, bring every open poll in line with its message."""
+        self.service.engine.spawn(self.service.reconcile_all())
+
+    # --- /config show ------------------------------------------------------------------
+    async def status_lines(self, guild: discord.Guild) -> list[str]:
+        """Open polls, and channels where the bot cannot tidy votes."""
+        states = [s for s in self.service.engine.by_id.values() if s.poll.guild_id == guild.id]
+        lines = [f"Polls: {len(states)} open."]
+        channels = sorted({s.poll.channel_id for s in states if not s.poll.anonymous})
+        for channel_id in channels:
+            if self._lacks_manage_messages(guild, channel_id):
+                lines.append(
+                    f"Polls: grant me Manage Messages in <#{channel_id}> so I can tidy votes "
+                    "(until then each fan's latest vote counts)."
+                )
+        return lines
+
+    def _lacks_manage_messages(self, guild: discord.Guild, channel_id: int) -> bool:
+        channel = guild.get_channel_or_thread(channel_id)
+        me = guild.me
+        if channel is None or me is None:
+            return self.service.engine.lacks_manage_messages(channel_id)
+        return not channel.permissions_for(me).manage_messages

@@ -1,0 +1,338 @@
+"""Live poll state and the vote pipeline: events in order, batched commits, reaction tidying.
+
+Reaction events are queued synchronously by the listeners (so their order is kept) and a
+single writer task applies them to the in-memory state of each open poll and commits them
+in small batches: whatever queued while the previous commit ran goes into the next one.
+Removing superseded or foreign reactions happens after the commit, off the writer's path.
+A graceful close flushes the queue; after a crash, start-up reconciliation restores what
+the queue held, from the message's real reactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Coroutine
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from cogs.polls import logic
+from cogs.polls.store import OpKind, Poll, PollStore, VoteOp, Votes
+
+if TYPE_CHECKING:
+    from bot.app import DramaBot
+
+log = logging.getLogger(__name__)
+
+MANAGE_MESSAGES_HINT = (
+    "Grant me Manage Messages in <#{channel_id}> so I can tidy poll votes (remove replaced "
+    "votes and stray reactions); until then each fan's latest vote counts."
+)
+RETRY_FORBIDDEN_SECONDS = 300.0
+MAX_REST_IN_FLIGHT = 8
+
+
+class EventKind(Enum):
+    """What a gateway reaction event did."""
+
+    ADD = "add"
+    REMOVE = "remove"
+    CLEAR = "clear"  # all reactions, or all of one emoji (key set), were removed
+
+
+@dataclass(frozen=True)
+class ReactionEvent:
+    """A reaction change on a poll message, as the listeners saw it."""
+
+    kind: EventKind
+    message_id: int
+    user_id: int = 0
+    key: str | None = None
+    emoji: str = ""  # the reaction form, for removing it
+    is_bot: bool = False
+
+
+@dataclass
+class PollState:
+    """One open poll: its row, who holds which options, and its reconciliation status."""
+
+    poll: Poll
+    votes: Votes
+    keys: dict[str, int] = field(default_factory=dict)
+    reconciling: bool = False
+    deferred: list[ReactionEvent] = field(default_factory=list)
+    reconciled: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        """Index the options by emoji key."""
+        self.keys = {option.key: i for i, option in enumerate(self.poll.options)}
+        if not self.reconciling:
+            self.reconciled.set()
+
+
+@dataclass(frozen=True)
+class Tidy:
+    """A reaction the bot should remove (a replaced vote or a stray emoji)."""
+
+    guild_id: int
+    channel_id: int
+    message_id: int
+    emoji: str
+    user_id: int
+
+
+class PollEngine:
+    """Open polls in memory, keyed by poll id and by message id, and the vote writer."""
+
+    def __init__(self, bot: DramaBot, store: PollStore) -> None:
+        """Start empty; `load()` fills the state from the database."""
+        self.bot = bot
+        self.store = store
+        self.by_id: dict[int, PollState] = {}
+        self.by_message: dict[int, PollState] = {}
+        self._queue: deque[ReactionEvent] = deque()
+        self._wake = asyncio.Event()
+        self._batch_done = asyncio.Event()
+        self._busy = False
+        self._writer: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._rest = asyncio.Semaphore(MAX_REST_IN_FLIGHT)
+        self._forbidden: dict[int, float] = {}  # channel id -> loop time of the last 403
+        self._reported: set[tuple[int, int]] = set()
+
+    # --- state -----------------------------------------------------------------------
+    async def load(self) -> list[PollState]:
+        """Load every open poll and its votes; reaction polls wait for reconciliation."""
+        votes = await self.store.open_votes()
+        for poll in await self.store.open_polls():
+            self.register(poll, votes.get(poll.poll_id, {}), reconciling=not poll.anonymous)
+        return list(self.by_id.values())
+
+    def register(self, poll: Poll, votes: Votes, *, reconciling: bool = False) -> PollState:
+        """Track an open poll."""
+        state = PollState(poll, votes, reconciling=reconciling)
+        self.by_id[poll.poll_id] = state
+        if poll.message_id is not None:
+            self.by_message[poll.message_id] = state
+        return state
+
+    def forget(self, poll_id: int) -> PollState | None:
+        """Stop tracking a poll (closed or deleted)."""
+        state = self.by_id.pop(poll_id, None)
+        if state is not None and state.poll.message_id is not None:
+            self.by_message.pop(state.poll.message_id, None)
+        return state
+
+    def bind_message(self, state: PollState, message_id: int) -> None:
+        """Index a poll by its freshly posted message."""
+        state.poll = _with_message(state.poll, message_id)
+        self.by_message[message_id] = state
+
+    # --- the writer --------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the writer task."""
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_loop(), name="polls-writer")
+
+    async def stop(self) -> None:
+        """Flush what is queued, then stop the writer and wait for REST tidying."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.flush(), timeout=10)
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer
+        for task in list(self._tasks):
+            task.cancel()
+
+    def submit(self, event: ReactionEvent) -> None:
+        """Queue an event for a poll message (called synchronously by listeners)."""
+        if event.message_id in self.by_message:
+            self._queue.append(event)
+            self._wake.set()
+
+    def requeue_front(self, events: list[ReactionEvent]) -> None:
+        """Put deferred events back at the head of the queue, in their original order."""
+        if events:
+            self._queue.extendleft(reversed(events))
+            self._wake.set()
+
+    async def flush(self) -> None:
+        """Return once every event queued so far is committed."""
+        while self._queue or self._busy:
+            self._batch_done.clear()
+            self._wake.set()
+            await self._batch_done.wait()
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                batch = list(self._queue)
+                self._queue.clear()
+                self._busy = True
+                try:
+                    await self._commit_batch(batch)
+                except Exception:
+                    log.exception("vote batch failed", extra={"events": len(batch)})
+                finally:
+                    self._busy = False
+            self._batch_done.set()
+
+    async def _commit_batch(self, batch: list[ReactionEvent]) -> None:
+        ops: list[VoteOp] = []
+        tidy: list[Tidy] = []
+        now = int(self.bot.clock.now().timestamp())
+        for event in batch:
+            state = self.by_message.get(event.message_id)
+            if state is None:
+                continue
+            if state.reconciling:
+                state.deferred.append(event)
+                continue
+            self._apply(state, event, now, ops, tidy)
+        await self.store.apply(ops)
+        for item in tidy:
+            self.spawn(self.remove_reaction(item))
+
+    def _apply(
+        self,
+        state: PollState,
+        event: ReactionEvent,
+        now: int,
+        ops: list[VoteOp],
+        tidy: list[Tidy],
+    ) -> None:
+        bot_user = self.bot.user
+        if event.is_bot or (bot_user is not None and event.user_id == bot_user.id):
+            return
+        if event.kind is EventKind.CLEAR:
+            ops += clear_ops(state, event.key, now)
+            self.spawn(self.readd_reactions(state.poll, event.key))
+            return
+        position = None if event.key is None else state.keys.get(event.key)
+        if position is None or state.poll.anonymous:
+            if event.kind is EventKind.ADD:
+                tidy.append(_tidy(state.poll, event.emoji, event.user_id))
+            return
+        ops += vote_ops(state, event.kind, event.user_id, position, now, tidy)
+
+    # --- reactions over REST --------------------------------------------------------------
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a side task, keeping a reference until it ends."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def remove_reaction(self, item: Tidy) -> None:
+        """Remove one fan's reaction; a 403 is reported to moderators, not retried at once."""
+        loop_now = asyncio.get_running_loop().time()
+        last = self._forbidden.get(item.channel_id)
+        if last is not None and loop_now - last < RETRY_FORBIDDEN_SECONDS:
+            return
+        try:
+            async with self._rest:
+                await self.bot.http.remove_reaction(
+                    item.channel_id, item.message_id, item.emoji, item.user_id
+                )
+        except discord.Forbidden:
+            self._forbidden[item.channel_id] = loop_now
+            await self._report_manage_messages(item.guild_id, item.channel_id)
+        except discord.HTTPException as error:
+            log.warning(
+                "could not remove a reaction: %s",
+                error.status,
+                extra={"channel_id": item.channel_id, "message_id": item.message_id},
+            )
+        else:
+            await self._clear_manage_messages(item.guild_id, item.channel_id)
+
+    async def _report_manage_messages(self, guild_id: int, channel_id: int) -> None:
+        self._reported.add((guild_id, channel_id))
+        await self.bot.guild_settings.report_problem(
+            guild_id, "polls", "manage_messages", MANAGE_MESSAGES_HINT.format(channel_id=channel_id)
+        )
+        log.info(
+            "missing Manage Messages for polls",
+            extra={"guild_id": guild_id, "channel_id": channel_id},
+        )
+
+    async def _clear_manage_messages(self, guild_id: int, channel_id: int) -> None:
+        self._forbidden.pop(channel_id, None)
+        if (guild_id, channel_id) in self._reported:
+            self._reported.discard((guild_id, channel_id))
+            await self.bot.guild_settings.clear_problem(guild_id, "polls", "manage_messages")
+
+    def lacks_manage_messages(self, channel_id: int) -> bool:
+        """Whether a removal in this channel was refused recently."""
+        return channel_id in self._forbidden
+
+    async def readd_reactions(self, poll: Poll, key: str | None) -> None:
+        """Put the bot's option reactions back after a moderator cleared them."""
+        if poll.message_id is None or poll.anonymous:
+            return
+        for option in poll.options:
+            if key is not None and option.key != key:
+                continue
+            try:
+                async with self._rest:
+                    await self.bot.http.add_reaction(
+                        poll.channel_id, poll.message_id, logic.reaction_form(option.emoji)
+                    )
+            except discord.HTTPException:
+                log.warning("could not re-add a poll reaction", extra={"poll_id": poll.poll_id})
+                return
+
+
+def vote_ops(
+    state: PollState,
+    kind: EventKind,
+    user_id: int,
+    position: int,
+    now: int,
+    tidy: list[Tidy],
+) -> list[VoteOp]:
+    """Update one voter's state for an add/remove; return the rows to write."""
+    poll = state.poll
+    history = state.votes.get(user_id, [])
+    if kind is EventKind.REMOVE:
+        state.votes[user_id] = logic.after_remove(history, position)
+        if not state.votes[user_id]:
+            del state.votes[user_id]
+        return [VoteOp(OpKind.REMOVE, poll.poll_id, user_id, position, now)]
+    new, superseded = logic.after_add(history, position, poll.multi)
+    state.votes[user_id] = new
+    for old in superseded:
+        tidy.append(_tidy(poll, logic.reaction_form(poll.options[old].emoji), user_id))
+    return [VoteOp(OpKind.ADD, poll.poll_id, user_id, position, now)]
+
+
+def clear_ops(state: PollState, key: str | None, now: int) -> list[VoteOp]:
+    """Drop every vote (or every vote of one emoji) after reactions were cleared."""
+    position = None if key is None else state.keys.get(key)
+    if key is not None and position is None:
+        return []
+    ops: list[VoteOp] = []
+    for user_id, history in list(state.votes.items()):
+        gone = [p for p in history if position is None or p == position]
+        ops += [VoteOp(OpKind.REMOVE, state.poll.poll_id, user_id, p, now) for p in gone]
+        left = [p for p in history if p not in gone]
+        if left:
+            state.votes[user_id] = left
+        else:
+            del state.votes[user_id]
+    return ops
+
+
+def _tidy(poll: Poll, emoji: str, user_id: int) -> Tidy:
+    return Tidy(poll.guild_id, poll.channel_id, poll.message_id or 0, emoji, user_id)
+
+
+def _with_message(poll: Poll, message_id: int) -> Poll:
+    return replace(poll, message_id=message_id)

@@ -1,0 +1,136 @@
+"""What poll messages look like: the poll itself, live and final results, the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+import discord
+
+from bot.replies import clean, timestamp
+from cogs.polls import logic
+from cogs.polls.logic import Tally
+from cogs.polls.store import Poll, VoteRow
+
+COLOUR = discord.Colour.blurple()
+CLOSED_COLOUR = discord.Colour.dark_grey()
+LABEL_LIMIT = 150  # after escaping; 20 options stay well under the 4096-char description
+QUESTION_LIMIT = 400
+REASONS = {
+    "ended": "the time was up",
+    "closed": "closed by {closer}",
+    "message deleted": "its message was deleted",
+    "channel deleted": "its channel was deleted",
+}
+
+
+def shown_options(poll: Poll) -> list[tuple[str, str]]:
+    """(emoji, inert label) pairs for display."""
+    return [(option.emoji, clean(option.label, limit=LABEL_LIMIT)) for option in poll.options]
+
+
+def question_text(poll: Poll) -> str:
+    """The question as inert bold text."""
+    return f"**{clean(poll.question, limit=QUESTION_LIMIT)}**"
+
+
+def how_to_vote(poll: Poll) -> str:
+    """The line under the options: how to vote, and when the poll ends."""
+    if poll.anonymous:
+        how = "Anonymous: vote with the buttons (click again to withdraw); results at the end."
+    else:
+        how = "React to vote."
+    how += " Pick as many as you like." if poll.multi else " One choice; a new one replaces it."
+    if poll.ends_at is not None:
+        unix = poll.ends_at.timestamp()
+        how += f"\nEnds {timestamp(unix, 'R')} ({timestamp(unix, 'F')})."
+    return how
+
+
+def poll_embed(poll: Poll) -> discord.Embed:
+    """The open poll's message."""
+    body = "\n\n".join(
+        [question_text(poll), logic.render_options(shown_options(poll)), how_to_vote(poll)]
+    )
+    embed = discord.Embed(title=f"📊 Poll #{poll.poll_id}", description=body, colour=COLOUR)
+    embed.set_footer(text=f"Poll #{poll.poll_id}")
+    return embed
+
+
+def results_body(poll: Poll, result: Tally, *, final: bool) -> str:
+    """Question, per-option results and the verdict."""
+    text = logic.render_results(shown_options(poll), result, multi=poll.multi, final=final)
+    return f"{question_text(poll)}\n\n{text}"
+
+
+def closed_embed(poll: Poll, result: Tally, closer: str) -> discord.Embed:
+    """The poll message after closing (and the results reply): final results."""
+    reason = REASONS.get(poll.close_reason or "", "closed").format(closer=closer)
+    when = timestamp(poll.closed_at.timestamp(), "F") if poll.closed_at else ""
+    body = f"{results_body(poll, result, final=True)}\n\nClosed {when}: {reason}."
+    embed = discord.Embed(
+        title=f"📊 Poll #{poll.poll_id}: results", description=body, colour=CLOSED_COLOUR
+    )
+    embed.set_footer(text=f"Poll #{poll.poll_id} · closed")
+    return embed
+
+
+def live_text(poll: Poll, result: Tally) -> str:
+    """`/poll results` for an open poll (anonymous ones keep counts hidden)."""
+    if poll.anonymous:
+        fans = "fan has" if result.voters == 1 else "fans have"
+        return (
+            f"{question_text(poll)}\n\nPoll #{poll.poll_id} is anonymous: the counts stay "
+            f"hidden until it closes. {result.voters} {fans} voted so far."
+        )
+    return f"Poll #{poll.poll_id} (live)\n" + results_body(poll, result, final=False)
+
+
+def list_line(poll: Poll, voters: int, guild_id: int) -> str:
+    """One open poll in `/poll list`."""
+    ends = f"ends {timestamp(poll.ends_at.timestamp(), 'R')}" if poll.ends_at else "no end"
+    link = (
+        f"https://discord.com/channels/{guild_id}/{poll.channel_id}/{poll.message_id}"
+        if poll.message_id
+        else ""
+    )
+    noun = "voter" if voters == 1 else "voters"
+    return f"**#{poll.poll_id}** {clean(poll.question, limit=80)} · {voters} {noun} · {ends} {link}"
+
+
+def autocomplete_name(poll: Poll) -> str:
+    """A poll as an autocomplete choice (plain text, ≤ 100 chars)."""
+    return f"#{poll.poll_id} · {poll.question}"[:100]
+
+
+def _cell(text: str) -> str:
+    # Spreadsheet apps run cells starting with these as formulas; a quote keeps them text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_csv(poll: Poll, rows: Sequence[VoteRow], result: Tally) -> bytes:
+    """The poll as CSV: one line per vote, or per option (counts only) when anonymous."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if poll.anonymous:
+        writer.writerow(["poll_id", "position", "emoji", "option", "votes"])
+        for i, option in enumerate(poll.options):
+            writer.writerow(
+                [poll.poll_id, i + 1, option.emoji, _cell(option.label), result.counts[i]]
+            )
+    else:
+        writer.writerow(["poll_id", "position", "emoji", "option", "user_id", "voted_at_utc"])
+        for row in rows:
+            option = poll.options[row.position]
+            writer.writerow(
+                [
+                    poll.poll_id,
+                    row.position + 1,
+                    option.emoji,
+                    _cell(option.label),
+                    row.user_id,
+                    row.voted_at.isoformat(),
+                ]
+            )
+    return buffer.getvalue().encode("utf-8-sig")

@@ -1,0 +1,331 @@
+"""Poll life cycle: post, attach, close (deadline, by hand, message gone), button votes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.errors import Conflict, InvalidInput, MissingBotPermission, NotFound
+from bot.replies import NO_PINGS
+from cogs.polls import logic, messages
+from cogs.polls.engine import PollEngine, PollState
+from cogs.polls.logic import Option, Tally
+from cogs.polls.reconcile import Reconciler
+from cogs.polls.store import OpKind, Poll, PollStore, VoteOp
+
+if TYPE_CHECKING:
+    from bot.app import DramaBot
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_EMOJI = 10014
+RECONCILE_WAIT_SECONDS = 120.0
+REACTION_PERMS = (
+    "I could not add the voting reactions: grant me Add Reactions and Read Message History "
+    "in this channel."
+)
+
+
+def job_id(poll_id: int) -> str:
+    """The scheduler job that closes a poll at its deadline."""
+    return f"poll:close:{poll_id}"
+
+
+@dataclass(frozen=True)
+class NewPoll:
+    """A validated poll request."""
+
+    question: str
+    options: tuple[Option, ...]
+    multi: bool
+    anonymous: bool
+    duration: timedelta | None
+
+
+@dataclass(frozen=True)
+class ClickResult:
+    """A button vote, for the voter's ephemeral confirmation."""
+
+    poll: Poll
+    chosen: tuple[int, ...]
+    position: int
+    added: bool
+
+
+class PollService:
+    """Everything that changes a poll, shared by the commands, the listeners and `public`."""
+
+    def __init__(self, bot: DramaBot, store: PollStore) -> None:
+        """Build the engine and the reconciler."""
+        self.bot = bot
+        self.store = store
+        self.engine = PollEngine(bot, store)
+        self.reconciler = Reconciler(bot, self.engine)
+
+    def now(self) -> datetime:
+        """The bot's clock."""
+        return self.bot.clock.now()
+
+    # --- start-up ------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Load open polls, start the writer, and schedule every deadline."""
+        self.engine.start()
+        for state in await self.engine.load():
+            self.schedule_close(state.poll)
+
+    def schedule_close(self, poll: Poll) -> None:
+        """(Re)schedule the deadline job; a passed deadline runs at once."""
+        if poll.ends_at is not None:
+            run_at = max(poll.ends_at, self.now())
+            self.bot.scheduler.schedule(job_id(poll.poll_id), run_at, self.close_job, poll.poll_id)
+
+    async def reconcile_all(self) -> None:
+        """Reconcile every open poll with its message; close those whose message is gone."""
+        outcomes = await self.reconciler.run_all(self._message_gone)
+        log.info("polls reconciled", extra={"polls": len(outcomes)})
+
+    async def _message_gone(self, poll_id: int) -> None:
+        await self.close(poll_id, "message deleted", announce=False)
+
+    # --- creating ------------------------------------------------------------------------
+    async def post(
+        self,
+        channel: discord.abc.Messageable,
+        guild_id: int,
+        channel_id: int,
+        author_id: int,
+        request: NewPoll,
+    ) -> Poll:
+        """Store, post and arm a poll in `channel`; undo everything if posting fails."""
+        state = await self._create(guild_id, channel_id, author_id, request)
+        poll = state.poll
+        try:
+            embed = messages.poll_embed(poll)
+            view = _view(poll)
+            if view is None:
+                message = await channel.send(embed=embed, allowed_mentions=NO_PINGS)
+            else:
+                message = await channel.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        except discord.Forbidden as error:
+            await self._undo(poll.poll_id, None)
+            raise MissingBotPermission(
+                "I cannot post in this channel: grant me Send Messages and Embed Links here."
+            ) from error
+        except BaseException:
+            await self._undo(poll.poll_id, None)
+            raise
+        return await self._arm(state, message)
+
+    async def attach(
+        self,
+        message: discord.Message,
+        question: str,
+        options: Sequence[tuple[str, str]],
+        *,
+        author_id: int,
+        multi: bool,
+        duration: timedelta | None,
+    ) -> int:
+        """Turn a message the bot posted into a reaction poll; return the poll id."""
+        if message.guild is None:
+            raise InvalidInput("Reaction polls only work in servers.")
+        request = NewPoll(
+            logic.validate_question(question),
+            tuple(checked_options(options)),
+            multi,
+            False,
+            _checked_duration(duration),
+        )
+        state = await self._create(message.guild.id, message.channel.id, author_id, request)
+        poll = await self._arm(state, message)
+        return poll.poll_id
+
+    async def _create(
+        self, guild_id: int, channel_id: int, author_id: int, request: NewPoll
+    ) -> PollState:
+        now = self.now()
+        ends_at = now + request.duration if request.duration else None
+        poll_id = await self.store.create(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            author_id=author_id,
+            question=request.question,
+            options=request.options,
+            multi=request.multi,
+            anonymous=request.anonymous,
+            created_at=now,
+            ends_at=ends_at,
+        )
+        poll = await self.store.get(poll_id)
+        if poll is None:
+            raise RuntimeError("poll vanished after insert")
+        return self.engine.register(poll, {})
+
+    async def _arm(self, state: PollState, message: discord.Message) -> Poll:
+        """Bind the message, add the reactions in order, schedule the deadline."""
+        poll = state.poll
+        await self.store.set_message(poll.poll_id, message.id)
+        self.engine.bind_message(state, message.id)
+        if not poll.anonymous:
+            try:
+                for option in poll.options:
+                    await message.add_reaction(logic.reaction_form(option.emoji))
+            except discord.HTTPException as error:
+                await self._undo(poll.poll_id, message)
+                raise _reaction_error(error) from error
+        self.schedule_close(state.poll)
+        log.info("poll opened", extra={"poll_id": poll.poll_id, "guild_id": poll.guild_id})
+        return state.poll
+
+    async def _undo(self, poll_id: int, message: discord.Message | None) -> None:
+        self.engine.forget(poll_id)
+        await self.store.delete(poll_id)
+        if message is not None:
+            try:
+                await message.delete()
+            except discord.HTTPException:
+                log.warning("could not delete a half-made poll", extra={"poll_id": poll_id})
+
+    # --- closing -------------------------------------------------------------------------
+    async def close_job(self, poll_id: int) -> None:
+        """Scheduler entry point at the deadline."""
+        try:
+            await self.close(poll_id, "ended", announce=True)
+        except Exception:
+            log.exception("closing a poll failed", extra={"poll_id": poll_id})
+
+    async def close(
+        self, poll_id: int, reason: str, *, announce: bool, closer: str = ""
+    ) -> tuple[Poll, Tally] | None:
+        """Close a poll once (its votes flushed first); announce the results if asked."""
+        state = self.engine.by_id.get(poll_id)
+        if state is not None and state.reconciling:
+            await _wait(state, RECONCILE_WAIT_SECONDS)
+        await self.engine.flush()
+        if not await self.store.close(poll_id, self.now(), reason):
+            return None
+        self.engine.forget(poll_id)
+        self.bot.scheduler.cancel(job_id(poll_id))
+        poll = await self.store.get(poll_id)
+        if poll is None:
+            return None
+        result = logic.tally(len(poll.options), await self.store.votes(poll_id), poll.multi)
+        log.info("poll closed", extra={"poll_id": poll_id, "reason": reason})
+        if announce:
+            await self._announce(poll, result, closer)
+        return poll, result
+
+    async def _announce(self, poll: Poll, result: Tally, closer: str) -> None:
+        """Show the final results on the poll message and as a reply to it."""
+        if poll.message_id is None:
+            return
+        embed = messages.closed_embed(poll, result, closer)
+        http = self.bot.http
+        try:
+            await http.edit_message(
+                poll.channel_id, poll.message_id, params=_params(embed=embed, view=None)
+            )
+        except discord.HTTPException as error:
+            log.info(
+                "could not edit a closed poll: %s", error.status, extra={"poll_id": poll.poll_id}
+            )
+        ref = discord.MessageReference(
+            message_id=poll.message_id, channel_id=poll.channel_id, fail_if_not_exists=False
+        )
+        try:
+            await http.send_message(
+                poll.channel_id, params=_params(embed=embed, message_reference=ref)
+            )
+        except discord.HTTPException as error:
+            log.info(
+                "could not post poll results: %s", error.status, extra={"poll_id": poll.poll_id}
+            )
+
+    async def close_channel(self, channel_id: int) -> None:
+        """A channel (or thread) went away: close its polls quietly."""
+        for state in [s for s in self.engine.by_id.values() if s.poll.channel_id == channel_id]:
+            await self.close(state.poll.poll_id, "channel deleted", announce=False)
+
+    async def close_message(self, message_id: int) -> None:
+        """A poll message was deleted: close its poll quietly."""
+        state = self.engine.by_message.get(message_id)
+        if state is not None:
+            await self.close(state.poll.poll_id, "message deleted", announce=False)
+
+    # --- anonymous votes -----------------------------------------------------------------
+    async def click(self, poll_id: int, position: int, user_id: int) -> ClickResult:
+        """Toggle a button vote; committed before the voter is answered."""
+        state = self.engine.by_id.get(poll_id)
+        if state is None:
+            raise Conflict("This poll is closed; votes no longer count.")
+        poll = state.poll
+        if not 0 <= position < len(poll.options):
+            raise NotFound("That option does not exist (the poll may have changed).")
+        history = state.votes.get(user_id, [])
+        new, added = logic.after_click(history, position, poll.multi)
+        now = int(self.now().timestamp())
+        ops = [VoteOp(OpKind.REMOVE, poll_id, user_id, p, now) for p in history if p not in new]
+        ops += [VoteOp(OpKind.ADD, poll_id, user_id, p, now) for p in new if p not in history]
+        if new:
+            state.votes[user_id] = new
+        else:
+            state.votes.pop(user_id, None)
+        await self.store.apply(ops)
+        return ClickResult(poll, tuple(new), position, added)
+
+
+def checked_options(options: Sequence[tuple[str, str]]) -> list[Option]:
+    """Validate (emoji, label) pairs given by another feature with /poll create's rules."""
+    raw = " | ".join(f"{emoji} {label}".strip() for emoji, label in options)
+    parsed = logic.parse_options(raw, known_custom_ids=_custom_ids(options))
+    if [o.emoji for o in parsed] != [emoji for emoji, _ in options]:
+        raise InvalidInput("Each option needs exactly one emoji of its own.")
+    return parsed
+
+
+def _custom_ids(options: Sequence[tuple[str, str]]) -> set[int]:
+    ids: set[int] = set()
+    for emoji, _ in options:
+        key = logic.emoji_key(emoji)
+        if key.isdigit():
+            ids.add(int(key))
+    return ids
+
+
+def _checked_duration(duration: timedelta | None) -> timedelta | None:
+    if duration is not None and not logic.MIN_DURATION <= duration <= logic.MAX_DURATION:
+        raise InvalidInput("A poll lasts between 1 minute and 32 days.")
+    return duration
+
+
+def _reaction_error(error: discord.HTTPException) -> Exception:
+    if isinstance(error, discord.Forbidden):
+        return MissingBotPermission(REACTION_PERMS)
+    if error.code == UNKNOWN_EMOJI:
+        return InvalidInput("Discord does not know one of those emoji; pick standard ones.")
+    return error
+
+
+def _view(poll: Poll) -> discord.ui.View | None:
+    if not poll.anonymous:
+        return None
+    from cogs.polls.views import vote_view
+
+    return vote_view(poll)
+
+
+def _params(**kwargs: object) -> discord.http.MultipartParameters:
+    return discord.http.handle_message_parameters(allowed_mentions=NO_PINGS, **kwargs)  # type: ignore[arg-type]
+
+
+async def _wait(state: PollState, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(state.reconciled.wait(), timeout=seconds)
+    except TimeoutError:
+        log.warning("closing a poll before it reconciled", extra={"poll_id": state.poll.poll_id})
