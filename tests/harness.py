@@ -48,6 +48,7 @@ class BotEnv:
     bot: DramaBot | None = None
     _task: asyncio.Task[None] | None = None
     _travel: Any = None
+    _traveller: Any = None
     extensions: list[str] | None = None
     history: list[DramaBot] = field(default_factory=list)
 
@@ -113,9 +114,10 @@ class BotEnv:
         """Move the wall clock (bot, scheduler and fake alike) to `when`; time keeps ticking."""
         if self._travel is None:
             self._travel = time_machine.travel(when, tick=True)
-            self._travel.start()
+            self._traveller = self._travel.start()
         else:
-            self._travel.move_to(when, tick=True)
+            # time-machine 3: move_to lives on the Traveller that start() returns.
+            self._traveller.move_to(when, tick=True)
 
     async def advance_to(self, when: datetime) -> None:
         """Jump the clock to `when` and wake the scheduler so due jobs run now."""
