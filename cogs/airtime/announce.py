@@ -7,6 +7,7 @@ a reminder is useful until the episode starts; an on-air or streaming post for 3
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -139,3 +140,26 @@ def skip_notice(title: str, day_label: str, shifted: Episode | None) -> str:
         f"{text}; episode {shifted.number} now airs {timestamp(start, 'F')} "
         f"({shifted.at.astimezone(KST):%a %Y-%m-%d %H:%M} KST)."
     )
+
+
+def next_outstanding(
+    episodes: list[Episode], plan: Plan, done: set[tuple[str, str]], now: datetime
+) -> Announcement | None:
+    """The earliest announcement neither done nor expired, without planning the whole run.
+
+    Broadcasts whose every announcement expired are skipped by binary search, and the scan
+    stops once a broadcast's earliest reminder comes after the best candidate found.
+    """
+    tail = ONAIR_GRACE + timedelta(minutes=plan.stream_delay_min or 0)
+    lead = timedelta(minutes=max(plan.leads, default=0))
+    start = bisect.bisect_right([ep.at for ep in episodes], now - tail - STREAM_GRACE)
+    best: Announcement | None = None
+    for ep in episodes[start:]:
+        if best is not None and ep.at - lead > best.due:
+            break
+        for item in planned([ep], plan):
+            if item.key in done or item.deadline <= now:
+                continue
+            if best is None or item.due < best.due:
+                best = item
+    return best

@@ -89,15 +89,14 @@ def slot_instants(spec: DramaSpec) -> Iterator[datetime]:
 
     A special placed exactly on a slot's instant takes that slot (the episodes shift).
     """
-    by_day: dict[int, list[time]] = {}
-    for slot in sorted(spec.slots):
-        by_day.setdefault(slot.weekday, []).append(slot.at)
+    start = spec.premiere.weekday()
+    ordered = sorted({((slot.weekday - start) % 7, slot.at) for slot in spec.slots})
     taken = {special.at for special in spec.specials}
-    for offset in range(MAX_SCAN_DAYS):
-        day = spec.premiere + timedelta(days=offset)
-        if day in spec.skips:
-            continue
-        for at in by_day.get(day.weekday(), ()):
+    for week in range(MAX_SCAN_DAYS // 7):
+        for offset, at in ordered:
+            day = spec.premiere + timedelta(days=offset + 7 * week)
+            if day in spec.skips:
+                continue
             instant = to_utc(day, at)
             if instant not in taken:
                 yield instant

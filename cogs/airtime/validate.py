@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from bot.errors import InvalidInput
-from cogs.airtime.schedule import KST, WEEKDAY_NAMES, Slot
+from cogs.airtime.schedule import KST, WEEKDAY_NAMES, Slot, to_utc
 
 TITLE_MAX = 100
 NAME_MAX = 50
@@ -174,3 +174,11 @@ def describe_slots(slots: tuple[Slot, ...]) -> str:
         days = "+".join(WEEKDAY_NAMES[slot.weekday] for slot in sorted(slots))
         return f"{days} {next(iter(times)):%H:%M} KST"
     return ", ".join(slot.label() for slot in sorted(slots)) + " KST"
+
+
+def parse_kst_datetime(text: str) -> datetime:
+    """`2018-06-22 23:00` (KST) → aware UTC datetime."""
+    day_text, _, time_text = text.strip().partition(" ")
+    if not time_text.strip():
+        raise InvalidInput("Give a KST date and time like `2018-06-22 23:00`.")
+    return to_utc(parse_date(day_text), parse_time(time_text))

@@ -1,0 +1,117 @@
+"""Pure wording of the fan and moderator replies (Discord timestamps, KST alongside)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.replies import clean, timestamp
+from cogs.airtime.schedule import KST, Episode, finale, next_after
+
+MESSAGE_LIMIT = 1900
+
+
+@dataclass(frozen=True)
+class DramaInfo:
+    """What the replies need about a drama (decoupled from the store)."""
+
+    drama_id: int
+    title: str
+    network: str
+    slots_text: str
+    episodes: list[Episode]
+    runtime_min: int
+    channel_id: int | None = None
+    role_id: int | None = None
+    leads: tuple[int, ...] = ()
+    streaming: str | None = None
+    streaming_delay_min: int | None = None
+
+
+def when(at: datetime) -> str:
+    """`<t:…:F> (<t:…:R>) · Thu 21:30 KST`."""
+    unix = int(at.timestamp())
+    return f"{timestamp(unix, 'F')} ({timestamp(unix, 'R')}) · {at.astimezone(KST):%a %H:%M} KST"
+
+
+def name(info: DramaInfo) -> str:
+    """Bold, escaped title."""
+    return f"**{clean(info.title, limit=100)}**"
+
+
+def next_line(info: DramaInfo, now: datetime) -> str:
+    """The next broadcast of one drama, or that it ended (with its finale date)."""
+    nxt = next_after(info.episodes, now)
+    if nxt is None:
+        last = finale(info.episodes)
+        if last is None:
+            return f"{name(info)}: no episodes scheduled."
+        return (
+            f"{name(info)} has ended: the finale (episode {last.number}) aired "
+            f"{timestamp(int(last.at.timestamp()), 'D')}."
+        )
+    label = nxt.label() if nxt.number is None else f"Episode {nxt.number}"
+    if nxt.finale:
+        label += " — 🎬 FINALE"
+    return f"{name(info)} · {label} · {when(nxt.at)} on {clean(info.network, limit=50)}"
+
+
+def week_lines(infos: list[DramaInfo], now: datetime) -> list[str]:
+    """Every broadcast in the next 7 days, in air order."""
+    end = now + timedelta(days=7)
+    items = [(ep.at, info, ep) for info in infos for ep in info.episodes if now <= ep.at < end]
+    items.sort(key=lambda item: (item[0], item[1].title))
+    return [
+        f"{name(info)} · {ep.label().replace(' (finale)', ' — 🎬 FINALE')} · {when(at)}"
+        for at, info, ep in items
+    ]
+
+
+def episode_lines(info: DramaInfo, now: datetime) -> list[str]:
+    """The full list; aired broadcasts are ticked."""
+    lines = []
+    for ep in info.episodes:
+        mark = "✅" if ep.at <= now else "▫️"
+        unix = int(ep.at.timestamp())
+        lines.append(
+            f"{mark} {ep.label()} · {timestamp(unix, 'F')} · "
+            f"{ep.at.astimezone(KST):%Y-%m-%d %H:%M} KST"
+        )
+    return lines
+
+
+def chunk(lines: list[str], header: str = "", limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Pack lines into messages of at most `limit` characters."""
+    pages: list[str] = []
+    current = header
+    for line in lines:
+        if current and len(current) + len(line) + 1 > limit:
+            pages.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        pages.append(current)
+    return pages
+
+
+def summary(info: DramaInfo, now: datetime) -> str:
+    """One drama for `/drama list` and the add/edit replies."""
+    numbered = [ep for ep in info.episodes if ep.number is not None]
+    first = numbered[0].at if numbered else None
+    parts = [
+        f"{name(info)} — {clean(info.network, limit=50)}, {info.slots_text}, "
+        f"{len(numbered)} episodes, {info.runtime_min} min"
+    ]
+    if first is not None:
+        parts.append(f"  Episode 1: {timestamp(int(first.timestamp()), 'F')}")
+    parts.append("  Next: " + next_line(info, now).split(" · ", 1)[-1])
+    if info.streaming:
+        delay = info.streaming_delay_min or 0
+        parts.append(f"  Streaming: {clean(info.streaming, limit=50)} (+{delay} min)")
+    if info.channel_id is not None:
+        ping = f"<@&{info.role_id}>" if info.role_id else "no role ping"
+        leads = ", ".join(f"{lead} min" for lead in info.leads) or "no reminders"
+        parts.append(f"  Announcements: <#{info.channel_id}>, {ping}, reminders {leads}")
+    else:
+        parts.append("  Announcements: off (`/drama announce`)")
+    return "\n".join(parts)

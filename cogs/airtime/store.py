@@ -1,0 +1,389 @@
+"""The only home of airtime's SQL: dramas, schedule exceptions and the announcement ledger."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.db import Database
+from bot.errors import Conflict
+from cogs.airtime.schedule import DramaSpec, Episode, Slot, Special, episode_list
+from cogs.airtime.validate import decode_slots, encode_slots
+
+_COLUMNS = (
+    "drama_id, guild_id, title, aliases, network, slots, premiere, episodes, runtime_min, "
+    "streaming, streaming_delay_min, catalog_key, channel_id, role_id, remind, announce_since"
+)
+EDITABLE = frozenset(
+    {
+        "title",
+        "aliases",
+        "network",
+        "slots",
+        "premiere",
+        "episodes",
+        "runtime_min",
+        "streaming",
+        "streaming_delay_min",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Drama:
+    """One drama a guild tracks, with its exceptions."""
+
+    drama_id: int
+    guild_id: int
+    title: str
+    aliases: tuple[str, ...]
+    network: str
+    slots: tuple[Slot, ...]
+    premiere: date
+    episodes: int
+    runtime_min: int
+    streaming: str | None = None
+    streaming_delay_min: int | None = None
+    catalog_key: str | None = None
+    channel_id: int | None = None
+    role_id: int | None = None
+    leads: tuple[int, ...] = (30,)
+    announce_since: datetime | None = None
+    skips: frozenset[date] = frozenset()
+    moves: dict[int, datetime] = field(default_factory=dict)
+    specials: tuple[Special, ...] = ()
+
+    @property
+    def spec(self) -> DramaSpec:
+        """The pure schedule model."""
+        return DramaSpec(
+            self.slots,
+            self.premiere,
+            self.episodes,
+            self.runtime_min,
+            self.skips,
+            self.moves,
+            self.specials,
+        )
+
+    def episode_list(self) -> list[Episode]:
+        """Every broadcast in air order."""
+        return episode_list(self.spec)
+
+    def names(self) -> tuple[str, ...]:
+        """Title then aliases."""
+        return (self.title, *self.aliases)
+
+    def matches(self, name: str) -> bool:
+        """Whether `name` is this drama's title or an alias (case-insensitive)."""
+        wanted = " ".join(name.split()).casefold()
+        return any(wanted == known.casefold() for known in self.names())
+
+
+def _unix(instant: datetime) -> int:
+    return int(instant.timestamp())
+
+
+def _instant(value: int) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _from_row(row: aiosqlite.Row) -> Drama:
+    remind = row["remind"]
+    since = row["announce_since"]
+    return Drama(
+        drama_id=row["drama_id"],
+        guild_id=row["guild_id"],
+        title=row["title"],
+        aliases=tuple(filter(None, row["aliases"].split("\n"))),
+        network=row["network"],
+        slots=decode_slots(row["slots"]),
+        premiere=date.fromisoformat(row["premiere"]),
+        episodes=row["episodes"],
+        runtime_min=row["runtime_min"],
+        streaming=row["streaming"],
+        streaming_delay_min=row["streaming_delay_min"],
+        catalog_key=row["catalog_key"],
+        channel_id=row["channel_id"],
+        role_id=row["role_id"],
+        leads=tuple(int(x) for x in remind.split(",") if x),
+        announce_since=_instant(since) if since is not None else None,
+    )
+
+
+def _column_value(name: str, value: Any) -> Any:
+    if name == "aliases":
+        return "\n".join(value)
+    if name == "slots":
+        return encode_slots(value)
+    if name == "premiere":
+        return value.isoformat()
+    return value
+
+
+class AirtimeStore:
+    """SQL for `airtime_dramas`, `airtime_exceptions` and `airtime_announcements`."""
+
+    def __init__(self, db: Database) -> None:
+        """Use `db` for storage."""
+        self.db = db
+
+    # -- dramas -----------------------------------------------------------------------------
+    async def add_drama(self, drama: Drama, *, created_by: int, now: datetime) -> int:
+        """Insert a drama; `Conflict` if the guild already has one with that title."""
+        try:
+            return await self.db.insert(
+                "INSERT INTO airtime_dramas (guild_id, title, title_key, aliases, network, slots,"
+                " premiere, episodes, runtime_min, streaming, streaming_delay_min, catalog_key,"
+                " remind, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    drama.guild_id,
+                    drama.title,
+                    drama.title.casefold(),
+                    "\n".join(drama.aliases),
+                    drama.network,
+                    encode_slots(drama.slots),
+                    drama.premiere.isoformat(),
+                    drama.episodes,
+                    drama.runtime_min,
+                    drama.streaming,
+                    drama.streaming_delay_min,
+                    drama.catalog_key,
+                    ",".join(map(str, drama.leads)),
+                    created_by,
+                    _unix(now),
+                ),
+            )
+        except sqlite3.IntegrityError:
+            raise _duplicate(drama.title) from None
+
+    async def update_drama(self, drama_id: int, changes: dict[str, Any]) -> None:
+        """Change editable columns; `Conflict` on a duplicate title."""
+        unknown = set(changes) - EDITABLE
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        if not changes:
+            return
+        values = {name: _column_value(name, value) for name, value in changes.items()}
+        if "title" in values:
+            values["title_key"] = str(values["title"]).casefold()
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        try:
+            await self.db.execute(
+                f"UPDATE airtime_dramas SET {assignments} WHERE drama_id = ?",  # noqa: S608 - names from EDITABLE
+                (*values.values(), drama_id),
+            )
+        except sqlite3.IntegrityError:
+            raise _duplicate(str(changes.get("title"))) from None
+
+    async def set_announce(
+        self,
+        drama_id: int,
+        *,
+        channel_id: int | None,
+        role_id: int | None,
+        leads: tuple[int, ...],
+        now: datetime,
+    ) -> None:
+        """Where announcements go and whom they ping; owed from `now` on."""
+        await self.db.execute(
+            "UPDATE airtime_dramas SET channel_id = ?, role_id = ?, remind = ?, "
+            "announce_since = COALESCE(announce_since, ?) WHERE drama_id = ?",
+            (channel_id, role_id, ",".join(map(str, leads)), _unix(now), drama_id),
+        )
+
+    async def remove_drama(self, drama_id: int) -> None:
+        """Delete a drama with its exceptions and ledger rows."""
+        await self.db.execute("DELETE FROM airtime_dramas WHERE drama_id = ?", (drama_id,))
+
+    async def get_drama(self, guild_id: int, drama_id: int) -> Drama | None:
+        """One drama of this guild, with its exceptions."""
+        found = await self._load("WHERE guild_id = ? AND drama_id = ?", (guild_id, drama_id))
+        return found[0] if found else None
+
+    async def list_dramas(self, guild_id: int) -> list[Drama]:
+        """The guild's dramas by title."""
+        return await self._load("WHERE guild_id = ? ORDER BY title_key", (guild_id,))
+
+    async def all_dramas(self) -> list[Drama]:
+        """Every drama of every guild (start-up rebuild)."""
+        return await self._load("ORDER BY drama_id", ())
+
+    async def count_dramas(self, guild_id: int) -> int:
+        """How many dramas the guild tracks."""
+        value = await self.db.fetch_value(
+            "SELECT COUNT(*) FROM airtime_dramas WHERE guild_id = ?", (guild_id,)
+        )
+        return int(value or 0)
+
+    async def _load(self, where: str, params: tuple[Any, ...]) -> list[Drama]:
+        rows = await self.db.fetch_all(f"SELECT {_COLUMNS} FROM airtime_dramas {where}", params)  # noqa: S608 - fixed fragments
+        dramas = [_from_row(row) for row in rows]
+        if not dramas:
+            return []
+        if len(dramas) == 1:
+            exc_rows = await self.db.fetch_all(
+                "SELECT * FROM airtime_exceptions WHERE drama_id = ?", (dramas[0].drama_id,)
+            )
+        else:
+            exc_rows = await self.db.fetch_all("SELECT * FROM airtime_exceptions")
+        return _attach_exceptions(dramas, exc_rows)
+
+    # -- exceptions -------------------------------------------------------------------------
+    async def add_skip(self, drama_id: int, day: date, reason: str, now: datetime) -> None:
+        """Pre-empt a KST date; `Conflict` if it is already skipped."""
+        try:
+            await self.db.execute(
+                "INSERT INTO airtime_exceptions (drama_id, kind, day, label, created_at) "
+                "VALUES (?, 'skip', ?, ?, ?)",
+                (drama_id, day.isoformat(), reason, _unix(now)),
+            )
+        except sqlite3.IntegrityError:
+            raise Conflict(f"{day} is already marked as having no episode.") from None
+
+    async def remove_skip(self, drama_id: int, day: date) -> int:
+        """Undo a pre-emption; return how many rows went."""
+        return await self.db.execute(
+            "DELETE FROM airtime_exceptions WHERE drama_id = ? AND kind = 'skip' AND day = ?",
+            (drama_id, day.isoformat()),
+        )
+
+    async def set_move(self, drama_id: int, episode: int, at: datetime, now: datetime) -> None:
+        """Move one episode to another instant (replacing an earlier move)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM airtime_exceptions WHERE drama_id = ? AND kind = 'move' "
+                "AND episode = ?",
+                (drama_id, episode),
+            )
+            await conn.execute(
+                "INSERT INTO airtime_exceptions (drama_id, kind, episode, at, created_at) "
+                "VALUES (?, 'move', ?, ?, ?)",
+                (drama_id, episode, _unix(at), _unix(now)),
+            )
+
+    async def add_special(self, drama_id: int, at: datetime, title: str, now: datetime) -> int:
+        """Add an un-numbered broadcast; return its id."""
+        return await self.db.insert(
+            "INSERT INTO airtime_exceptions (drama_id, kind, at, label, created_at) "
+            "VALUES (?, 'special', ?, ?, ?)",
+            (drama_id, _unix(at), title, _unix(now)),
+        )
+
+    # -- the announcement ledger ------------------------------------------------------------
+    async def claim(
+        self, drama: Drama, key: tuple[str, str], channel_id: int, now: datetime
+    ) -> bool:
+        """Record that this announcement is being sent; False if it already has a row."""
+        count = await self.db.execute(
+            "INSERT OR IGNORE INTO airtime_announcements (guild_id, drama_id, episode_key, kind,"
+            " state, channel_id, claimed_at) VALUES (?, ?, ?, ?, 'claimed', ?, ?)",
+            (drama.guild_id, drama.drama_id, key[0], key[1], channel_id, _unix(now)),
+        )
+        return count == 1
+
+    async def finish(
+        self,
+        drama: Drama,
+        key: tuple[str, str],
+        state: str,
+        now: datetime,
+        message_id: int | None = None,
+    ) -> None:
+        """Settle a claimed announcement: sent, skipped, failed or uncertain."""
+        await self.db.execute(
+            "INSERT INTO airtime_announcements (guild_id, drama_id, episode_key, kind, state,"
+            " message_id, claimed_at, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (guild_id, drama_id, episode_key, kind) DO UPDATE SET "
+            "state = excluded.state, message_id = excluded.message_id, done_at = excluded.done_at",
+            (drama.guild_id, drama.drama_id, key[0], key[1], state, message_id, _unix(now),
+             _unix(now)),
+        )  # fmt: skip
+
+    async def ledger(self, drama_id: int) -> dict[tuple[str, str], Ledger]:
+        """Every ledger row of a drama, by (episode key, kind)."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM airtime_announcements WHERE drama_id = ?", (drama_id,)
+        )
+        return {(row["episode_key"], row["kind"]): _ledger(row) for row in rows}
+
+    async def ledgers_since(self, since: datetime) -> dict[int, dict[tuple[str, str], Ledger]]:
+        """Ledger rows claimed since `since`, by drama (start-up rebuild)."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM airtime_announcements WHERE claimed_at >= ?", (_unix(since),)
+        )
+        result: dict[int, dict[tuple[str, str], Ledger]] = defaultdict(dict)
+        for row in rows:
+            result[row["drama_id"]][(row["episode_key"], row["kind"])] = _ledger(row)
+        return result
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """One ledger row."""
+
+    state: str
+    channel_id: int | None
+    message_id: int | None
+    claimed_at: datetime
+
+
+def _ledger(row: aiosqlite.Row) -> Ledger:
+    return Ledger(row["state"], row["channel_id"], row["message_id"], _instant(row["claimed_at"]))
+
+
+def _duplicate(title: str) -> Conflict:
+    return Conflict(
+        f"This server already tracks a drama called {title[:100]!r} (titles are "
+        "case-insensitive). Use `/drama edit` to change it, or pick another title."
+    )
+
+
+def _attach_exceptions(dramas: list[Drama], rows: Iterable[aiosqlite.Row]) -> list[Drama]:
+    skips: dict[int, set[date]] = defaultdict(set)
+    moves: dict[int, dict[int, datetime]] = defaultdict(dict)
+    specials: dict[int, list[Special]] = defaultdict(list)
+    for row in rows:
+        drama_id = row["drama_id"]
+        if row["kind"] == "skip":
+            skips[drama_id].add(date.fromisoformat(row["day"]))
+        elif row["kind"] == "move":
+            moves[drama_id][row["episode"]] = _instant(row["at"])
+        else:
+            specials[drama_id].append(
+                Special(row["exception_id"], _instant(row["at"]), row["label"])
+            )
+    return [
+        replace(
+            drama,
+            skips=frozenset(skips.get(drama.drama_id, ())),
+            moves=moves.get(drama.drama_id, {}),
+            specials=tuple(specials.get(drama.drama_id, ())),
+        )
+        if drama.drama_id in skips or drama.drama_id in moves or drama.drama_id in specials
+        else drama
+        for drama in dramas
+    ]
+
+
+async def forget_moved(store: AirtimeStore, before: Drama, after: Drama, now: datetime) -> int:
+    """Drop ledger rows of upcoming broadcasts whose air time changed (skip, move, edit).
+
+    Their announcements are owed again for the new time; rows of unchanged or aired
+    broadcasts stay, so nothing already announced is announced twice.
+    """
+    old = {ep.key: ep.at for ep in before.episode_list()}
+    keys = [ep.key for ep in after.episode_list() if ep.at > now and old.get(ep.key) != ep.at]
+    if not keys:
+        return 0
+    marks = ",".join("?" for _ in keys)
+    return await store.db.execute(
+        f"DELETE FROM airtime_announcements WHERE drama_id = ? AND episode_key IN ({marks})",  # noqa: S608 - placeholders only
+        (after.drama_id, *keys),
+    )
