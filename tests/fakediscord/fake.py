@@ -162,6 +162,11 @@ class Interaction:
         return self._state.modal
 
     @property
+    def response_message_id(self) -> int | None:
+        """Id of the message the callback created or updated (None until answered / if none)."""
+        return self._state.original_message_id
+
+    @property
     def original_message(self) -> dict[str, Any] | None:
         mid = self._state.original_message_id
         return self._fake.world.find_message(None, mid) if mid is not None else None
@@ -264,8 +269,13 @@ class FakeDiscord:
         return self.gateway.resume_count
 
     @property
-    def identify_intents(self) -> int | None:
-        return self.gateway.identify_intents
+    def identify_intents(self) -> int:
+        """Intents bitfield of the last IDENTIFY (0 before the first one)."""
+        return self.gateway.identify_intents or 0
+
+    def messages_for_interaction(self, itx: Interaction) -> list[dict[str, Any]]:
+        """Current state of the original response message (if any) and all followups."""
+        return itx.messages
 
     async def wait_until_ready(self, timeout: float = 5.0) -> None:
         """Bot identified and all GUILD_CREATEs were written."""
@@ -718,7 +728,9 @@ class FakeDiscord:
         data = {"id": str(message_id), "channel_id": str(channel_id)}
         if guild_id:
             data["guild_id"] = str(guild_id)
-        if msg is not None or self.gateway.connected:
+        if msg is None:
+            raise KeyError(f"unknown message {message_id}")
+        if self.gateway.connected:
             await self.gateway.dispatch("MESSAGE_DELETE", data)
 
     def _message_or_raise(self, channel_id: int, message_id: int) -> dict[str, Any]:
@@ -893,6 +905,8 @@ class FakeDiscord:
             values[focused] = focused_value
         out = []
         for name, value in values.items():
+            if value is None and name != focused:
+                continue  # optional option not given
             opt = by_name.get(name)
             if opt is None or int(opt["type"]) in (SUB_COMMAND, SUB_COMMAND_GROUP):
                 raise ValueError(f"unknown option {name!r}; known: {sorted(by_name)}")

@@ -239,6 +239,7 @@ class Gateway:
             self.connections.discard(conn)
             if self.current is conn:
                 self.current = None
+                self.ready.clear()
             # let queued frames flush before stopping the writer
             if conn.writer is not None:
                 conn.writer.cancel()
@@ -327,6 +328,7 @@ class Gateway:
             await fut
         self.resume_count += 1
         self.resumed.set()
+        self.ready.set()
 
     def _members_chunk(self, conn: Connection, data: dict[str, Any]) -> None:
         world = self.fake.world

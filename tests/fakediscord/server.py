@@ -140,6 +140,10 @@ class RestApi:
         r("GET", _MSG + r"/reactions/(?P<e>[^/]+)", self.reaction_users)
         r("DELETE", _MSG + r"/reactions/(?P<e>[^/]+)", self.clear_emoji)
         r("DELETE", _MSG + r"/reactions", self.clear_reactions)
+        r("PUT", r"/channels/(?P<c>\d+)/pins/(?P<m>\d+)", self.pin)
+        r("DELETE", r"/channels/(?P<c>\d+)/pins/(?P<m>\d+)", self.pin)
+        r("PUT", r"/channels/(?P<c>\d+)/messages/pins/(?P<m>\d+)", self.pin)
+        r("DELETE", r"/channels/(?P<c>\d+)/messages/pins/(?P<m>\d+)", self.pin)
         r("GET", r"/guilds/(?P<g>\d+)", self.get_guild)
         r("GET", r"/guilds/(?P<g>\d+)/roles", self.get_roles)
         r("GET", r"/guilds/(?P<g>\d+)/channels", self.get_guild_channels)
@@ -487,6 +491,14 @@ class RestApi:
             self._channel(cid, need=VIEW_CHANNEL | MANAGE_MESSAGES)
         self.world.remove_message(int(msg["id"]))
         self.fake._announce_delete(msg)
+        return Reply(204)
+
+    async def pin(self, req: Req, m: re.Match[str]) -> Reply:
+        cid = int(m["c"])
+        self._channel(cid, need=VIEW_CHANNEL | MANAGE_MESSAGES)
+        msg = self._message(cid, int(m["m"]))
+        msg["pinned"] = req.method == "PUT"
+        self._announce("MESSAGE_UPDATE", msg)
         return Reply(204)
 
     # --- reactions --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 import yarl
@@ -84,6 +85,42 @@ def make_bot(seen: Seen, *, message_content: bool = True) -> commands.Bot:
 
     bot.tree.add_command(group)
 
+    @bot.tree.command(name="pick", description="Select menu")
+    async def pick(interaction: discord.Interaction) -> None:
+        view = discord.ui.View()
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id="selftest:pick",
+            options=[discord.SelectOption(label=x, value=x) for x in ("red", "blue")],
+        )
+
+        async def chosen(itx: discord.Interaction) -> None:
+            await itx.response.send_message(f"chose {','.join(select.values)}", ephemeral=True)
+
+        select.callback = chosen  # type: ignore[method-assign,assignment]
+        view.add_item(select)
+        await interaction.response.send_message("pick one", view=view)
+
+    @bot.tree.command(name="upload", description="Attachment + role + channel options")
+    async def upload(
+        interaction: discord.Interaction,
+        file: discord.Attachment,
+        role: discord.Role,
+        where: discord.TextChannel,
+    ) -> None:
+        data = await file.read()
+        await interaction.response.send_message(
+            f"{file.filename}:{len(data)}:{role.name}:{where.name}"
+        )
+
+    @bot.tree.command(name="edit", description="Defer then edit")
+    async def edit(interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        await interaction.edit_original_response(content="edited")
+
+    @bot.tree.context_menu(name="Preview article")
+    async def preview(interaction: discord.Interaction, message: discord.Message) -> None:
+        await interaction.response.send_message(f"preview of {message.content}", ephemeral=True)
+
     @bot.event
     async def on_raw_reaction_add(payload: discord.RawReactionActionEvent) -> None:
         if bot.user is not None and payload.user_id == bot.user.id:
@@ -157,7 +194,7 @@ async def test_boot_sync_ping_followup_button_modal_autocomplete(fake: FakeDisco
         put = fake.find_requests("PUT", rf"/applications/{fake.app_id}/commands")
         assert len(put) == 1
         names = {c["name"] for c in put[0].json}
-        assert names == {"ping", "later", "button", "ask", "drama"}
+        assert {"ping", "later", "button", "ask", "drama", "Preview article"} <= names
 
         itx = await fake.slash(w.guild, w.channel, w.user, "ping")
         cb = await itx.response()
@@ -314,3 +351,75 @@ async def test_wrong_token_is_rejected(fake: FakeDiscord) -> None:
     with pytest.raises(discord.LoginFailure):
         await bot.login("wrong")
     await bot.close()
+
+
+async def test_selects_context_menus_options_and_permissions(fake: FakeDiscord) -> None:
+    w = world(fake)
+    async with running(make_bot(Seen()), fake) as bot:
+        itx = await fake.slash(w.guild, w.channel, w.user, "pick")
+        await itx.response()
+        assert itx.response_message_id is not None
+        sel = await fake.select(
+            w.guild, w.channel, w.user, itx.response_message_id, "selftest:pick", ["blue"]
+        )
+        assert await sel.reply_text() == "chose blue"
+        assert sel.is_ephemeral
+
+        # a second acknowledgement is refused like on Discord
+        async with aiohttp.ClientSession() as http:
+            url = f"{fake.api_url}/interactions/{sel.id}/{sel.token}/callback"
+            async with http.post(url, json={"type": 4, "data": {"content": "again"}}) as resp:
+                assert resp.status == 400
+                assert (await resp.json())["code"] == 40060
+
+        role = fake.add_role(w.guild, "Spoilers")
+        other = fake.add_channel(w.guild, "news")
+        itx = await fake.slash(
+            w.guild,
+            w.channel,
+            w.user,
+            "upload",
+            options={"file": ("a.png", b"12345", "image/png"), "role": role, "where": other},
+        )
+        assert await itx.reply_text() == "a.png:5:Spoilers:news"
+
+        itx = await fake.slash(w.guild, w.channel, w.user, "edit")
+        assert await itx.reply_text() == "edited"
+        assert fake.get_message(w.channel, itx.response_message_id or 0) is not None
+
+        target = await fake.post_message(w.guild, w.channel, w.user, "big news")
+        itx = await fake.context_menu(
+            w.guild, w.channel, w.user, "Preview article", int(target["id"])
+        )
+        assert await itx.reply_text() == "preview of big news"
+
+        channel = bot.get_channel(w.channel)
+        assert isinstance(channel, discord.TextChannel)
+        history = [m.content async for m in channel.history(limit=10)]
+        assert "big news" in history
+
+        # guild-level restriction: no Add Reactions, no Manage Roles
+        perms = discord.Permissions(
+            view_channel=True, send_messages=True, read_message_history=True
+        )
+        fake.set_bot_permissions(w.guild, perms.value)
+        await fake.sync()
+        assert not channel.permissions_for(channel.guild.me).add_reactions
+        msg = await channel.send("no reactions here")
+        with pytest.raises(discord.Forbidden):
+            await msg.add_reaction("🔥")
+        member = channel.guild.get_member(w.user) or await channel.guild.fetch_member(w.user)
+        with pytest.raises(discord.Forbidden):
+            await member.add_roles(discord.Object(role))
+
+        # role above the bot's top role
+        fake.set_bot_permissions(
+            w.guild, perms.value | discord.Permissions(manage_roles=True).value
+        )
+        high = fake.add_role(w.guild, "Admins", position=10)
+        with pytest.raises(discord.Forbidden):
+            await member.add_roles(discord.Object(high))
+        await member.add_roles(discord.Object(role))
+
+        await fake.delete_message(w.guild, w.channel, int(target["id"]))
+        assert fake.get_message(w.channel, int(target["id"])) is None
