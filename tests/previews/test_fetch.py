@@ -1,0 +1,297 @@
+"""The fetcher against real sockets on loopback: what it fetches and everything it refuses.
+
+Articles are served from 127.0.0.2 (exempt through PREVIEW_ALLOWED_NETWORKS semantics). An
+"internal" server listens on 127.0.0.1: every refusal test also proves that it was never
+reached. DNS is the outside world, so names come from a table injected into our resolver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import ipaddress
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from cogs.previews.fetch import BlockedAddress, Fetcher, FetchError, FetchLimits
+from cogs.previews.urls import IPNetwork
+
+ALLOWED: tuple[IPNetwork, ...] = (ipaddress.ip_network("127.0.0.2/32"),)
+PAGE = b"<html><head><meta property='og:title' content='Hello'></head><body></body></html>"
+BOMB = gzip.compress(b"<html><body>" + b"A" * (64 * 1024 * 1024), compresslevel=9)
+
+
+@dataclass
+class Servers:
+    article: TestServer
+    internal: TestServer
+    hits: dict[str, int] = field(default_factory=dict)
+    internal_hits: int = 0
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.2:{self.article.port}{path}"
+
+
+def article_app(servers: Servers) -> web.Application:
+    async def count(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+        servers.hits[request.path] = servers.hits.get(request.path, 0) + 1
+        return response
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        return await count(request, web.Response(body=PAGE, content_type="text/html"))
+
+    async def slow_page(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(0.2)
+        return await count(request, web.Response(body=PAGE, content_type="text/html"))
+
+    async def redirect(request: web.Request) -> web.StreamResponse:
+        target = request.query["to"].replace("PORT", str(servers.internal.port))
+        return await count(request, web.Response(status=302, headers={"Location": target}))
+
+    async def loop(request: web.Request) -> web.StreamResponse:
+        n = int(request.match_info["n"])
+        target = "/page" if n >= int(request.query.get("stop", "99")) else f"/loop/{n + 1}"
+        if "stop" in request.query:
+            target += f"?stop={request.query['stop']}" if target != "/page" else ""
+        return await count(request, web.Response(status=301, headers={"Location": target}))
+
+    async def drip(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/html"})
+        await response.prepare(request)
+        servers.hits["/drip"] = servers.hits.get("/drip", 0) + 1
+        for _ in range(200):
+            await response.write(b"<p>x</p>")
+            await asyncio.sleep(0.05)
+        return response
+
+    async def bomb(request: web.Request) -> web.StreamResponse:
+        headers = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+        return await count(request, web.Response(body=BOMB, headers=headers))
+
+    async def image(request: web.Request) -> web.StreamResponse:
+        return await count(request, web.Response(body=b"\x89PNG", content_type="image/png"))
+
+    async def missing(request: web.Request) -> web.StreamResponse:
+        return await count(request, web.Response(status=404, text="nope"))
+
+    app = web.Application()
+    app.router.add_get("/page", page)
+    app.router.add_get("/slow", slow_page)
+    app.router.add_get("/redirect", redirect)
+    app.router.add_get("/loop/{n}", loop)
+    app.router.add_get("/drip", drip)
+    app.router.add_get("/bomb", bomb)
+    app.router.add_get("/image", image)
+    app.router.add_get("/missing", missing)
+    return app
+
+
+@pytest.fixture
+async def servers() -> AsyncIterator[Servers]:
+    async def internal_handler(request: web.Request) -> web.Response:
+        box.internal_hits += 1
+        return web.Response(body=b"<title>SECRET</title>", content_type="text/html")
+
+    internal_app = web.Application()
+    internal_app.router.add_route("*", "/{tail:.*}", internal_handler)
+    internal = TestServer(internal_app, host="127.0.0.1")
+    await internal.start_server()
+    box = Servers(article=None, internal=internal)  # type: ignore[arg-type]
+    box.article = TestServer(article_app(box), host="127.0.0.2")
+    await box.article.start_server()
+    try:
+        yield box
+    finally:
+        await box.article.close()
+        await internal.close()
+    # Every test here: nothing ever reached the internal service.
+    assert box.internal_hits == 0
+
+
+class LiveTable(dict[str, list[str]]):
+    """A DNS table a test can change between lookups (rebinding)."""
+
+
+@pytest.fixture
+def dns() -> LiveTable:
+    return LiveTable(
+        {
+            "news.test": ["127.0.0.2"],
+            "internal.test": ["127.0.0.1"],
+            "metadata.test": ["169.254.169.254"],
+            "mixed.test": ["127.0.0.2", "127.0.0.1"],
+            "mapped.test": ["::ffff:127.0.0.1"],
+            "ula.test": ["fd00::1"],
+            "public.test": ["93.184.216.34"],
+            "rebind.test": ["127.0.0.2"],
+        }
+    )
+
+
+@pytest.fixture
+async def fetcher(dns: LiveTable) -> AsyncIterator[Fetcher]:
+    limits = FetchLimits(connect_timeout=1, read_timeout=0.3, total_timeout=0.6, host_interval=0)
+    fetcher = Fetcher(ALLOWED, limits, hosts=dns)
+    try:
+        yield fetcher
+    finally:
+        await fetcher.close()
+
+
+async def test_fetches_an_allowed_page(servers: Servers, fetcher: Fetcher) -> None:
+    page = await fetcher.fetch(servers.url("/page"))
+    assert page.body == PAGE
+    assert page.status == 200
+    assert not page.truncated
+
+
+async def test_fetches_through_a_name(servers: Servers, fetcher: Fetcher) -> None:
+    page = await fetcher.fetch(f"http://news.test:{servers.article.port}/page")
+    assert page.body == PAGE
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "2130706433",
+        "0x7f000001",
+        "0177.0.0.1",
+        "127.1",
+        "127.0.0.1.",
+        "[::ffff:127.0.0.1]",
+        "[::1]",
+        "[::ffff:7f00:1]",
+        "localhost",
+        "internal.test",
+        "metadata.test",
+        "mixed.test",
+        "mapped.test",
+        "ula.test",
+    ],
+)
+async def test_blocked_hosts(servers: Servers, fetcher: Fetcher, host: str) -> None:
+    with pytest.raises(FetchError) as caught:
+        await fetcher.fetch(f"http://{host}:{servers.internal.port}/secret")
+    if host != "localhost":  # not in the injected table: refused as unknown, never resolved
+        assert isinstance(caught.value, BlockedAddress)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://public.test:8080/",
+        "http://93.184.216.34:22/",
+        "ftp://news.test/",
+        "http://user:secret@news.test/",
+        "http://169.254.169.254/latest/meta-data/",
+    ],
+)
+async def test_refused_before_connecting(fetcher: Fetcher, url: str) -> None:
+    start = time.monotonic()
+    with pytest.raises(BlockedAddress):
+        await fetcher.fetch(url)
+    assert time.monotonic() - start < 0.2
+    assert fetcher.upstream_requests <= 1
+
+
+async def test_dns_rebinding_is_checked_at_connect_time(
+    servers: Servers, fetcher: Fetcher, dns: LiveTable
+) -> None:
+    url = f"http://rebind.test:{servers.article.port}/page"
+    assert (await fetcher.fetch(url)).body == PAGE
+    dns["rebind.test"] = ["127.0.0.1"]  # the name now points inside
+    with pytest.raises(BlockedAddress):
+        await fetcher.fetch(f"http://rebind.test:{servers.internal.port}/page")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://127.0.0.1:PORT/secret",
+        "http://2130706433:PORT/secret",
+        "http://internal.test:PORT/secret",
+        "http://[::ffff:127.0.0.1]:PORT/secret",
+        "file:///etc/passwd",
+    ],
+)
+async def test_redirect_to_a_blocked_address(
+    servers: Servers, fetcher: Fetcher, target: str
+) -> None:
+    with pytest.raises(BlockedAddress):
+        await fetcher.fetch(servers.url(f"/redirect?to={target}"))
+    assert servers.hits["/redirect"] == 1
+
+
+async def test_five_redirects_are_followed(servers: Servers, fetcher: Fetcher) -> None:
+    page = await fetcher.fetch(servers.url("/loop/1?stop=5"))
+    assert page.body == PAGE
+    assert page.url.endswith("/page")
+
+
+async def test_too_many_redirects(servers: Servers, fetcher: Fetcher) -> None:
+    with pytest.raises(FetchError, match="redirects too many"):
+        await fetcher.fetch(servers.url("/loop/1"))
+    assert sum(v for k, v in servers.hits.items() if k.startswith("/loop/")) == 6
+
+
+async def test_slow_drip_hits_the_deadline(servers: Servers, fetcher: Fetcher) -> None:
+    start = time.monotonic()
+    with pytest.raises(FetchError, match="too long"):
+        await fetcher.fetch(servers.url("/drip"))
+    assert time.monotonic() - start < 1.5
+    assert servers.hits["/drip"] == 1
+
+
+async def test_gzip_bomb_is_cut_at_the_decompressed_cap(servers: Servers, fetcher: Fetcher) -> None:
+    assert len(BOMB) < 1024 * 1024  # small on the wire, 64 MiB inflated
+    page = await fetcher.fetch(servers.url("/bomb"))
+    assert page.truncated
+    assert len(page.body) == fetcher.limits.max_bytes
+    assert page.body.startswith(b"<html><body>AAAA")
+
+
+async def test_wrong_content_type_refused(servers: Servers, fetcher: Fetcher) -> None:
+    with pytest.raises(FetchError, match="not a web page"):
+        await fetcher.fetch(servers.url("/image"))
+
+
+async def test_error_status_refused(servers: Servers, fetcher: Fetcher) -> None:
+    with pytest.raises(FetchError, match="404"):
+        await fetcher.fetch(servers.url("/missing"))
+
+
+async def test_single_flight(servers: Servers, fetcher: Fetcher) -> None:
+    variants = [servers.url("/slow"), servers.url("/slow#top"), servers.url("/slow?utm_source=x")]
+    pages = await asyncio.gather(*(fetcher.fetch(variants[i % 3]) for i in range(50)))
+    assert all(page.body == PAGE for page in pages)
+    assert servers.hits["/slow"] == 1
+    assert fetcher.upstream_requests == 1
+    # Once done, the next request fetches again (caching is the service's job).
+    await fetcher.fetch(servers.url("/slow"))
+    assert servers.hits["/slow"] == 2
+
+
+async def test_global_cap_and_host_pace(servers: Servers, dns: LiveTable) -> None:
+    limits = FetchLimits(max_concurrent=1, host_interval=0.1, total_timeout=5)
+    paced = Fetcher(ALLOWED, limits, hosts=dns)
+    try:
+        start = time.monotonic()
+        await asyncio.gather(*(paced.fetch(servers.url(f"/page?n={i}")) for i in range(4)))
+        assert time.monotonic() - start >= 0.3
+    finally:
+        await paced.close()
+    assert servers.hits["/page"] == 4
+
+
+async def test_environment_proxy_is_ignored(
+    servers: Servers, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{servers.internal.port}")
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{servers.internal.port}")
+    assert (await fetcher.fetch(servers.url("/page"))).body == PAGE
