@@ -151,8 +151,9 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         is_mod = isinstance(member, discord.Member) and await member_is_moderator(
             self.bot, guild.id, member
         )
+        self.runner.check_stop(game, interaction.user.id, is_mod)
         await interaction.response.defer()
-        await self.runner.stop(game, interaction.user.id, is_mod)
+        await self.runner.stop(game)
         await interaction.followup.send(
             "⏹️ Trivia stopped. Points earned so far are kept.", allowed_mentions=NO_PINGS
         )

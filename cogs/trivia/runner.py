@@ -199,11 +199,18 @@ class Runner:
         await self.store.end_game(game.game_id, status, int(self._now()))
         log.info("trivia game ended", extra={"game_id": game.game_id, "status": status})
 
-    async def stop(self, game: Game, user_id: int, is_moderator: bool) -> None:
-        """Stop a game (its starter or a moderator); post the standings so far."""
+    @staticmethod
+    def check_stop(game: Game, user_id: int, is_moderator: bool) -> None:
+        """Raise NotAllowed unless the user started the game or moderates."""
         if user_id != game.starter_id and not is_moderator:
             raise NotAllowed("Only the player who started this game or a moderator can stop it.")
-        async with self._locks[game.game_id]:
+
+    async def stop(self, game: Game) -> None:
+        """Stop a game; post the standings so far."""
+        lock = self._locks.get(game.game_id)
+        if lock is None:
+            return
+        async with lock:
             if game.open:
                 game.close()
             await self._finish(game, "stopped")
