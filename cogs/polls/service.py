@@ -240,7 +240,7 @@ class PollService:
         )
         try:
             await http.send_message(
-                poll.channel_id, params=_params(embed=embed, message_reference=ref)
+                poll.channel_id, params=_params(embed=embed, message_reference=ref.to_dict())
             )
         except discord.HTTPException as error:
             log.info(

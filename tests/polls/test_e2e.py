@@ -1,0 +1,391 @@
+"""Reaction polls end to end: the real bot against the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.harness import BotEnv, message_text, no_pings
+
+A, B, C = "🇦", "🇧", "🇨"
+FIRE, KISS = "🔥", "💋"
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
+    """Bounded wait for the bot to catch up with an event."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+async def create(
+    env: BotEnv, user_id: int | None = None, **options: Any
+) -> tuple[int, dict[str, Any]]:
+    """Create a poll; return its id and the posted message payload."""
+    before = len(env.fake.requests)
+    itx = await env.slash(user_id or env.fan_id, "poll", "create", **options)
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "is up" in text, text
+    post = await env.fake.wait_for_request(
+        "POST", rf"/channels/{env.channel_id}/messages$", after=before
+    )
+    message = post.response
+    poll_id = await env.running.db.fetch_value(
+        "SELECT poll_id FROM polls WHERE message_id = ?", (int(message["id"]),)
+    )
+    assert poll_id is not None
+    return int(poll_id), message
+
+
+def post_payload(env: BotEnv, message: dict[str, Any]) -> dict[str, Any]:
+    """The JSON the bot sent to create `message`."""
+    for rec in env.fake.find_requests("POST", r"/channels/\d+/messages"):
+        if rec.response and rec.response.get("id") == message["id"]:
+            payload: dict[str, Any] = rec.json
+            return payload
+    raise AssertionError("message was not posted by the bot")
+
+
+async def votes(env: BotEnv, poll_id: int) -> list[tuple[int, int]]:
+    rows = await env.running.db.fetch_all(
+        "SELECT user_id, position FROM poll_votes WHERE poll_id = ? ORDER BY vote_id", (poll_id,)
+    )
+    return [(row["user_id"], row["position"]) for row in rows]
+
+
+def wait_votes(env: BotEnv, poll_id: int, expected: list[tuple[int, int]]) -> Awaitable[None]:
+    async def check() -> bool:
+        return sorted(await votes(env, poll_id)) == sorted(expected)
+
+    return until(check, f"votes {expected}")
+
+
+async def react(env: BotEnv, message: dict[str, Any], user_id: int, emoji: str) -> None:
+    await env.fake.add_reaction(env.guild_id, env.channel_id, int(message["id"]), user_id, emoji)
+
+
+async def unreact(env: BotEnv, message: dict[str, Any], user_id: int, emoji: str) -> None:
+    await env.fake.remove_reaction(env.guild_id, env.channel_id, int(message["id"]), user_id, emoji)
+
+
+async def test_create_posts_poll_and_reactions_in_order(env: BotEnv) -> None:
+    poll_id, message = await create(
+        env, question="Best kiss?", options="🔥 Episode 9 | 💋 Episode 12 | Finale", duration="2h"
+    )
+    text = message_text(message)
+    assert "Best kiss?" in text
+    assert "🔥 Episode 9" in text
+    assert f"{A} Finale" in text
+    reactions = env.fake.find_requests("PUT", rf".*/messages/{message['id']}/reactions/.*")
+    assert [r.path.split("/")[-2] for r in reactions] == [FIRE, KISS, A]
+    assert no_pings(post_payload(env, message))
+    users = env.fake.reaction_users
+    assert users(env.channel_id, int(message["id"]), FIRE) == [env.fake.bot_user_id]
+    assert users(env.channel_id, int(message["id"]), A) == [env.fake.bot_user_id]
+    row = await env.running.db.fetch_one("SELECT * FROM polls WHERE poll_id = ?", (poll_id,))
+    assert row["ends_at"] - row["created_at"] == 7200
+    assert env.running.scheduler.next_run(f"poll:close:{poll_id}") is not None
+
+
+def removals(env: BotEnv, message: dict[str, Any], after: int = 0) -> list[tuple[str, int]]:
+    """(emoji, user) of every user-reaction DELETE the bot sent for `message`."""
+    found = env.fake.find_requests("DELETE", rf".*/messages/{message['id']}/reactions/[^/]+/\d+")
+    return [
+        (r.path.split("/")[-2], int(r.path.split("/")[-1]))
+        for r in found
+        if r in env.fake.requests[after:]
+    ]
+
+
+async def test_single_choice_vote_change_removes_the_older_reaction(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Best?", options="🔥 Ep 9 | 💋 Ep 12")
+    await react(env, message, env.fan_id, FIRE)
+    await wait_votes(env, poll_id, [(env.fan_id, 0)])
+    await react(env, message, env.fan2_id, KISS)
+    await react(env, message, env.fan_id, KISS)
+    # The bot removes the fan's older 🔥 reaction; the resulting remove event must not
+    # delete the new 💋 vote.
+    await env.fake.wait_for_request("DELETE", rf".*/reactions/{FIRE}/{env.fan_id}")
+    await wait_votes(env, poll_id, [(env.fan2_id, 1), (env.fan_id, 1)])
+    assert env.fake.reaction_users(env.channel_id, int(message["id"]), FIRE) == [
+        env.fake.bot_user_id
+    ]
+    await env.settle()
+    assert sorted(await votes(env, poll_id)) == sorted([(env.fan2_id, 1), (env.fan_id, 1)])
+    # Taking the reaction back withdraws the vote.
+    await unreact(env, message, env.fan_id, KISS)
+    await wait_votes(env, poll_id, [(env.fan2_id, 1)])
+
+
+async def test_multi_choice_keeps_every_reaction(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Which?", options="a | b | c", multi=True)
+    start = len(env.fake.requests)
+    for emoji in (A, B, C):
+        await react(env, message, env.fan_id, emoji)
+    await react(env, message, env.fan2_id, B)
+    await wait_votes(
+        env, poll_id, [(env.fan_id, 0), (env.fan_id, 1), (env.fan_id, 2), (env.fan2_id, 1)]
+    )
+    await env.settle()
+    assert removals(env, message, start) == []
+    text = await env.reply(env.fan_id, "poll", "results", poll=poll_id)
+    assert "b 🏆\n`██████████` 2 votes · 100%" in text
+    assert "a\n`█████░░░░░` 1 vote · 50%" in text
+    assert "2 voters" in text
+
+
+async def test_foreign_reaction_is_removed_and_never_counted(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="x | y")
+    await react(env, message, env.fan_id, "😀")
+    await env.fake.wait_for_request("DELETE", rf".*/reactions/😀/{env.fan_id}")
+    assert env.fake.reaction_users(env.channel_id, int(message["id"]), "😀") == []
+    assert await votes(env, poll_id) == []
+
+
+async def test_auto_close_at_deadline_posts_results(env: BotEnv) -> None:
+    poll_id, message = await create(
+        env, question="Best kiss?", options="🔥 Ep 9 | 💋 Ep 12 | 😭 Finale", duration="30m"
+    )
+    await react(env, message, env.fan_id, FIRE)
+    await react(env, message, env.fan2_id, FIRE)
+    await react(env, message, env.mod_id, KISS)
+    await wait_votes(env, poll_id, [(env.fan_id, 0), (env.fan2_id, 0), (env.mod_id, 1)])
+    start = len(env.fake.requests)
+    ends_at = await env.running.db.fetch_value(
+        "SELECT ends_at FROM polls WHERE poll_id = ?", (poll_id,)
+    )
+    from datetime import UTC, datetime
+
+    await env.advance_to(datetime.fromtimestamp(ends_at, UTC) + timedelta(seconds=5))
+    reply = await env.fake.wait_for_request(
+        "POST", rf"/channels/{env.channel_id}/messages", after=start
+    )
+    edit = await env.fake.wait_for_request(
+        "PATCH", rf"/channels/{env.channel_id}/messages/{message['id']}", after=start
+    )
+    text = message_text(reply.json)
+    assert "🔥 Ep 9 🏆\n`███████░░░` 2 votes · 67%" in text
+    assert "💋 Ep 12\n`███░░░░░░░` 1 vote · 33%" in text
+    assert "😭 Finale\n`░░░░░░░░░░` 0 votes · 0%" in text
+    assert "Winner: 🔥 Ep 9 · 3 voters" in text
+    assert "the time was up" in text
+    assert str(reply.json["message_reference"]["message_id"]) == message["id"]
+    assert no_pings(reply.json)
+    assert no_pings(edit.json)
+    assert "Winner" in message_text(edit.json)
+    row = await env.running.db.fetch_one(
+        "SELECT closed_at, close_reason FROM polls WHERE poll_id = ?", (poll_id,)
+    )
+    assert row["close_reason"] == "ended"
+    assert row["closed_at"] is not None
+    # A late vote no longer counts.
+    await react(env, message, env.fan_id, KISS)
+    await env.settle()
+    assert sorted(await votes(env, poll_id)) == sorted(
+        [(env.fan_id, 0), (env.fan2_id, 0), (env.mod_id, 1)]
+    )
+
+
+async def test_restart_reconciles_votes_cast_while_down(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b | c")
+    await react(env, message, env.fan_id, A)
+    await react(env, message, env.fan2_id, A)
+    await wait_votes(env, poll_id, [(env.fan_id, 0), (env.fan2_id, 0)])
+    await env.stop()
+    mid = int(message["id"])
+    fake = env.fake
+    fake.remove_reaction_offline(env.guild_id, env.channel_id, mid, env.fan_id, A)
+    fake.add_reaction_offline(env.guild_id, env.channel_id, mid, env.fan_id, B)
+    fake.add_reaction_offline(env.guild_id, env.channel_id, mid, env.mod_id, C)
+    # fan2 switched to c while the bot was away, so holds both a (known) and c (new).
+    fake.add_reaction_offline(env.guild_id, env.channel_id, mid, env.fan2_id, C)
+    start = len(fake.requests)
+    await env.start()
+    await wait_votes(env, poll_id, [(env.fan_id, 1), (env.mod_id, 2), (env.fan2_id, 2)])
+    assert fake.find_requests("GET", rf"/channels/{env.channel_id}/messages/{mid}")
+    # fan2's older (known) reaction is tidied away; the new one wins.
+    await fake.wait_for_request("DELETE", rf".*/reactions/{A}/{env.fan2_id}", after=start)
+    await wait_votes(env, poll_id, [(env.fan_id, 1), (env.mod_id, 2), (env.fan2_id, 2)])
+    text = await env.reply(env.fan_id, "poll", "results", poll=poll_id)
+    assert "c 🏆\n`███████░░░` 2 votes · 67%" in text
+    # Live voting works after the restart too.
+    await react(env, message, env.mod_id, A)
+    await wait_votes(env, poll_id, [(env.fan_id, 1), (env.fan2_id, 2), (env.mod_id, 0)])
+
+
+async def test_poll_that_ended_while_down_closes_on_start_up(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b", duration="1h")
+    await env.stop()
+    env.fake.add_reaction_offline(env.guild_id, env.channel_id, int(message["id"]), env.fan_id, B)
+    from datetime import UTC, datetime
+
+    env.travel_to(datetime.now(UTC) + timedelta(hours=2))
+    start = len(env.fake.requests)
+    await env.start()
+    reply = await env.fake.wait_for_request(
+        "POST", rf"/channels/{env.channel_id}/messages", after=start
+    )
+    assert "Winner: 🇧 b · 1 voter" in message_text(reply.json)
+    assert await votes(env, poll_id) == [(env.fan_id, 1)]
+    closed = await env.running.db.fetch_value(
+        "SELECT close_reason FROM polls WHERE poll_id = ?", (poll_id,)
+    )
+    assert closed == "ended"
+
+
+async def test_anonymous_button_voting(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Secret?", options="yes | no", anonymous=True)
+    assert env.fake.find_requests("PUT", ".*/reactions/.*") == []
+    custom_ids = [c["custom_id"] for row in message["components"] for c in row["components"]]
+    assert custom_ids == [f"poll:vote:{poll_id}:0", f"poll:vote:{poll_id}:1"]
+    mid = int(message["id"])
+    itx = await env.fake.click(
+        env.guild_id, env.channel_id, env.fan_id, mid, f"poll:vote:{poll_id}:0"
+    )
+    assert "Your vote in poll" in await itx.reply_text()
+    assert itx.is_ephemeral
+    assert await votes(env, poll_id) == [(env.fan_id, 0)]
+    itx = await env.fake.click(
+        env.guild_id, env.channel_id, env.fan_id, mid, f"poll:vote:{poll_id}:1"
+    )
+    await itx.reply_text()
+    assert await votes(env, poll_id) == [(env.fan_id, 1)]
+    itx = await env.fake.click(
+        env.guild_id, env.channel_id, env.fan2_id, mid, f"poll:vote:{poll_id}:1"
+    )
+    await itx.reply_text()
+    live = await env.reply(env.fan_id, "poll", "results", poll=poll_id)
+    assert "hidden until it closes" in live
+    assert "2 fans have voted" in live
+    assert "votes ·" not in live
+    # Clicking the same option again withdraws the vote.
+    itx = await env.fake.click(
+        env.guild_id, env.channel_id, env.fan2_id, mid, f"poll:vote:{poll_id}:1"
+    )
+    assert "withdrawn" in await itx.reply_text()
+    assert await votes(env, poll_id) == [(env.fan_id, 1)]
+    # Buttons survive a restart.
+    await env.restart()
+    itx = await env.fake.click(
+        env.guild_id, env.channel_id, env.fan2_id, mid, f"poll:vote:{poll_id}:0"
+    )
+    await itx.reply_text()
+    assert sorted(await votes(env, poll_id)) == sorted([(env.fan_id, 1), (env.fan2_id, 0)])
+    start = len(env.fake.requests)
+    text = await env.reply(env.fan_id, "poll", "close", poll=poll_id)
+    assert "Closed poll" in text
+    edit = await env.fake.wait_for_request(
+        "PATCH", rf"/channels/{env.channel_id}/messages/{mid}", after=start
+    )
+    assert edit.json["components"] == []
+    assert "Tie between 🇦 yes and 🇧 no · 2 voters" in message_text(edit.json)
+
+
+
+async def test_injection_attempts_ping_no_one(env: BotEnv) -> None:
+    role = f"<@&{env.mod_role_id}>"
+    poll_id, message = await create(
+        env,
+        question=f"@everyone {role} vote!",
+        options=f"@here yes | <@{env.mod_id}> no | **bold** [x](http://e.vil)",
+    )
+    payload = post_payload(env, message)
+    assert no_pings(payload)
+    text = message_text(payload)
+    assert "@everyone" not in text.replace("@\u200beveryone", "")
+    assert "@here" not in text.replace("@\u200bhere", "")
+    assert role not in text
+    assert f"<@{env.mod_id}>" not in text
+    assert "\\*\\*bold\\*\\*" in text
+    await react(env, message, env.fan_id, A)
+    await wait_votes(env, poll_id, [(env.fan_id, 0)])
+    start = len(env.fake.requests)
+    await env.reply(env.fan_id, "poll", "close", poll=poll_id)
+    reply = await env.fake.wait_for_request(
+        "POST", rf"/channels/{env.channel_id}/messages", after=start
+    )
+    assert no_pings(reply.json)
+    assert "@everyone" not in message_text(reply.json).replace("@\u200beveryone", "")
+
+
+BAD_INPUT = [
+    ({"question": "Q", "options": "only one"}, "2 to 20"),
+    ({"question": "Q", "options": " | ".join(f"o{i}" for i in range(21))}, "you gave 21"),
+    ({"question": "Q", "options": "same | same"}, "repeats"),
+    ({"question": "Q", "options": "x" * 300 + " | b"}, "300 characters"),
+    ({"question": "Q", "options": "<:ghost:123456789012345678> a | b"}, "custom emoji"),
+    ({"question": "Q", "options": "a | b", "duration": "0"}, "1 minute and 32 days"),
+    ({"question": "Q", "options": "a | b", "duration": "forever"}, "1 minute and 32 days"),
+    ({"question": "Q", "options": "a | b", "duration": "40d"}, "1 minute and 32 days"),
+    ({"question": "q" * 300, "options": "a | b"}, "300 characters"),
+]
+
+
+@pytest.mark.parametrize(("options", "fragment"), BAD_INPUT)
+async def test_bad_input_is_refused_and_changes_nothing(
+    env: BotEnv, options: dict[str, Any], fragment: str
+) -> None:
+    start = len(env.fake.requests)
+    itx = await env.slash(env.fan_id, "poll", "create", **options)
+    text = await itx.reply_text()
+    assert fragment in text
+    assert itx.is_ephemeral
+    assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
+    assert env.fake.find_requests("POST", r"/channels/\d+/messages") == []
+    assert env.fake.find_requests("PUT", ".*/reactions/.*") == []
+    assert env.running.scheduler.job_ids("poll:") == []
+    assert start <= len(env.fake.requests)
+
+
+async def test_closing_someone_elses_poll_is_refused(env: BotEnv) -> None:
+    poll_id, _ = await create(env, env.fan_id, question="Q", options="a | b")
+    itx = await env.slash(env.fan2_id, "poll", "close", poll=poll_id)
+    assert "author or a moderator" in await itx.reply_text()
+    assert itx.is_ephemeral
+    assert (
+        await env.running.db.fetch_value(
+            "SELECT closed_at FROM polls WHERE poll_id = ?", (poll_id,)
+        )
+        is None
+    )
+    assert "Closed poll" in await env.reply(env.mod_id, "poll", "close", poll=poll_id)
+    assert "already closed" in await env.reply(env.fan_id, "poll", "close", poll=poll_id)
+
+
+async def test_deleted_message_or_channel_closes_the_poll(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b")
+    await env.fake.delete_message(env.guild_id, env.channel_id, int(message["id"]))
+
+    async def closed(pid: int) -> bool:
+        return (
+            await env.running.db.fetch_value(
+                "SELECT close_reason FROM polls WHERE poll_id = ?", (pid,)
+            )
+            is not None
+        )
+
+    await until(lambda: closed(poll_id), "poll closed after message delete")
+    channel_id = env.fake.add_channel(env.guild_id, "polls-room")
+    channel_id = getattr(channel_id, "id", channel_id)
+    await env.fake.sync()
+    itx = await env.fake.slash(
+        env.guild_id,
+        channel_id,
+        env.fan_id,
+        "poll",
+        "create",
+        options={"question": "Q2", "options": "a | b"},
+    )
+    assert "is up" in await itx.reply_text()
+    second = await env.running.db.fetch_value("SELECT MAX(poll_id) FROM polls")
+    await env.fake.delete_channel(channel_id)
+    await until(lambda: closed(second), "poll closed after channel delete")
+    reasons = await env.running.db.fetch_all("SELECT close_reason FROM polls ORDER BY poll_id")
+    assert [r["close_reason"] for r in reasons] == ["message deleted", "channel deleted"]
