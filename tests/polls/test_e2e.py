@@ -288,7 +288,6 @@ async def test_anonymous_button_voting(env: BotEnv) -> None:
     assert "Tie between 🇦 yes and 🇧 no · 2 voters" in message_text(edit.json)
 
 
-
 async def test_injection_attempts_ping_no_one(env: BotEnv) -> None:
     role = f"<@&{env.mod_role_id}>"
     poll_id, message = await create(
