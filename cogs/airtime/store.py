@@ -160,8 +160,8 @@ class AirtimeStore:
                     _unix(now),
                 ),
             )
-        except sqlite3.IntegrityError:
-            raise _duplicate(drama.title) from None
+        except sqlite3.IntegrityError as error:
+            raise _duplicate(drama.title, error) from None
 
     async def update_drama(self, drama_id: int, changes: dict[str, Any]) -> None:
         """Change editable columns; `Conflict` on a duplicate title."""
@@ -179,8 +179,8 @@ class AirtimeStore:
                 f"UPDATE airtime_dramas SET {assignments} WHERE drama_id = ?",  # noqa: S608 - names from EDITABLE
                 (*values.values(), drama_id),
             )
-        except sqlite3.IntegrityError:
-            raise _duplicate(str(changes.get("title"))) from None
+        except sqlite3.IntegrityError as error:
+            raise _duplicate(str(changes.get("title")), error) from None
 
     async def set_announce(
         self,
@@ -338,7 +338,9 @@ def _ledger(row: aiosqlite.Row) -> Ledger:
     return Ledger(row["state"], row["channel_id"], row["message_id"], _instant(row["claimed_at"]))
 
 
-def _duplicate(title: str) -> Conflict:
+def _duplicate(title: str, error: sqlite3.IntegrityError) -> Conflict:
+    if "UNIQUE" not in str(error):
+        raise error
     return Conflict(
         f"This server already tracks a drama called {title[:100]!r} (titles are "
         "case-insensitive). Use `/drama edit` to change it, or pick another title."

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakediscord.state import ALL_PERMISSIONS, VIEW_CHANNEL
 from tests.harness import BotEnv, no_pings
 
 MSG = r"/channels/{}/messages"
@@ -413,3 +414,25 @@ async def test_edit_extension_moves_the_finale(env: BotEnv) -> None:
         "SELECT at FROM airtime_exceptions WHERE kind = 'move' AND episode = 3"
     )
     assert moved == int(datetime(2018, 6, 15, 14, 0, tzinfo=UTC).timestamp())
+
+
+async def test_missing_permission_is_reported_then_cleared_on_success(env: BotEnv) -> None:
+    _, channel, _ = await setup_announced(env, remind="none")
+    env.fake.set_bot_permissions(env.guild_id, VIEW_CHANNEL, channel_id=channel)
+    await env.settle()
+    await env.advance_to(EP1)
+    rec = await env.fake.wait_for_request("POST", MSG.format(channel))
+    assert rec.status == 403
+    await env.settle()
+    problems = await env.running.guild_settings.problems(env.guild_id, "airtime")
+    assert [p.key for p in problems] == ["announce:1"]
+    assert "lack permission" in problems[0].message
+    assert ("1", "onair", "failed") in await ledger(env)
+    env.fake.set_bot_permissions(env.guild_id, ALL_PERMISSIONS, channel_id=channel)
+    await env.settle()
+    start = len(env.fake.requests)
+    await env.advance_to(EP2)
+    rec = await env.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    assert rec.status == 200
+    await env.settle()
+    assert await env.running.guild_settings.problems(env.guild_id, "airtime") == []
