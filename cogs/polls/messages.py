@@ -19,7 +19,7 @@ LABEL_LIMIT = 150  # after escaping; 20 options stay well under the 4096-char de
 QUESTION_LIMIT = 400
 REASONS = {
     "ended": "the time was up",
-    "closed": "closed by {closer}",
+    "closed": "closed early{closer}",
     "message deleted": "its message was deleted",
     "channel deleted": "its channel was deleted",
 }
@@ -66,7 +66,8 @@ def results_body(poll: Poll, result: Tally, *, final: bool) -> str:
 
 def closed_embed(poll: Poll, result: Tally, closer: str) -> discord.Embed:
     """The poll message after closing (and the results reply): final results."""
-    reason = REASONS.get(poll.close_reason or "", "closed").format(closer=closer)
+    by = f" by {closer}" if closer else ""
+    reason = REASONS.get(poll.close_reason or "", "closed").format(closer=by)
     when = timestamp(poll.closed_at.timestamp(), "F") if poll.closed_at else ""
     body = f"{results_body(poll, result, final=True)}\n\nClosed {when}: {reason}."
     embed = discord.Embed(
@@ -110,7 +111,11 @@ def _cell(text: str) -> str:
 
 
 def export_csv(poll: Poll, rows: Sequence[VoteRow], result: Tally) -> bytes:
-    """The poll as CSV: one line per vote, or per option (counts only) when anonymous."""
+    """The poll as CSV: one line per vote, or per option (counts only) when anonymous.
+
+    A single-choice poll can hold older votes the bot could not tidy away (no Manage
+    Messages); the `counted` column says which row is each fan's counted (latest) vote.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     if poll.anonymous:
@@ -120,17 +125,28 @@ def export_csv(poll: Poll, rows: Sequence[VoteRow], result: Tally) -> bytes:
                 [poll.poll_id, i + 1, option.emoji, _cell(option.label), result.counts[i]]
             )
     else:
-        writer.writerow(["poll_id", "position", "emoji", "option", "user_id", "voted_at_utc"])
-        for row in rows:
-            option = poll.options[row.position]
-            writer.writerow(
-                [
-                    poll.poll_id,
-                    row.position + 1,
-                    option.emoji,
-                    _cell(option.label),
-                    row.user_id,
-                    row.voted_at.isoformat(),
-                ]
-            )
+        writer.writerow(
+            ["poll_id", "position", "emoji", "option", "user_id", "voted_at_utc", "counted"]
+        )
+        writer.writerows(_vote_lines(poll, rows))
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _vote_lines(poll: Poll, rows: Sequence[VoteRow]) -> list[list[object]]:
+    latest = {row.user_id: index for index, row in enumerate(rows)}
+    lines: list[list[object]] = []
+    for index, row in enumerate(rows):
+        option = poll.options[row.position]
+        counted = poll.multi or latest[row.user_id] == index
+        lines.append(
+            [
+                poll.poll_id,
+                row.position + 1,
+                option.emoji,
+                _cell(option.label),
+                row.user_id,
+                row.voted_at.isoformat(),
+                "yes" if counted else "no",
+            ]
+        )
+    return lines

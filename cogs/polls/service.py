@@ -208,10 +208,12 @@ class PollService:
         if state is not None and state.reconciling:
             await _wait(state, RECONCILE_WAIT_SECONDS)
         await self.engine.flush()
-        if not await self.store.close(poll_id, self.now(), reason):
-            return None
+        # No await between the flush and forgetting the poll: a reaction that arrives from
+        # now on is after the close and does not count.
         self.engine.forget(poll_id)
         self.bot.scheduler.cancel(job_id(poll_id))
+        if not await self.store.close(poll_id, self.now(), reason):
+            return None
         poll = await self.store.get(poll_id)
         if poll is None:
             return None

@@ -388,3 +388,133 @@ async def test_deleted_message_or_channel_closes_the_poll(env: BotEnv) -> None:
     await until(lambda: closed(second), "poll closed after channel delete")
     reasons = await env.running.db.fetch_all("SELECT close_reason FROM polls ORDER BY poll_id")
     assert [r["close_reason"] for r in reasons] == ["message deleted", "channel deleted"]
+
+
+MANAGE_MESSAGES = 1 << 13
+
+
+async def test_without_manage_messages_latest_vote_counts_and_mods_are_told(env: BotEnv) -> None:
+    from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS
+
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS & ~MANAGE_MESSAGES)
+    await env.fake.sync()
+    poll_id, message = await create(env, question="Q", options="a | b")
+    await react(env, message, env.fan_id, A)
+    await react(env, message, env.fan_id, B)
+    refused = await env.fake.wait_for_request("DELETE", rf".*/reactions/{A}/{env.fan_id}")
+    assert refused.status == 403
+    # Both reactions stay, both rows are stored, and only the latest one counts.
+    await wait_votes(env, poll_id, [(env.fan_id, 0), (env.fan_id, 1)])
+    text = await env.reply(env.fan_id, "poll", "results", poll=poll_id)
+    assert "b 🏆\n`██████████` 1 vote · 100%" in text
+    assert "a\n`░░░░░░░░░░` 0 votes · 0%" in text
+
+    async def reported() -> bool:
+        problems = await env.running.guild_settings.problems(env.guild_id, "polls")
+        return [p.key for p in problems] == ["manage_messages"]
+
+    await until(reported, "problem reported")
+    shown = await env.reply(env.mod_id, "config", "show")
+    assert "Manage Messages" in shown
+    assert f"<#{env.channel_id}>" in shown
+    # Taking back the latest reaction makes the older one count again (it is still there).
+    await unreact(env, message, env.fan_id, B)
+    await wait_votes(env, poll_id, [(env.fan_id, 0)])
+
+
+async def test_export_is_for_moderators_and_lists_votes(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="=cmd() | b")
+    await react(env, message, env.fan_id, A)
+    await react(env, message, env.fan2_id, B)
+    await wait_votes(env, poll_id, [(env.fan_id, 0), (env.fan2_id, 1)])
+    itx = await env.slash(env.fan_id, "poll", "export", poll=poll_id)
+    assert "moderators" in await itx.reply_text()
+    itx = await env.slash(env.mod_id, "poll", "export", poll=poll_id)
+    assert "2 votes" in await itx.reply_text()
+    sent = await itx.followups()
+    name, data = sent[-1].files[0]
+    assert name == f"poll-{poll_id}.csv"
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "poll_id,position,emoji,option,user_id,voted_at_utc,counted"
+    assert lines[1].startswith(f"{poll_id},1,{A},'=cmd(),{env.fan_id},")
+    assert lines[2].startswith(f"{poll_id},2,{B},b,{env.fan2_id},")
+    assert lines[2].endswith(",yes")
+
+
+async def test_list_autocomplete_and_unknown_poll(env: BotEnv) -> None:
+    first, _ = await create(env, question="Best kiss?", options="a | b", duration="2h")
+    second, _ = await create(env, question="Worst villain?", options="a | b")
+    text = await env.reply(env.fan_id, "poll", "list")
+    assert f"#{first}" in text
+    assert "Worst villain?" in text
+    assert "no end" in text
+    choices = await env.fake.autocomplete(
+        env.guild_id, env.channel_id, env.fan_id, ("poll", "results"), focused="poll", value="vill"
+    )
+    assert [c["value"] for c in choices] == [second]
+    choices = await env.fake.autocomplete(
+        env.guild_id, env.channel_id, env.fan_id, ("poll", "close"), focused="poll", value=""
+    )
+    assert [c["value"] for c in choices] == [second, first]
+    itx = await env.slash(env.fan_id, "poll", "results", poll=999)
+    assert "no poll #999" in await itx.reply_text()
+    assert itx.is_ephemeral
+
+
+async def test_clearing_all_reactions_drops_votes_and_restores_options(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b")
+    await react(env, message, env.fan_id, A)
+    await wait_votes(env, poll_id, [(env.fan_id, 0)])
+    mid = int(message["id"])
+    env.fake.world.clear_reactions(mid)
+    start = len(env.fake.requests)
+    await env.fake.dispatch(
+        "MESSAGE_REACTION_REMOVE_ALL",
+        {"channel_id": str(env.channel_id), "message_id": str(mid), "guild_id": str(env.guild_id)},
+    )
+    await wait_votes(env, poll_id, [])
+    await env.fake.wait_for_request("PUT", rf".*/{mid}/reactions/{B}/@me", after=start)
+    assert env.fake.reaction_users(env.channel_id, mid, A) == [env.fake.bot_user_id]
+
+
+async def test_graceful_stop_flushes_queued_votes(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b")
+    users = [env.fan_id, env.fan2_id, env.mod_id]
+    for user_id in users:
+        await react(env, message, user_id, B)
+    await env.stop()
+    from bot.db import Database
+
+    db = Database(env.db_path)
+    await db.connect()
+    try:
+        rows = await db.fetch_all("SELECT user_id FROM poll_votes WHERE poll_id = ?", (poll_id,))
+    finally:
+        await db.close()
+    assert sorted(row["user_id"] for row in rows) == sorted(users)
+
+
+async def test_attach_reaction_poll_public_function(env: BotEnv) -> None:
+    from cogs.polls.public import attach_reaction_poll
+
+    bot = env.running
+    channel = bot.get_channel(env.channel_id)
+    assert channel is not None
+    message = await channel.send("How does this article make you feel?")  # type: ignore[union-attr]
+    poll_id = await attach_reaction_poll(
+        bot,
+        message,
+        "How does this article make you feel?",
+        [("😍", "Love it"), ("😡", "Angry"), ("😭", "Sad")],
+        author_id=env.fan_id,
+        duration=timedelta(hours=1),
+    )
+    assert env.fake.reaction_users(env.channel_id, message.id, "😍") == [env.fake.bot_user_id]
+    msg = {"id": str(message.id)}
+    await react(env, msg, env.fan_id, "😡")
+    await wait_votes(env, poll_id, [(env.fan_id, 1)])
+    assert env.running.scheduler.next_run(f"poll:close:{poll_id}") is not None
+    from bot.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        await attach_reaction_poll(bot, message, "Q", [("😍", "x")], author_id=env.fan_id)
