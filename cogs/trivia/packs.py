@@ -26,6 +26,7 @@ from rapidfuzz.distance import Levenshtein
 
 from cogs.trivia.match import normalise
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 256 * 1024
 MAX_QUESTIONS = 2000
 MIN_CHOICES = 2
@@ -112,7 +113,7 @@ def parse_pack(source: str | bytes) -> Pack:
         except UnicodeDecodeError as error:
             raise PackError([f"file: not UTF-8 text (byte {error.start})"]) from None
     try:
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=_LOADER)  # noqa: S506 - a safe loader, C if built
     except yaml.YAMLError as error:
         raise PackError([_yaml_problem(error)]) from None
     return validate_pack(data)
@@ -123,7 +124,11 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     problem = getattr(error, "problem", None) or "unreadable"
     if mark is None:
         return f"file: not valid YAML ({problem})"
-    return f"file: not valid YAML at line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
+    context = getattr(error, "context_mark", None)
+    if context is not None and context.line != mark.line:
+        where += f" (in the part starting at line {context.line + 1})"
+    return f"file: not valid YAML at {where}: {problem}"
 
 
 def validate_pack(data: Any) -> Pack:

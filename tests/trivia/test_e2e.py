@@ -322,7 +322,7 @@ async def test_pack_upload(env: BotEnv) -> None:
     assert "questions[2].question: contains a mention" in text
     assert "questions[2].choices[1]: duplicate" in text
     for data, expected in [
-        (b"name: [x", "not valid YAML at line 1"),
+        (b"name: [x", "not valid YAML at line 2, column 1 (in the part starting at line 1)"),
         (b"\x00\xff" * 10, "not UTF-8"),
         (b"name: x\n" + b"#" * (5 * 1024 * 1024), "at most 256 KiB"),
     ]:

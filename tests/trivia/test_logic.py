@@ -155,7 +155,9 @@ def _one_question(body: str) -> str:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("name: [unclosed", "file: not valid YAML at line 1"),
+        ("name: [unclosed", "file: not valid YAML at line "),
+        ("a: 1\n  b: 2\n", "file: not valid YAML at line 2, column 4"),
+        ("a: [1, 2\nb: 3\n", "file: not valid YAML at line"),
         ("just a string", "file: expected a mapping"),
         ("- a\n- b", "file: expected a mapping"),
         ("", "file: expected a mapping"),
