@@ -104,6 +104,7 @@ class PollEngine:
         self._rest = asyncio.Semaphore(MAX_REST_IN_FLIGHT)
         self._forbidden: dict[int, float] = {}  # channel id -> loop time of the last 403
         self._reported: set[tuple[int, int]] = set()
+        self._cleared: set[int] = set()
 
     # --- state -----------------------------------------------------------------------
     async def load(self) -> list[PollState]:
@@ -264,9 +265,13 @@ class PollEngine:
         )
 
     async def _clear_manage_messages(self, guild_id: int, channel_id: int) -> None:
+        # Once per guild and process (a problem may predate a restart), and whenever a
+        # channel reported in this process works again.
         self._forbidden.pop(channel_id, None)
-        if (guild_id, channel_id) in self._reported:
+        reported = (guild_id, channel_id) in self._reported
+        if reported or guild_id not in self._cleared:
             self._reported.discard((guild_id, channel_id))
+            self._cleared.add(guild_id)
             await self.bot.guild_settings.clear_problem(guild_id, "polls", "manage_messages")
 
     def lacks_manage_messages(self, channel_id: int) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE = 100
+UNKNOWN_CHANNEL = 10003
+READ_HINT = (
+    "I cannot read the poll messages in <#{channel_id}>: grant me View Channel and Read "
+    "Message History there so votes cast while I was away count."
+)
 CONCURRENCY = 8
 
 
@@ -40,7 +45,7 @@ class Outcome:
     poll_id: int
     added: int = 0
     removed: int = 0
-    message_gone: bool = False
+    gone: str | None = None  # close reason when the message or channel no longer exists
 
 
 def merge(known: Votes, real: Mapping[int, set[int]]) -> tuple[Votes, list[tuple[int, int]]]:
@@ -80,8 +85,8 @@ class Reconciler:
         self.engine = engine
         self._lock = asyncio.Lock()
 
-    async def run_all(self, on_gone: Any) -> list[Outcome]:
-        """Reconcile every open poll (a few at a time); `on_gone(poll_id)` closes lost ones."""
+    async def run_all(self, on_gone: Callable[[int, str], Awaitable[object]]) -> list[Outcome]:
+        """Reconcile every open poll, a few at a time; `on_gone(id, reason)` closes lost ones."""
         async with self._lock:
             states = list(self.engine.by_id.values())
             for state in states:
@@ -96,8 +101,8 @@ class Reconciler:
 
             outcomes = await asyncio.gather(*(one(s) for s in states))
         for outcome in outcomes:
-            if outcome.message_gone:
-                await on_gone(outcome.poll_id)
+            if outcome.gone is not None:
+                await on_gone(outcome.poll_id, outcome.gone)
         return list(outcomes)
 
     async def _guarded(self, state: PollState) -> Outcome:
@@ -119,12 +124,16 @@ class Reconciler:
         """Bring one poll's votes in line with its message; says if the message is gone."""
         poll = state.poll
         if poll.message_id is None:
-            return Outcome(poll.poll_id, message_gone=True)
+            return Outcome(poll.poll_id, gone="message deleted")
         try:
             message = await self.bot.http.get_message(poll.channel_id, poll.message_id)
-        except discord.NotFound:
-            return Outcome(poll.poll_id, message_gone=True)
+        except discord.NotFound as error:
+            reason = "channel deleted" if error.code == UNKNOWN_CHANNEL else "message deleted"
+            return Outcome(poll.poll_id, gone=reason)
         except discord.Forbidden:
+            await self.bot.guild_settings.report_problem(
+                poll.guild_id, "polls", "read_access", READ_HINT.format(channel_id=poll.channel_id)
+            )
             log.warning("cannot read a poll message", extra={"poll_id": poll.poll_id})
             return Outcome(poll.poll_id)
         if poll.anonymous:

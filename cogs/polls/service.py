@@ -90,8 +90,8 @@ class PollService:
         outcomes = await self.reconciler.run_all(self._message_gone)
         log.info("polls reconciled", extra={"polls": len(outcomes)})
 
-    async def _message_gone(self, poll_id: int) -> None:
-        await self.close(poll_id, "message deleted", announce=False)
+    async def _message_gone(self, poll_id: int, reason: str) -> None:
+        await self.close(poll_id, reason, announce=False)
 
     # --- creating ------------------------------------------------------------------------
     async def post(

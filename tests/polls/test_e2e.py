@@ -518,3 +518,47 @@ async def test_attach_reaction_poll_public_function(env: BotEnv) -> None:
 
     with pytest.raises(InvalidInput):
         await attach_reaction_poll(bot, message, "Q", [("😍", "x")], author_id=env.fan_id)
+
+
+async def test_message_or_channel_deleted_while_down_closes_on_start_up(env: BotEnv) -> None:
+    first, message = await create(env, question="Q1", options="a | b")
+    room = env.fake.add_channel(env.guild_id, "room")
+    await env.fake.sync()
+    itx = await env.fake.slash(
+        env.guild_id,
+        room,
+        env.fan_id,
+        "poll",
+        "create",
+        options={"question": "Q2", "options": "a | b"},
+    )
+    assert "is up" in await itx.reply_text()
+    second = await env.running.db.fetch_value("SELECT MAX(poll_id) FROM polls")
+    await env.stop()
+    env.fake.world.remove_message(int(message["id"]))
+    await env.fake.delete_channel(room)
+    await env.start()
+
+    async def both_closed() -> bool:
+        rows = await env.running.db.fetch_all(
+            "SELECT close_reason FROM polls WHERE poll_id IN (?, ?) ORDER BY poll_id",
+            (first, second),
+        )
+        return [r["close_reason"] for r in rows] == ["message deleted", "channel deleted"]
+
+    await until(both_closed, "polls closed at start-up")
+    assert env.running.scheduler.job_ids("poll:") == []
+
+
+async def test_missing_add_reactions_is_refused_and_undone(env: BotEnv) -> None:
+    from tests.fakediscord.state import ADD_REACTIONS, BOT_DEFAULT_PERMISSIONS
+
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS & ~ADD_REACTIONS)
+    await env.fake.sync()
+    itx = await env.slash(env.fan_id, "poll", "create", question="Q", options="a | b")
+    assert "Add Reactions" in await itx.reply_text()
+    assert itx.is_ephemeral
+    assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
+    posted = env.fake.find_requests("POST", rf"/channels/{env.channel_id}/messages")
+    assert posted
+    assert env.fake.get_message(env.channel_id, int(posted[0].response["id"])) is None
