@@ -307,3 +307,37 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").rstrip(".").lower()
     except ValueError:
         return ""
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+
+
+def parse_domain(text: str) -> str:
+    """A moderator's domain entry ("soompi.com", "https://www.soompi.com/x") as `soompi.com`.
+
+    Raises:
+        UnsafeURL: not a domain name.
+    """
+    text = text.strip().lower()
+    if "://" in text:
+        text = host_of(text)
+    text = text.split("/", 1)[0].removeprefix("*.").removeprefix("www.").rstrip(".")
+    literal = parse_ip_literal(text)
+    if literal is not None:
+        return str(literal)
+    try:
+        text = text.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise UnsafeURL("That is not a domain name (try `soompi.com`).") from None
+    if not _DOMAIN.match(text):
+        raise UnsafeURL("That is not a domain name (try `soompi.com`).")
+    return text
+
+
+def policy_problem(host: str, mode: str, allow: Iterable[str], deny: Iterable[str]) -> str | None:
+    """Why a server's domain policy refuses `host`, or None when it may be previewed."""
+    if any(domain_matches(host, domain) for domain in deny):
+        return "this server's moderators blocked previews from that site"
+    if mode == "allowlist" and not any(domain_matches(host, domain) for domain in allow):
+        return "this server only previews sites its moderators allowed"
+    return None

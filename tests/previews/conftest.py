@@ -1,0 +1,80 @@
+"""Preview tests: an article server on 127.0.0.2, an 'internal' one on 127.0.0.1, the bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from tests.fakediscord import FakeDiscord
+from tests.harness import BotEnv
+
+EXTENSIONS = ["cogs.config", "cogs.help", "cogs.polls", "cogs.airtime", "cogs.previews"]
+PAGES = Path(__file__).parent / "pages"
+
+
+@dataclass
+class Site:
+    """The article server (allowed through PREVIEW_ALLOWED_NETWORKS) and the internal one."""
+
+    article: TestServer
+    internal: TestServer
+    hits: dict[str, int] = field(default_factory=dict)
+    internal_hits: int = 0
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.2:{self.article.port}{path}"
+
+    def internal_url(self, path: str = "/admin") -> str:
+        return f"http://127.0.0.1:{self.internal.port}{path}"
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    async def page(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        box.hits[name] = box.hits.get(name, 0) + 1
+        path = PAGES / f"{name}.html"
+        if not path.is_file():
+            return web.Response(status=404)
+        return web.Response(body=path.read_bytes(), content_type="text/html")
+
+    async def internal(request: web.Request) -> web.Response:
+        box.internal_hits += 1
+        return web.Response(body=b"<title>SECRET</title>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{name}", page)
+    internal_app = web.Application()
+    internal_app.router.add_route("*", "/{tail:.*}", internal)
+    box = Site(TestServer(app, host="127.0.0.2"), TestServer(internal_app, host="127.0.0.1"))
+    await box.article.start_server()
+    await box.internal.start_server()
+    try:
+        yield box
+    finally:
+        await box.article.close()
+        await box.internal.close()
+    assert box.internal_hits == 0, "the bot reached the internal service"
+
+
+@pytest.fixture
+async def env(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotEnv]:
+    """The real bot with the previews cog (and the features it calls), on a fresh database."""
+    bot_env = BotEnv(
+        fake=fake,
+        db_path=tmp_path / "bot.sqlite3",
+        settings_overrides={},
+        extensions=EXTENSIONS,
+    )
+    bot_env.build_world()
+    await bot_env.start()
+    try:
+        yield bot_env
+    finally:
+        await bot_env.stop()
+        bot_env.stop_travel()

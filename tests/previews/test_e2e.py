@@ -1,0 +1,258 @@
+"""Link previews end to end: the real bot, the fake Discord, real HTTP on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tests.harness import BotEnv, message_text, no_pings
+from tests.previews.conftest import Site
+
+MOODS = ["❤️", "😂", "😮", "😢", "😡"]
+OG_TITLE = "Song Hye Kyo Confirmed For New Drama & More"
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+async def enable(env: BotEnv) -> None:
+    text = await env.reply(
+        env.mod_id, "config", "channel", feature="previews", channel=env.channel_id, state="on"
+    )
+    assert "on" in text, text
+
+
+def previews_sent(env: BotEnv, after: int = 0) -> list[Any]:
+    return [
+        rec
+        for rec in env.fake.requests[after:]
+        if rec.method == "POST"
+        and rec.path == f"/channels/{env.channel_id}/messages"
+        and rec.json
+        and rec.json.get("embeds")
+    ]
+
+
+def reactions_on(env: BotEnv, message_id: int) -> list[str]:
+    from urllib.parse import unquote
+
+    return [
+        unquote(rec.path.split("/reactions/")[1].split("/")[0])
+        for rec in env.fake.requests
+        if rec.method == "PUT" and f"/messages/{message_id}/reactions/" in rec.path
+    ]
+
+
+async def post_and_wait_preview(env: BotEnv, content: str) -> tuple[dict[str, Any], Any]:
+    before = len(env.fake.requests)
+    source = await env.fake.post_message(env.guild_id, env.channel_id, env.fan_id, content)
+    rec = await env.fake.wait_for_request(
+        "POST", rf"/channels/{env.channel_id}/messages$", after=before
+    )
+    return source, rec
+
+
+async def test_fan_link_gets_preview_and_mood_poll(env: BotEnv, site: Site) -> None:
+    await enable(env)
+    source, rec = await post_and_wait_preview(env, f"omg look {site.url('/og')} !!")
+    payload = rec.json
+    embed = payload["embeds"][0]
+    assert embed["title"] == OG_TITLE
+    assert embed["url"] == site.url("/article/123-song-hye-kyo")
+    assert embed["image"]["url"] == site.url("/images/song.jpg")
+    assert embed["author"]["name"] == "Soompi"
+    assert "@\u200beveryone" in embed["description"]  # page text never pings
+    assert "\\*thriller\\*" in embed["description"]
+    assert any(f["value"].startswith("<t:1709598600:D>") for f in embed["fields"])
+    assert no_pings(payload)
+    assert int(payload["message_reference"]["message_id"]) == int(source["id"])
+    button = payload["components"][0]["components"][0]
+    assert button["custom_id"] == f"preview:remove:{env.fan_id}"
+    message_id = int(rec.response["id"])
+
+    async def polled() -> bool:
+        return reactions_on(env, message_id) == MOODS
+
+    await until(polled, "mood poll reactions")
+    db = env.running.db
+    poll = await db.fetch_value("SELECT COUNT(*) FROM polls WHERE message_id = ?", (message_id,))
+    assert poll == 1
+    post = await db.fetch_one("SELECT * FROM preview_posts WHERE message_id = ?", (message_id,))
+    assert post is not None
+    assert post["poster_id"] == env.fan_id
+    assert post["source_message_id"] == int(source["id"])
+    cached = await db.fetch_value("SELECT ok FROM preview_cache")
+    assert cached == 1
+    assert site.hits == {"og": 1}
+
+
+async def test_three_links_at_most_and_cache_reused(env: BotEnv, site: Site) -> None:
+    await enable(env)
+    links = " ".join(site.url(f"/{name}") for name in ("og", "twitter", "jsonld_graph", "h1_only"))
+    before = len(env.fake.requests)
+    await env.fake.post_message(env.guild_id, env.channel_id, env.fan_id, links)
+
+    async def three() -> bool:
+        return len(previews_sent(env, before)) >= 3
+
+    await until(three, "three previews")
+    titles = [rec.json["embeds"][0]["title"] for rec in previews_sent(env, before)]
+    assert titles == [
+        OG_TITLE,
+        "Queen of Tears Breaks Ratings Record",
+        "Netflix orders second season of Korean hit",
+    ]
+    assert "h1_only" not in site.hits
+    # The same link again is served from the cache.
+    await post_and_wait_preview(env, site.url("/og"))
+    assert site.hits["og"] == 1
+
+
+async def test_disabled_channel_and_suppressed_links_get_nothing(env: BotEnv, site: Site) -> None:
+    other = env.fake.add_channel(env.guild_id, "other")
+    await env.fake.sync()
+    before = len(env.fake.requests)
+    await env.fake.post_message(env.guild_id, other, env.fan_id, site.url("/twitter"))
+    await enable(env)
+    await env.fake.post_message(env.guild_id, env.channel_id, env.fan_id, f"<{site.url('/og')}>")
+    await env.fake.post_message(env.guild_id, env.channel_id, env.fan_id, f"||{site.url('/og')}||")
+    bot_msg = await env.fake.post_message(
+        env.guild_id, env.channel_id, env.fan_id, site.url("/jsonld_array")
+    )
+    # The last message is previewed: everything before it was handled (and skipped).
+    rec = await env.fake.wait_for_request("POST", r"/channels/\d+/messages$", after=before)
+    assert int(rec.json["message_reference"]["message_id"]) == int(bot_msg["id"])
+    await env.settle()
+    assert len(previews_sent(env, before)) == 1
+    assert not env.fake.find_requests("POST", rf"/channels/{other}/messages")
+    assert site.hits == {"jsonld_array": 1}
+
+
+async def test_blocked_link_is_skipped_silently(env: BotEnv, site: Site) -> None:
+    await enable(env)
+    before = len(env.fake.requests)
+    await env.fake.post_message(env.guild_id, env.channel_id, env.fan_id, site.internal_url())
+    await env.fake.post_message(
+        env.guild_id, env.channel_id, env.fan_id, f"http://2130706433:{site.internal.port}/"
+    )
+    await post_and_wait_preview(env, site.url("/twitter"))
+    await env.settle()
+    assert [r.json["embeds"][0]["title"] for r in previews_sent(env, before)] == [
+        "Queen of Tears Breaks Ratings Record"
+    ]
+
+
+async def test_preview_command_refuses_loopback_politely(env: BotEnv, site: Site) -> None:
+    itx = await env.slash(env.fan_id, "preview", url=site.internal_url("/secret"))
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "can't preview" in text
+    assert "loopback" in text
+
+
+async def test_preview_command_late_refusal_is_private(env: BotEnv, site: Site) -> None:
+    itx = await env.slash(env.fan_id, "preview", url=site.url("/missing-page"))
+    followups = await itx.followups(1)
+    assert followups[0].json.get("flags", 0) & 64
+    assert "404" in followups[0].json["content"]
+    assert env.fake.find_requests("DELETE", r"/webhooks/.*/messages/@original")
+
+
+async def test_preview_and_menu_work_without_message_content(env: BotEnv, site: Site) -> None:
+    env.fake.message_content_allowed = False
+    await env.restart(message_content_intent=False)
+    assert not env.running.message_content_enabled
+    await enable(env)
+    # Automatic previews cannot see the text...
+    before = len(env.fake.requests)
+    source = await env.fake.post_message(
+        env.guild_id, env.channel_id, env.fan_id, f"read {site.url('/twitter')}"
+    )
+    # ...but the command and the menu work.
+    itx = await env.slash(env.fan2_id, "preview", url=site.url("/og"))
+    followup = (await itx.followups(1))[0]
+    assert followup.json["embeds"][0]["title"] == OG_TITLE
+    assert not followup.json.get("flags", 0) & 64
+    assert no_pings(followup.json)
+    menu = await env.fake.context_menu(
+        env.guild_id, env.channel_id, env.fan2_id, "Preview article", int(source["id"])
+    )
+    menu_followup = (await menu.followups(1))[0]
+    assert menu_followup.json["embeds"][0]["title"] == "Queen of Tears Breaks Ratings Record"
+    assert not previews_sent(env, before)
+    assert site.hits == {"og": 1, "twitter": 1}
+    show = await env.reply(env.mod_id, "config", "show")
+    assert "Message Content intent" in show
+
+
+async def test_remove_button_only_for_poster_and_moderators(env: BotEnv, site: Site) -> None:
+    await enable(env)
+    _, rec = await post_and_wait_preview(env, site.url("/og"))
+    message_id = int(rec.response["id"])
+    custom_id = f"preview:remove:{env.fan_id}"
+    other = await env.fake.click(env.guild_id, env.channel_id, env.fan2_id, message_id, custom_id)
+    assert "Only the person" in await other.reply_text()
+    assert other.is_ephemeral
+    assert env.fake.get_message(env.channel_id, message_id) is not None
+    mine = await env.fake.click(env.guild_id, env.channel_id, env.fan_id, message_id, custom_id)
+    await mine.response()
+
+    async def gone() -> bool:
+        return env.fake.get_message(env.channel_id, message_id) is None
+
+    await until(gone, "preview deleted")
+
+    async def forgotten() -> bool:
+        rows = await env.running.db.fetch_all("SELECT 1 FROM preview_posts")
+        return not rows
+
+    await until(forgotten, "preview row removed")
+    # A moderator may remove anyone's preview, also after a restart.
+    _, rec = await post_and_wait_preview(env, site.url("/twitter"))
+    message_id = int(rec.response["id"])
+
+    async def polled() -> bool:
+        return reactions_on(env, message_id) == MOODS
+
+    await until(polled, "mood poll before restart")
+    await env.restart()
+    mod = await env.fake.click(env.guild_id, env.channel_id, env.mod_id, message_id, custom_id)
+    await mod.response()
+
+    async def gone_too() -> bool:
+        return env.fake.get_message(env.channel_id, message_id) is None
+
+    await until(gone_too, "moderator removal")
+
+
+async def test_moderator_policy_and_moodpoll(env: BotEnv, site: Site) -> None:
+    await enable(env)
+    assert "off" in await env.reply(env.mod_id, "previews", "moodpoll", state="off")
+    assert "denied" in await env.reply(
+        env.mod_id, "previews", "domains", "deny", domain="127.0.0.2"
+    )
+    fan = await env.reply(env.fan_id, "previews", "domains", "allow", domain="soompi.com")
+    assert "moderators" in fan
+    itx = await env.slash(env.fan_id, "preview", url=site.url("/og"))
+    assert "blocked previews from that site" in await itx.reply_text()
+    assert itx.is_ephemeral
+    await env.reply(env.mod_id, "previews", "domains", "remove", domain="127.0.0.2")
+    await env.reply(env.mod_id, "previews", "domains", "mode", mode="allowlist")
+    listing = await env.reply(env.mod_id, "previews", "domains", "list")
+    assert "only allowed sites" in listing
+    itx = await env.slash(env.fan_id, "preview", url=site.url("/og"))
+    assert "only previews sites its moderators allowed" in await itx.reply_text()
+    bad = await env.reply(env.mod_id, "previews", "domains", "allow", domain="not a domain")
+    assert "not a domain name" in bad
+    await env.reply(env.mod_id, "previews", "domains", "mode", mode="all")
+    _, rec = await post_and_wait_preview(env, site.url("/og"))
+    await env.settle(rounds=20)
+    assert reactions_on(env, int(rec.response["id"])) == []
+    assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
+    assert OG_TITLE in message_text(rec.json)
