@@ -135,7 +135,9 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             lines.append(f"Only {count} questions can be asked here right now.")
         if hidden:
             lines.append(
-                f"{hidden} questions about episodes that have not aired yet are held back."
+                "1 question about an episode that has not aired yet is held back."
+                if hidden == 1
+                else f"{hidden} questions about episodes that have not aired yet are held back."
             )
         return "\n".join(lines)
 

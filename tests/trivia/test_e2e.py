@@ -347,3 +347,31 @@ async def test_pack_upload(env: BotEnv) -> None:
     intro, q1 = await _start(env, env.fan_id, pack="club quiz")
     assert "2 questions" in intro
     assert len(_button_ids(q1.json)) in (2, 4)  # own choices, or the year with 3 distractors
+
+
+async def _planned_episodes(env: BotEnv) -> set[int | None]:
+    plan = json.loads((await _game_row(env))["plan"])
+    questions = shipped_packs()["secretary kim"].questions
+    return {questions[item["q"]].episode for item in plan}
+
+
+async def test_spoiler_guard_follows_the_airtime_schedule(env: BotEnv) -> None:
+    # Without the drama tracked there is no guard: every scene may be asked.
+    await env.advance_to(datetime(2018, 6, 21, 0, 0, tzinfo=UTC))
+    intro, _ = await _start(env, env.fan_id, pack=PACK, questions=50, mode="typed")
+    assert "held back" not in intro
+    assert await _planned_episodes(env) == {None, 5, 8, 9, 12}
+    assert "stopped" in await env.reply(env.fan_id, "trivia", "stop")
+
+    assert "Added" in await env.reply(env.mod_id, "drama", "add", catalog="secretary-kim")
+    # Episodes 1-5 have aired (episode 5: Wed June 20, 21:30 KST).
+    intro, _ = await _start(env, env.fan_id, pack=PACK, questions=50, mode="typed")
+    assert "3 questions about episodes that have not aired yet are held back" in intro
+    assert await _planned_episodes(env) == {None, 5}
+    assert "stopped" in await env.reply(env.fan_id, "trivia", "stop")
+
+    # After episode 9 (Wed July 4, 21:30 KST = 12:30 UTC) only the episode 12 scene waits.
+    await env.advance_to(datetime(2018, 7, 4, 12, 31, tzinfo=UTC))
+    intro, _ = await _start(env, env.fan_id, pack=PACK, questions=50, mode="typed")
+    assert "1 question about an episode that has not aired yet is held back" in intro
+    assert await _planned_episodes(env) == {None, 5, 8, 9}
