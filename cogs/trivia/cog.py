@@ -122,7 +122,13 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             note + self._intro(interaction.user.id, game, questions, hidden),
             allowed_mentions=NO_PINGS,
         )
-        await self.runner.ask(game)
+        if not await self.runner.ask(game):
+            await interaction.followup.send(
+                "I cannot post in this channel, so the game was called off. A moderator can "
+                "grant me View Channel, Send Messages and Embed Links here.",
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
+            )
 
     @staticmethod
     def _intro(user_id: int, game: Any, wanted: int, hidden: int) -> str:

@@ -115,8 +115,8 @@ class Runner:
     def _channel(self, game: Game) -> discord.PartialMessageable:
         return self.bot.get_partial_messageable(game.channel_id, guild_id=game.guild_id)
 
-    async def ask(self, game: Game) -> None:
-        """Post the current question and schedule its deadline."""
+    async def ask(self, game: Game) -> bool:
+        """Post the current question and schedule its deadline; False if it could not be posted."""
         game.ask(self._now())
         embed = discord.Embed(
             title=render.question_title(game),
@@ -132,13 +132,18 @@ class Runner:
             )
         except (discord.Forbidden, discord.NotFound):
             await self._cannot_post(game)
-            return
+            return False
+        if game.index == 0:
+            await self.bot.guild_settings.clear_problem(
+                game.guild_id, "trivia", PROBLEM_KEY.format(channel_id=game.channel_id)
+            )
         game.message_id = message.id
         await self.store.set_index(game.game_id, game.index)
         deadline = datetime.fromtimestamp(game.deadline, UTC)
         self.bot.scheduler.schedule(
             f"{JOB_PREFIX}{game.game_id}", deadline, self.on_deadline, game.game_id, game.index
         )
+        return True
 
     async def _cannot_post(self, game: Game) -> None:
         await self.bot.guild_settings.report_problem(

@@ -10,6 +10,7 @@ from typing import Any
 from bot.guild_settings import Feature
 from cogs.trivia.library import shipped_packs
 from cogs.trivia.render import RESTART_NOTICE
+from tests.fakediscord.state import EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL
 from tests.harness import BotEnv, message_text, no_pings
 
 START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -375,3 +376,34 @@ async def test_spoiler_guard_follows_the_airtime_schedule(env: BotEnv) -> None:
     intro, _ = await _start(env, env.fan_id, pack=PACK, questions=50, mode="typed")
     assert "1 question about an episode that has not aired yet is held back" in intro
     assert await _planned_episodes(env) == {None, 5, 8, 9}
+
+
+async def test_cannot_post_calls_the_game_off_and_tells_moderators(env: BotEnv) -> None:
+    env.fake.set_bot_permissions(env.guild_id, VIEW_CHANNEL, channel_id=env.channel_id)
+    await env.settle()
+    itx = await env.slash(env.fan_id, "trivia", "start", pack=PACK)
+    await itx.reply_text()
+    followup = await itx.followups(1)
+    assert "cannot post in this channel" in message_text(followup[0].json)
+    assert (await _game_row(env))["status"] == "stopped"
+    problems = await env.running.guild_settings.problems(env.guild_id, "trivia")
+    assert [p.key for p in problems] == [f"post:{env.channel_id}"]
+    # Once the permission is back, a game starts and the problem is cleared.
+    env.fake.set_bot_permissions(
+        env.guild_id, VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS, channel_id=env.channel_id
+    )
+    await env.settle()
+    intro, _ = await _start(env, env.fan_id, pack=PACK, questions=1)
+    assert "started" in intro
+    await env.settle()
+    assert await env.running.guild_settings.problems(env.guild_id, "trivia") == []
+
+
+async def test_help_states_the_scoring_formula_and_autocomplete(env: BotEnv) -> None:
+    text = await env.reply(env.fan_id, "help")
+    assert "100 points" in text
+    assert "10 × (streak − 1), at most 50" in text
+    choices = await env.fake.autocomplete(
+        env.guild_id, env.channel_id, env.fan_id, ("trivia", "start"), focused="pack", value="secr"
+    )
+    assert [c["value"] for c in choices] == [PACK]
