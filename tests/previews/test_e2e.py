@@ -256,3 +256,36 @@ async def test_moderator_policy_and_moodpoll(env: BotEnv, site: Site) -> None:
     assert reactions_on(env, int(rec.response["id"])) == []
     assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
     assert OG_TITLE in message_text(rec.json)
+
+
+async def test_tracked_drama_gets_next_episode_line(env: BotEnv, site: Site) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    kst = ZoneInfo("Asia/Seoul")
+    premiere = (datetime.now(kst) + timedelta(days=7)).date()
+    while premiere.weekday() != 5:  # a Saturday, one of the broadcast days
+        premiere += timedelta(days=1)
+    added = await env.reply(
+        env.mod_id,
+        "drama",
+        "add",
+        title="Queen of Tears",
+        network="tvN",
+        days="Sat Sun",
+        time="21:10",
+        premiere=premiere.isoformat(),
+        episodes=16,
+        aliases="QoT",
+    )
+    assert "Added" in added, added
+    await enable(env)
+    _, rec = await post_and_wait_preview(env, site.url("/twitter"))
+    airs = int(
+        datetime(premiere.year, premiere.month, premiere.day, 21, 10, tzinfo=kst).timestamp()
+    )
+    description = rec.json["embeds"][0]["description"]
+    assert f"📺 **Queen of Tears** episode 1 airs <t:{airs}:F> (<t:{airs}:R>)" in description
+    # A page that names no tracked drama gets no line.
+    _, rec = await post_and_wait_preview(env, site.url("/jsonld_array"))
+    assert "📺" not in (rec.json["embeds"][0].get("description") or "")
