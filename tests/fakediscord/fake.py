@@ -307,6 +307,7 @@ class FakeDiscord:
     # --- world state ------------------------------------------------------------------------
     @property
     def messages(self) -> dict[int, list[dict[str, Any]]]:
+        """Channel id -> non-ephemeral messages in post order (missing channel -> [])."""
         return self.world.messages
 
     @property
@@ -1034,14 +1035,18 @@ class FakeDiscord:
                     yield from FakeDiscord._walk_components([comp[key]])
 
     def _component(self, message_id: int, custom_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The message and the component with ``custom_id`` on it.
+
+        A component that is no longer on the message (e.g. buttons removed by an edit) yields
+        an empty dict: clicking a stale button from an old client is a legitimate scenario.
+        """
         msg = self.world.find_message(None, message_id)
         if msg is None:
             raise KeyError(f"unknown message {message_id}")
         for comp in self._walk_components(msg.get("components") or []):
             if comp.get("custom_id") == custom_id:
                 return msg, comp
-        ids = [c.get("custom_id") for c in self._walk_components(msg.get("components") or [])]
-        raise ValueError(f"message {message_id} has no component {custom_id!r}; has {ids}")
+        return msg, {}
 
     async def click(
         self, guild_id: int | None, channel_id: int, user_id: int, message_id: int, custom_id: str

@@ -670,7 +670,7 @@ class RestApi:
             state.channel_id,
             payload,
             req.uploads,
-            msg_type=19 if state.type == 3 else 0,
+            msg_type=0,
             extra={"webhook_id": str(self.fake.app_id), "application_id": str(self.fake.app_id)},
         )
         ephemeral = bool(msg["flags"] & EPHEMERAL)

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import re
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,7 +182,7 @@ class World:
         self.guilds: dict[int, FakeGuild] = {}
         self.channels: dict[int, Channel] = {}
         self.deleted_channels: set[int] = set()
-        self.messages: dict[int, list[dict[str, Any]]] = {}
+        self.messages: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
         self.message_index: dict[int, dict[str, Any]] = {}
         self.reactions: dict[int, dict[str, list[int]]] = {}
         self.dm_channels: dict[int, int] = {}  # user id -> channel id
@@ -272,7 +273,7 @@ class World:
         mid = int(msg["id"])
         self.message_index[mid] = msg
         if listed:
-            self.messages.setdefault(int(msg["channel_id"]), []).append(msg)
+            self.messages[int(msg["channel_id"])].append(msg)
 
     def find_message(self, channel_id: int | None, message_id: int) -> dict[str, Any] | None:
         msg = self.message_index.get(message_id)
