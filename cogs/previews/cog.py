@@ -82,10 +82,7 @@ class PreviewsCog(commands.Cog, name="Previews"):
         if not links:
             return
         guild_id, channel_id = message.guild.id, message.channel.id
-        enabled = await self.bot.guild_settings.feature_enabled(
-            guild_id, channel_id, Feature.PREVIEWS
-        )
-        if not enabled or await self.store.already_previewed(message.id):
+        if not await self._enabled_here(message) or await self.store.already_previewed(message.id):
             return
         policy = await self.store.policy(guild_id)
         results = await asyncio.gather(
@@ -96,6 +93,19 @@ class PreviewsCog(commands.Cog, name="Previews"):
                 await self.poster.reply(message, result, policy)
             else:
                 _log_skip(result, guild_id, channel_id)
+
+    async def _enabled_here(self, message: discord.Message) -> bool:
+        """Previews on in this channel, or (for a thread) in its parent channel."""
+        if message.guild is None:
+            return False
+        settings = self.bot.guild_settings
+        channel_ids = [message.channel.id]
+        if isinstance(message.channel, discord.Thread) and message.channel.parent_id:
+            channel_ids.append(message.channel.parent_id)
+        for channel_id in channel_ids:
+            if await settings.feature_enabled(message.guild.id, channel_id, Feature.PREVIEWS):
+                return True
+        return False
 
     # -- /preview and the menu --------------------------------------------------------
     @app_commands.command(name="preview")

@@ -114,7 +114,8 @@ def _check_addresses(
     for address in addresses:
         problem = connect_problem(address, port, allowed)
         if problem is not None:
-            log.info("preview connection refused: %s", problem, extra={"host": host})
+            # The host is what a user typed: not logged, like message content.
+            log.info("preview connection refused: %s", problem)
             raise BlockedAddress(f"I can't preview that link: {problem}.")
 
 

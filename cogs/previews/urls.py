@@ -95,9 +95,11 @@ def normalise_url(url: str) -> str:
         netloc = f"{netloc}:{port}"
     if parts.username is not None or parts.password is not None:
         netloc = f"{parts.username or ''}@{netloc}"  # kept so check_url can refuse it
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)]
-    )
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(_tracking(name) for name, _ in pairs):
+        # Re-encode only when something is dropped: `?12345` must stay `?12345`.
+        query = urlencode([(name, value) for name, value in pairs if not _tracking(name)])
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 

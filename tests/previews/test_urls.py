@@ -203,3 +203,8 @@ def test_check_url_accepts() -> None:
 )
 def test_domain_matches(host: str, domain: str, matches: bool) -> None:
     assert domain_matches(host, domain) is matches
+
+
+def test_query_without_tracking_is_kept_verbatim() -> None:
+    assert normalise_url("https://x.com/view?12345") == "https://x.com/view?12345"
+    assert normalise_url("https://x.com/?a=b+c&d=%2F") == "https://x.com/?a=b+c&d=%2F"
