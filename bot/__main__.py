@@ -123,18 +123,23 @@ def _check_shipped_data() -> list[str]:
 
 async def _run(settings: Settings) -> int:
     bot = DramaBot(settings)
+    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+        loop.add_signal_handler(signum, stop.set)
+    runner = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if stop.is_set():
+        log.info("stop signal received; shutting down")
+    # Always finish closing here, so the database thread is gone before the loop ends.
+    await bot.close()
     try:
-        await bot.start(settings.discord_token.get_secret_value())
+        await runner
     except Exception:
         log.exception("bot stopped with an error")
-        await bot.close()
         return 1
-    finally:
-        if not bot.is_closed():
-            await bot.close()
     log.info("shut down cleanly")
     return 0
 

@@ -78,6 +78,9 @@ class DramaBot(commands.Bot):
     ) -> None:
         """Build the bot; nothing connects until `start()`."""
         configure_endpoints(settings)
+        # dramabot has no voice features; the warnings about voice libraries are noise.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=build_intents(settings.message_content_intent),

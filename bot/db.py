@@ -59,9 +59,9 @@ class Database:
 
     async def close(self) -> None:
         """Close the connection; safe to call twice."""
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await conn.close()
             log.info("database closed")
 
     @asynccontextmanager

@@ -4,38 +4,58 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FEATURES = {
-    "airtime": "📺 Airtimes in KST, shown in your own time zone",
-    "drama": "🛠️ Moderators: manage the server's dramas and announcements",
-    "trivia": "🎬 Scene trivia quizzes",
-    "poll": "📊 Reaction polls",
-    "preview": "📰 Article link previews",
-    "previews": "📰 Moderators: link preview settings",
-    "config": "⚙️ Moderators: server configuration",
+# Topic -> (heading, top-level command names that belong to it).
+TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "airtime": ("📺 Airtimes in KST, in your own time zone", ("airtime", "drama")),
+    "trivia": ("🎬 Scene trivia quizzes", ("trivia",)),
+    "polls": ("📊 Reaction polls", ("poll",)),
+    "previews": ("📰 Article link previews", ("preview", "previews", "Preview article")),
+    "config": ("⚙️ Server configuration (moderators)", ("config", "help")),
 }
+FIELD_LIMIT = 1024
+DESCRIPTION_LIMIT = 4096
 
 
 @dataclass(frozen=True)
 class CommandLine:
-    """One slash command as /help shows it."""
+    """One command as /help shows it."""
 
-    group: str
+    root: str
     name: str
     description: str
 
 
-def render_help(commands: list[CommandLine], notes: dict[str, str], limit: int = 4000) -> str:
-    """Group commands by top-level name, in a stable order, with feature notes appended."""
-    order = list(FEATURES)
-    groups: dict[str, list[CommandLine]] = {}
-    for command in commands:
-        groups.setdefault(command.group, []).append(command)
-    lines: list[str] = []
-    for group in sorted(groups, key=lambda g: (order.index(g) if g in order else len(order), g)):
-        lines.append(f"**{FEATURES.get(group, group)}**")
-        lines += [f"`/{item.name}` — {item.description}" for item in groups[group]]
-        if group in notes:
-            lines.append(notes[group])
-        lines.append("")
-    text = "\n".join(lines).strip()
+def topic_of(root: str) -> str:
+    """The help topic a top-level command belongs to ("other" if none)."""
+    for topic, (_, roots) in TOPICS.items():
+        if root in roots:
+            return topic
+    return "other"
+
+
+def _label(command: CommandLine) -> str:
+    # Context-menu commands have spaces and no slash.
+    return command.name if " " in command.root else f"/{command.name}"
+
+
+def overview_fields(commands: list[CommandLine]) -> list[tuple[str, str]]:
+    """One (heading, command names) field per topic, for `/help` without a topic."""
+    fields: list[tuple[str, str]] = []
+    for topic, (heading, _) in TOPICS.items():
+        names = [f"`{_label(c)}`" for c in commands if topic_of(c.root) == topic]
+        if names:
+            value = " ".join(names) + f"\n→ `/help topic:{topic}`"
+            fields.append((heading, _cut(value, FIELD_LIMIT)))
+    return fields
+
+
+def topic_text(topic: str, commands: list[CommandLine], notes: dict[str, str]) -> str:
+    """Every command of a topic with its description, then the topic's note."""
+    lines = [f"`{_label(c)}` — {c.description}" for c in commands if topic_of(c.root) == topic]
+    if topic in notes:
+        lines += ["", notes[topic]]
+    return _cut("\n".join(lines) or "No commands in this topic.", DESCRIPTION_LIMIT)
+
+
+def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
