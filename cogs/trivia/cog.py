@@ -17,7 +17,14 @@ from bot.guild_settings import Feature
 from bot.replies import NO_PINGS, clean, send_ephemeral, timestamp
 from cogs.airtime.public import aired_episodes
 from cogs.trivia import render
-from cogs.trivia.game import DEFAULT_QUESTIONS, DEFAULT_SECONDS, SCORING_HELP, Mode, check_settings
+from cogs.trivia.game import (
+    DEFAULT_QUESTIONS,
+    DEFAULT_SECONDS,
+    SCORING_HELP,
+    Game,
+    Mode,
+    check_settings,
+)
 from cogs.trivia.library import Library, shipped_packs
 from cogs.trivia.packs import MAX_FILE_BYTES, PackError, pack_key, parse_pack
 from cogs.trivia.runner import Runner, StartRequest
@@ -131,7 +138,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             )
 
     @staticmethod
-    def _intro(user_id: int, game: Any, wanted: int, hidden: int) -> str:
+    def _intro(user_id: int, game: Game, wanted: int, hidden: int) -> str:
         count = len(game.questions)
         lines = [
             f"🎬 <@{user_id}> started **{clean(game.pack_name)}** trivia: {count} questions, "
@@ -202,7 +209,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
                 f"{origin}{drama}){state}"
                 f"\n  {clean(entry.description, limit=150)}"
             )
-        await send_ephemeral(interaction, "\n".join(lines)[:1990])
+        await send_ephemeral(interaction, render.fit(lines))
 
     @app_commands.command(name="import")
     @guild_only()

@@ -6,6 +6,7 @@ moment `Game.answer_choice` / `Game.answer_text` accepts it.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -199,6 +200,8 @@ class Game:
     answers: dict[int, Answer] = field(default_factory=dict)
     scores: dict[int, PlayerScore] = field(default_factory=dict)
     message_id: int | None = None
+    # Serialises the deadline job and /trivia stop for this game.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
     def current(self) -> Planned:

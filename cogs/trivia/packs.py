@@ -254,6 +254,9 @@ def _strings(raw: Any, where: str, low: int, high: int, problems: list[str]) -> 
     if not items:
         problems.append(f"{where}: missing; give at least {low}")
         return []
+    if len(items) > high:
+        problems.append(f"{where}: {len(items)} given, at most {high}")
+        return []
     values: list[str] = []
     for position, item in enumerate(items):
         value = _scalar(item)
@@ -265,8 +268,6 @@ def _strings(raw: Any, where: str, low: int, high: int, problems: list[str]) -> 
             problems.append(f"{spot}: {len(value)} characters, at most {MAX_ANSWER}")
         _safety(value, spot, problems, one_line=True)
         values.append(value)
-    if len(items) > high:
-        problems.append(f"{where}: {len(items)} given, at most {high}")
     return values
 
 

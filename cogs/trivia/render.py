@@ -108,3 +108,16 @@ def period_start(period: str, now: datetime) -> int | None:
     if period == "month":
         return int(day.replace(day=1).timestamp())
     return None
+
+
+def fit(lines: list[str], limit: int = 1900) -> str:
+    """Join whole lines up to about `limit` characters, saying how many were left out."""
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            kept.append(f"… and {len(lines) - len(kept)} more")
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)

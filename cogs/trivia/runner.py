@@ -6,7 +6,6 @@ game row and every answer, committed as it happens.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import random
@@ -56,7 +55,6 @@ class Runner:
         self.store = store
         self.games: dict[int, Game] = {}
         self.by_channel: dict[int, int] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
         self.rng = random.SystemRandom()
 
     def _now(self) -> float:
@@ -108,7 +106,6 @@ class Runner:
         )
         self.games[game_id] = game
         self.by_channel[request.channel_id] = game_id
-        self._locks[game_id] = asyncio.Lock()
         log.info("trivia game started", extra={"game_id": game_id, "guild_id": request.guild_id})
         return game, hidden
 
@@ -160,7 +157,7 @@ class Runner:
         game = self.games.get(game_id)
         if game is None:
             return
-        async with self._locks[game_id]:
+        async with game.lock:
             if game.index != index or not game.open or self.games.get(game_id) is None:
                 return
             try:
@@ -200,7 +197,6 @@ class Runner:
         self.games.pop(game.game_id, None)
         if self.by_channel.get(game.channel_id) == game.game_id:
             del self.by_channel[game.channel_id]
-        self._locks.pop(game.game_id, None)
         await self.store.end_game(game.game_id, status, int(self._now()))
         log.info("trivia game ended", extra={"game_id": game.game_id, "status": status})
 
@@ -212,10 +208,9 @@ class Runner:
 
     async def stop(self, game: Game) -> None:
         """Stop a game; post the standings so far."""
-        lock = self._locks.get(game.game_id)
-        if lock is None:
-            return
-        async with lock:
+        async with game.lock:
+            if self.games.get(game.game_id) is not game:
+                return
             if game.open:
                 game.close()
             await self._finish(game, "stopped")

@@ -400,7 +400,7 @@ async def test_cannot_post_calls_the_game_off_and_tells_moderators(env: BotEnv) 
 
 
 async def test_help_states_the_scoring_formula_and_autocomplete(env: BotEnv) -> None:
-    text = await env.reply(env.fan_id, "help")
+    text = await env.reply(env.fan_id, "help", topic="trivia")
     assert "100 points" in text
     assert "10 × (streak − 1), at most 50" in text
     choices = await env.fake.autocomplete(

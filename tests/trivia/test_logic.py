@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import textwrap
+from datetime import UTC, datetime
 
 import pytest
 
@@ -20,6 +21,7 @@ from cogs.trivia.game import (
 )
 from cogs.trivia.match import Matcher, normalise
 from cogs.trivia.packs import MAX_FILE_BYTES, Pack, PackError, Question, parse_pack
+from cogs.trivia.render import fit, period_start, question_text, question_title, reveal_text
 
 # -- normalisation and matching ---------------------------------------------------------
 
@@ -496,3 +498,60 @@ def test_typed_tries_and_first_right() -> None:
     right = game.close()
     assert [a.user_id for a in right] == [1]
     assert game.answer_text(4, "9", 1002.0) is None  # closed
+
+
+def test_too_many_answers_refused() -> None:
+    answers = ", ".join(f"a{i}" for i in range(11))
+    problems = _problems(_one_question(f"- question: Q?\n  answers: [{answers}]"))
+    assert problems == ["questions[0].answers: 11 given, at most 10"]
+
+
+# -- rendering helpers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("period", "now", "start"),
+    [
+        ("all-time", datetime(2026, 3, 4, 12, tzinfo=UTC), None),
+        ("week", datetime(2026, 3, 4, 12, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC)),  # Wed
+        ("week", datetime(2026, 3, 2, 0, 0, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC)),  # Mon
+        ("week", datetime(2026, 3, 1, 23, 59, tzinfo=UTC), datetime(2026, 2, 23, tzinfo=UTC)),
+        ("month", datetime(2026, 3, 31, 23, 59, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)),
+        ("month", datetime(2026, 1, 1, 0, 0, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)),
+    ],
+)
+def test_period_start(period: str, now: datetime, start: datetime | None) -> None:
+    expected = None if start is None else int(start.timestamp())
+    assert period_start(period, now) == expected
+
+
+def test_period_start_rejects_unknown() -> None:
+    with pytest.raises(InvalidInput):
+        period_start("year", datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_fit_keeps_whole_lines() -> None:
+    lines = [f"line {i} " + "x" * 90 for i in range(40)]
+    text = fit(lines, limit=500)
+    assert len(text) <= 520
+    assert text.splitlines()[-1].startswith("… and ")
+    assert all(line in lines for line in text.splitlines()[:-1])
+    assert fit(["a", "b"]) == "a\nb"
+
+
+def test_user_text_is_made_inert_in_reveals() -> None:
+    question = Question(
+        0,
+        "Who is **bold** @everyone?",
+        ("<@123456789012345678> _x_",),
+        ("<@123456789012345678> _x_", "b"),
+    )
+    pack = _pack(question)
+    planned = plan_question(question, pack, Mode.BUTTONS, random.Random(0))
+    assert planned is not None
+    game = Game(1, 1, 1, 1, Mode.BUTTONS, 20, "P *pack*", [planned])
+    game.ask(0.0)
+    body = question_text(game) + question_title(game) + reveal_text(game, game.close())
+    assert "@everyone" not in body.replace("@\u200beveryone", "")
+    assert "<@123456789012345678>" not in body
+    assert "\\*\\*bold\\*\\*" in body
