@@ -562,3 +562,27 @@ async def test_missing_add_reactions_is_refused_and_undone(env: BotEnv) -> None:
     posted = env.fake.find_requests("POST", rf"/channels/{env.channel_id}/messages")
     assert posted
     assert env.fake.get_message(env.channel_id, int(posted[0].response["id"])) is None
+
+
+async def test_reconciliation_pages_through_many_reactions(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b", multi=True)
+    await react(env, message, env.fan_id, B)
+    await wait_votes(env, poll_id, [(env.fan_id, 1)])
+    await env.stop()
+    mid = int(message["id"])
+    many = [9_100_000_000_000_000 + i for i in range(250)]
+    for user_id in many:
+        env.fake.world.ensure_user(user_id, "fan")
+        env.fake.add_reaction_offline(env.guild_id, env.channel_id, mid, user_id, A)
+    env.fake.remove_reaction_offline(env.guild_id, env.channel_id, mid, env.fan_id, B)
+    await env.start()
+    await wait_votes(env, poll_id, [(user_id, 0) for user_id in many])
+    pages = env.fake.find_requests("GET", rf".*/{mid}/reactions/{A}")
+    assert len(pages) == 3
+    assert [p.query.get("after") for p in pages][1:] == [str(many[99]), str(many[199])]
+
+
+async def test_help_explains_polls(env: BotEnv) -> None:
+    text = await env.reply(env.fan_id, "help", topic="polls")
+    assert "1h30m" in text
+    assert "/poll create" in text or "poll create" in text
