@@ -34,6 +34,7 @@ from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 
 from cogs.previews.dates import parse_date  # noqa: E402
 from cogs.previews.extract import Article, extract_article  # noqa: E402
+from cogs.previews.jsonld import parse_jsonld  # noqa: E402
 from cogs.previews.urls import normalise_url  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "previews"
@@ -140,9 +141,29 @@ def main() -> None:
     )
     for name in score:
         print(f"{name:12} {score[name]:>3}/{totals[name]}")
+    robust = corpus / "robustness" / "extruct_jsonld"
+    if robust.is_dir():
+        ok, total = jsonld_robustness(robust)
+        print(f"JSON-LD robustness fixtures parsed as expected: {ok}/{total}")
     if "-v" in sys.argv or "--misses" in sys.argv:
         print("misses:")
         print("\n".join(misses))
+
+
+def jsonld_robustness(folder: Path) -> tuple[int, int]:
+    ok = total = 0
+    for page in sorted(folder.glob("*.html")):
+        expected = page.with_suffix(".jsonld")
+        if not expected.is_file():
+            continue
+        tree = LexborHTMLParser(page.read_text(encoding="utf-8", errors="replace"))
+        got: list[Any] = []
+        for node in tree.css("script"):
+            if (node.attributes.get("type") or "").strip().lower() == "application/ld+json":
+                got += parse_jsonld(node.text(deep=True) or "")
+        total += 1
+        ok += got == json.loads(expected.read_text(encoding="utf-8"))
+    return ok, total
 
 
 def _got(article: Article, name: str) -> object:

@@ -39,11 +39,11 @@ MAX_NODES = 2000
 _WRAPPER = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?://\s*\]\]>|\]\]>|-->)\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|<!--.*?-->|//[^\n]*|/\*.*?\*/', re.DOTALL)
 
 
 def _strip_comments(text: str) -> str:
-    """Remove // and /* */ comments that are outside strings."""
+    """Remove //, /* */ and <!-- --> comments that are outside strings."""
 
     def keep(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -85,9 +85,9 @@ def parse_jsonld(text: str) -> list[Any]:
 
     Returns an empty list when nothing can be recovered; never raises.
     """
-    text = _WRAPPER.sub("", text[:MAX_SCRIPT_CHARS].strip())
-    text = _WRAPPER.sub("", text)
-    for attempt in (text, _repair(text)):
+    text = text[:MAX_SCRIPT_CHARS].strip()
+    unwrapped = _WRAPPER.sub("", _WRAPPER.sub("", text))
+    for attempt in (text, unwrapped, _repair(unwrapped), _repair(text)):
         try:
             return _decode_all(attempt)
         except (ValueError, RecursionError):
