@@ -103,6 +103,20 @@ def time_page(body: bytes, url: str) -> float:
     return statistics.median(best) * 1000
 
 
+def check_record(article: Article, truth: dict[str, Any], body: bytes) -> list[tuple[str, bool]]:
+    checks = []
+    if truth.get("title"):
+        direct, with_og = title_ok(article, truth["title"], body)
+        checks += [("title", direct), ("title+og", with_og)]
+    if truth.get("description"):
+        checks.append(("description", description_ok(article, truth["description"])))
+    if truth.get("date"):
+        checks.append(("date", date_ok(article, truth["date"])))
+    if truth.get("image"):
+        checks.append(("image", image_ok(article, truth["image"])))
+    return checks
+
+
 def main() -> None:
     args = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
     corpus = Path(args[0]) if args else DEFAULT_CORPUS
@@ -117,16 +131,7 @@ def main() -> None:
         truth = record["truth"]
         times.append(time_page(body, url))
         article = extract_article(body, url)
-        checks = []
-        if truth.get("title"):
-            direct, with_og = title_ok(article, truth["title"], body)
-            checks += [("title", direct), ("title+og", with_og)]
-        if truth.get("description"):
-            checks.append(("description", description_ok(article, truth["description"])))
-        if truth.get("date"):
-            checks.append(("date", date_ok(article, truth["date"])))
-        if truth.get("image"):
-            checks.append(("image", image_ok(article, truth["image"])))
+        checks = check_record(article, truth, body)
         for name, ok in checks:
             totals[name] += 1
             score[name] += ok
