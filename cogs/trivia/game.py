@@ -73,29 +73,38 @@ def spoiler_safe(questions: tuple[Question, ...], aired: int | None) -> list[Que
 def distractors(
     question: Question, pack: Pack, rng: random.Random, count: int = DISTRACTORS
 ) -> list[str]:
-    """Wrong choices for a question without its own: other answers of the pack, same kind first.
+    """Wrong choices for a question without its own: other answers of the same pack.
 
-    Number answers (episodes) fall back to nearby numbers when the pack has too few.
+    Same kind first (episode numbers with episode numbers), then the other kind of the same
+    shape (numbers with numbers, text with text); numbers only of a plausible size (never a
+    year among episode numbers). Number answers fall back to nearby numbers.
     """
-    accepted = {normalise(answer) for answer in question.answers}
-    seen = set(accepted)
-    same: list[str] = []
-    other: list[str] = []
+    answer = normalise(question.answers[0])
+    seen = {normalise(accepted) for accepted in question.answers}
+    tiers: tuple[list[str], list[str]] = ([], [])
     for candidate in pack.questions:
         shown = candidate.answers[0]
         key = normalise(shown)
         if candidate.index == question.index or key in seen or not key:
             continue
+        if answer.isdigit() != key.isdigit():
+            continue
+        if answer.isdigit() and not _plausible(int(answer), int(key)):
+            continue
         seen.add(key)
-        (same if candidate.kind == question.kind else other).append(shown)
-    rng.shuffle(same)
-    rng.shuffle(other)
-    picked = same[:count]
-    if question.kind == "number" and len(picked) < count:
-        picked += _near_numbers(int(normalise(question.answers[0])), seen, count - len(picked), rng)
-    if question.kind == "text" and len(picked) < count:
-        picked += other[: count - len(picked)]
+        tiers[0 if candidate.kind == question.kind else 1].append(shown)
+    picked: list[str] = []
+    for tier in tiers:
+        rng.shuffle(tier)
+        picked += tier[: count - len(picked)]
+    if answer.isdigit() and len(picked) < count:
+        picked += _near_numbers(int(answer), seen, count - len(picked), rng)
     return picked
+
+
+def _plausible(a: int, b: int) -> bool:
+    low, high = sorted((a, b))
+    return low >= 1 and (high - low <= 10 or high <= 3 * low)
 
 
 def _near_numbers(value: int, taken: set[str], count: int, rng: random.Random) -> list[str]:
@@ -243,8 +252,9 @@ class Game:
             raise InvalidInput("That choice does not exist.")
         previous = self.answers.get(user_id)
         if previous is not None:
+            letter = "ABCDE"[previous.choice or 0]
             picked = self.current.choices[previous.choice or 0]
-            raise InvalidInput(f"Your first answer counts: you picked **{picked}**.")
+            raise InvalidInput(f"Your first answer counts: you picked **{letter}. {picked}**.")
         return self._accept(user_id, choice, choice == self.current.correct, 1, now)
 
     def answer_text(self, user_id: int, text: str, now: float) -> Answer | None:

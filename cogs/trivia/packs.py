@@ -78,8 +78,10 @@ class Question:
 
     @property
     def kind(self) -> str:
-        """Whether the shown answer is a "number" (episode questions) or "text"."""
-        return "number" if normalise(self.answers[0]).isdigit() else "text"
+        """The answer kind for distractors: episode (a scene number), number or text."""
+        if not normalise(self.answers[0]).isdigit():
+            return "text"
+        return "episode" if self.episode is not None else "number"
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ def test_good_pack_parses() -> None:
     pack = parse_pack(GOOD)
     assert pack.name == "Test pack"
     assert pack.key == "test pack"
-    assert [q.kind for q in pack.questions] == ["number", "text"]
+    assert [q.kind for q in pack.questions] == ["episode", "text"]
     assert pack.questions[0].answers == ("9", "nine")
     assert pack.questions[0].episode == 9
     assert pack.questions[1].answers == ("Park Min Young",)
@@ -555,3 +555,25 @@ def test_user_text_is_made_inert_in_reveals() -> None:
     assert "@everyone" not in body.replace("@\u200beveryone", "")
     assert "<@123456789012345678>" not in body
     assert "\\*\\*bold\\*\\*" in body
+
+
+def test_episode_distractors_are_episodes_never_years() -> None:
+    pack = _pack(
+        _q(0, "9", episode=9),
+        _q(1, "5", episode=5),
+        _q(2, "12", episode=12),
+        _q(3, "2018"),
+        _q(4, "16"),
+        _q(5, "8", episode=8),
+        _q(6, "Park Seo Joon"),
+    )
+    for seed in range(20):
+        picked = distractors(pack.questions[0], pack, random.Random(seed))
+        assert sorted(picked, key=int) == ["5", "8", "12"]
+    year = distractors(pack.questions[3], pack, random.Random(0))
+    assert all(2014 <= int(p) <= 2022 for p in year)
+    count = distractors(pack.questions[4], pack, random.Random(0))
+    assert "2018" not in count
+    assert "Park Seo Joon" not in count
+    text = distractors(pack.questions[6], pack, random.Random(0))
+    assert text == []  # no other text answer: the question is skipped in buttons mode
