@@ -586,3 +586,16 @@ async def test_help_explains_polls(env: BotEnv) -> None:
     text = await env.reply(env.fan_id, "help", topic="polls")
     assert "1h30m" in text
     assert "/poll create" in text or "poll create" in text
+
+
+async def test_polls_switched_off_in_a_channel_are_refused(env: BotEnv) -> None:
+    from bot.guild_settings import Feature
+
+    await env.running.guild_settings.set_channel_feature(
+        env.guild_id, env.channel_id, Feature.POLLS, False
+    )
+    itx = await env.slash(env.fan_id, "poll", "create", question="Q", options="a | b")
+    assert "switched off" in await itx.reply_text()
+    assert itx.is_ephemeral
+    assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
+    assert env.fake.find_requests("POST", rf"/channels/{env.channel_id}/messages") == []
