@@ -166,4 +166,3 @@ def no_pings(payload: dict[str, Any]) -> bool:
     """Whether a send payload forbids every mention."""
     allowed = payload.get("allowed_mentions")
     return allowed is not None and allowed.get("parse") == [] and not allowed.get("roles")
-
