@@ -162,29 +162,36 @@ def _absolute(base: str, value: str | None) -> str | None:
     return url if urlsplit(url).scheme in {"http", "https"} else None
 
 
+# One walk over the tree finds every node the metadata lives in.
+_COLLECT = 'meta[content], link[rel][href], script[type="application/ld+json" i]'
+
+
 def _collect(tree: LexborHTMLParser) -> _Page:
     meta: dict[str, str] = {}
-    for node in tree.css("meta"):
-        attrs = node.attributes
-        content = attrs.get("content")
-        if not content:
-            continue
-        for attr in ("property", "name", "itemprop"):
-            key = attrs.get(attr)
-            if key:
-                meta.setdefault(key.strip().lower(), content)
     links: dict[str, str] = {}
-    for node in tree.css("link[rel][href]"):
-        attrs = node.attributes
-        for rel in (attrs.get("rel") or "").lower().split():
-            links.setdefault(rel, attrs.get("href") or "")
     values: list[Any] = []
-    for node in tree.css("script"):
-        kind = (node.attributes.get("type") or "").strip().lower()
-        if kind == "application/ld+json":
+    for node in tree.css(_COLLECT):
+        tag = node.tag
+        attrs = node.attributes
+        if tag == "meta":
+            _add_meta(meta, attrs)
+        elif tag == "link":
+            for rel in (attrs.get("rel") or "").lower().split():
+                links.setdefault(rel, attrs.get("href") or "")
+        else:
             values += jsonld.parse_jsonld(node.text(deep=True) or "")
     articles, webpages = jsonld.find_objects(values)
     return _Page(meta, links, articles, webpages)
+
+
+def _add_meta(meta: dict[str, str], attrs: dict[str, str | None]) -> None:
+    content = attrs.get("content")
+    if not content:
+        return
+    for attr in ("property", "name", "itemprop"):
+        key = attrs.get(attr)
+        if key:
+            meta.setdefault(key.strip().lower(), content)
 
 
 def _first_meta(page: _Page, keys: tuple[str, ...]) -> str | None:

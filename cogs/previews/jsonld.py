@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 ARTICLE_TYPES = frozenset(
@@ -87,9 +87,16 @@ def parse_jsonld(text: str) -> list[Any]:
     """
     text = text[:MAX_SCRIPT_CHARS].strip()
     unwrapped = _WRAPPER.sub("", _WRAPPER.sub("", text))
-    for attempt in (text, unwrapped, _repair(unwrapped), _repair(text)):
+    # Cheapest first; the repairs only run when plain parsing fails.
+    attempts: tuple[Callable[[], str], ...] = (
+        lambda: text,
+        lambda: unwrapped,
+        lambda: _repair(unwrapped),
+        lambda: _repair(text),
+    )
+    for attempt in attempts:
         try:
-            return _decode_all(attempt)
+            return _decode_all(attempt())
         except (ValueError, RecursionError):
             continue
     return []
