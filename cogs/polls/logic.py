@@ -107,6 +107,31 @@ def parse_options(raw: str, known_custom_ids: Collection[int] = ()) -> list[Opti
     return options
 
 
+def check_pairs(pairs: Sequence[tuple[str, str]]) -> list[Option]:
+    """Validate (emoji, label) pairs given by another feature, with /poll create's limits.
+
+    Each emoji must be one standard or custom emoji (the caller vouches for custom ones).
+
+    Raises:
+        InvalidInput: a wrong count, a bad emoji, an over-long label or a duplicate.
+    """
+    if len(pairs) < MIN_OPTIONS or len(pairs) > MAX_OPTIONS:
+        raise InvalidInput(f"A poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options.")
+    options: list[Option] = []
+    for number, (emoji, label) in enumerate(pairs, 1):
+        tidy = _SPACES.sub(" ", label).strip()
+        if not _EMOJI_RE.fullmatch(emoji.strip()):
+            raise InvalidInput(f"Option {number} needs exactly one emoji.")
+        if len(tidy) > MAX_OPTION_CHARS:
+            raise InvalidInput(
+                f"Option {number} is {len(tidy)} characters long; keep each option to "
+                f"{MAX_OPTION_CHARS} characters."
+            )
+        options.append(Option(emoji.strip(), tidy))
+    _refuse_duplicates(options)
+    return options
+
+
 def _parse_one(number: int, part: str, known_custom_ids: Collection[int]) -> tuple[str | None, str]:
     if not part:
         raise InvalidInput(f"Option {number} is empty: write something between the `|`.")

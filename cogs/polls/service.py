@@ -137,7 +137,7 @@ class PollService:
             raise InvalidInput("Reaction polls only work in servers.")
         request = NewPoll(
             logic.validate_question(question),
-            tuple(checked_options(options)),
+            tuple(logic.check_pairs(options)),
             multi,
             False,
             _checked_duration(duration),
@@ -280,24 +280,6 @@ class PollService:
             state.votes.pop(user_id, None)
         await self.store.apply(ops)
         return ClickResult(poll, tuple(new), position, added)
-
-
-def checked_options(options: Sequence[tuple[str, str]]) -> list[Option]:
-    """Validate (emoji, label) pairs given by another feature with /poll create's rules."""
-    raw = " | ".join(f"{emoji} {label}".strip() for emoji, label in options)
-    parsed = logic.parse_options(raw, known_custom_ids=_custom_ids(options))
-    if [o.emoji for o in parsed] != [emoji for emoji, _ in options]:
-        raise InvalidInput("Each option needs exactly one emoji of its own.")
-    return parsed
-
-
-def _custom_ids(options: Sequence[tuple[str, str]]) -> set[int]:
-    ids: set[int] = set()
-    for emoji, _ in options:
-        key = logic.emoji_key(emoji)
-        if key.isdigit():
-            ids.add(int(key))
-    return ids
 
 
 def _checked_duration(duration: timedelta | None) -> timedelta | None:

@@ -255,3 +255,27 @@ def test_render_multi_shares_of_voters() -> None:
 
 def test_render_options() -> None:
     assert logic.render_options([("🇦", "a"), ("👍", "")]) == "🇦 a\n👍"
+
+
+def test_check_pairs_accepts_pipes_in_labels() -> None:
+    assert logic.check_pairs([("😍", "Love | it"), (CUSTOM, " Angry ")]) == [
+        Option("😍", "Love | it"),
+        Option(CUSTOM, "Angry"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pairs", "fragment"),
+    [
+        ([("😍", "x")], "2 to 20"),
+        ([("😍", "x")] * 21, "2 to 20"),
+        ([("x", "a"), ("😍", "b")], "exactly one emoji"),
+        ([("😍😍", "a"), ("😡", "b")], "exactly one emoji"),
+        ([("😍", "a"), ("😍", "b")], "emoji"),
+        ([("😍", "a"), ("😡", "A")], "repeats"),
+        ([("😍", "a" * 101), ("😡", "b")], "101 characters"),
+    ],
+)
+def test_check_pairs_refuses(pairs: list[tuple[str, str]], fragment: str) -> None:
+    with pytest.raises(InvalidInput, match=fragment):
+        logic.check_pairs(pairs)
