@@ -26,7 +26,23 @@ from rapidfuzz.distance import Levenshtein
 
 from cogs.trivia.match import normalise
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _PackLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe loader (libyaml when built) that only knows plain integers and null.
+
+    YAML 1.1 would read `21:30` as the number 1290, `yes` as true and `3.10` as 3.1;
+    in a quiz every such scalar is an answer's text, so anything else stays a string.
+    """
+
+    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
+
+
+_PackLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]{0,17})$"), list("-+0123456789")
+)
+_PackLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
 MAX_FILE_BYTES = 256 * 1024
 MAX_QUESTIONS = 2000
 MIN_CHOICES = 2
@@ -115,9 +131,12 @@ def parse_pack(source: str | bytes) -> Pack:
         except UnicodeDecodeError as error:
             raise PackError([f"file: not UTF-8 text (byte {error.start})"]) from None
     try:
-        data = yaml.load(source, Loader=_LOADER)  # noqa: S506 - a safe loader, C if built
+        data = yaml.load(source, Loader=_PackLoader)  # noqa: S506 - a safe loader, C if built
     except yaml.YAMLError as error:
         raise PackError([_yaml_problem(error)]) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as error:
+        # Explicit tags (`!!int 09`, `!!timestamp x`) fail inside PyYAML's constructors.
+        raise PackError([f"file: a value could not be read ({type(error).__name__})"]) from None
     return validate_pack(data)
 
 
@@ -154,7 +173,8 @@ def _hint(key: object, known: tuple[str, ...]) -> str:
     if isinstance(key, str):
         for candidate in known:
             close = Levenshtein.distance(key.casefold(), candidate, score_cutoff=2) <= 2
-            if close or candidate.startswith(key) or key.startswith(candidate):
+            prefix = len(key) >= 3 and (candidate.startswith(key) or key.startswith(candidate))
+            if close or prefix:
                 return f" (did you mean '{candidate}'?)"
     return f" (known keys: {', '.join(known)})"
 

@@ -230,6 +230,16 @@ def _one_question(body: str) -> str:
         ),
         (_one_question("- just text"), "questions[0]: expected a mapping"),
         (b"\xff\xfe name", "file: not UTF-8 text"),
+        ("name: !!int 09\nquestions: []", "file: a value could not be read"),
+        ("name: !!timestamp 2018-13-45", "file: a value could not be read"),
+        ("name: !!python/object:os.system x", "file: not valid YAML"),
+        ("name: " + "[" * 3000 + "]" * 3000, "file: not valid YAML"),
+        ("name: &a [*a]\nquestions: []", "name: expected text"),
+        (
+            "name: P\nquestions: [&q {question: Q?, answers: [a]}, *q]",
+            "questions[1].question: same",
+        ),
+        ("name: P\nq: 1\nquestions: []", "q: unknown key (known keys:"),
     ],
 )
 def test_broken_packs_name_the_place(source: str, expected: str) -> None:
@@ -577,3 +587,12 @@ def test_episode_distractors_are_episodes_never_years() -> None:
     assert "Park Seo Joon" not in count
     text = distractors(pack.questions[6], pack, random.Random(0))
     assert text == []  # no other text answer: the question is skipped in buttons mode
+
+
+def test_yaml_1_1_surprises_stay_text() -> None:
+    pack = parse_pack(
+        "name: P\nquestions:\n  - question: Q?\n    answers: [21:30, yes, 3.50, 09, no, 0x1F]\n"
+        "    episode: 9\n"
+    )
+    assert pack.questions[0].answers == ("21:30", "yes", "3.50", "09", "no", "0x1F")
+    assert pack.questions[0].episode == 9
