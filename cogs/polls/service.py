@@ -120,7 +120,7 @@ class PollService:
         except BaseException:
             await self._undo(poll.poll_id, None)
             raise
-        return await self._arm(state, message)
+        return await self._arm(state, message, owns_message=True)
 
     async def attach(
         self,
@@ -143,7 +143,7 @@ class PollService:
             _checked_duration(duration),
         )
         state = await self._create(message.guild.id, message.channel.id, author_id, request)
-        poll = await self._arm(state, message)
+        poll = await self._arm(state, message, owns_message=False)
         return poll.poll_id
 
     async def _create(
@@ -167,8 +167,12 @@ class PollService:
             raise RuntimeError("poll vanished after insert")
         return self.engine.register(poll, {})
 
-    async def _arm(self, state: PollState, message: discord.Message) -> Poll:
-        """Bind the message, add the reactions in order, schedule the deadline."""
+    async def _arm(self, state: PollState, message: discord.Message, *, owns_message: bool) -> Poll:
+        """Bind the message, add the reactions in order, schedule the deadline.
+
+        If the reactions cannot be added the poll is forgotten, and its message deleted when
+        the poll posted it (a message another feature posted is left alone).
+        """
         poll = state.poll
         await self.store.set_message(poll.poll_id, message.id)
         self.engine.bind_message(state, message.id)
@@ -177,7 +181,7 @@ class PollService:
                 for option in poll.options:
                     await message.add_reaction(logic.reaction_form(option.emoji))
             except discord.HTTPException as error:
-                await self._undo(poll.poll_id, message)
+                await self._undo(poll.poll_id, message if owns_message else None)
                 raise _reaction_error(error) from error
         self.schedule_close(state.poll)
         log.info("poll opened", extra={"poll_id": poll.poll_id, "guild_id": poll.guild_id})

@@ -599,3 +599,20 @@ async def test_polls_switched_off_in_a_channel_are_refused(env: BotEnv) -> None:
     assert itx.is_ephemeral
     assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
     assert env.fake.find_requests("POST", rf"/channels/{env.channel_id}/messages") == []
+
+
+async def test_attach_without_add_reactions_raises_and_keeps_the_message(env: BotEnv) -> None:
+    from bot.errors import MissingBotPermission
+    from cogs.polls.public import attach_reaction_poll
+    from tests.fakediscord.state import ADD_REACTIONS, BOT_DEFAULT_PERMISSIONS
+
+    channel = env.running.get_channel(env.channel_id)
+    message = await channel.send("preview")  # type: ignore[union-attr]
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS & ~ADD_REACTIONS)
+    await env.fake.sync()
+    with pytest.raises(MissingBotPermission, match="Add Reactions"):
+        await attach_reaction_poll(
+            env.running, message, "Feel?", [("😍", "Love"), ("😡", "Angry")], author_id=env.fan_id
+        )
+    assert env.fake.get_message(env.channel_id, message.id) is not None
+    assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
