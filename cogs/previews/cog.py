@@ -117,7 +117,10 @@ class PreviewsCog(commands.Cog, name="Previews"):
         Args:
             url: The article's link (http:// or https://).
         """
-        link = (find_links(url, limit=1) or [url.strip()])[0]
+        text = url.strip()
+        if "://" not in text:
+            text = f"https://{text}"  # `soompi.com/article/1` is what people paste
+        link = (find_links(text, limit=1) or [text])[0]
         await self._answer(interaction, [link])
 
     async def preview_menu(
@@ -135,9 +138,10 @@ class PreviewsCog(commands.Cog, name="Previews"):
             raise RateLimited(f"Slow down a little: try again in {retry:.0f} s.")
         policy = await self._policy(interaction)
         # Refuse what needs no network at once, privately, before deferring.
-        first_problem = self.previewer.quick_problem(links[0], policy)
-        if first_problem is not None:
-            raise InvalidInput(first_problem)
+        problems = [self.previewer.quick_problem(link, policy) for link in links]
+        links = [link for link, problem in zip(links, problems, strict=True) if problem is None]
+        if not links:
+            raise InvalidInput(problems[0] or "That link cannot be previewed.")
         await interaction.response.defer(thinking=True)
         results = await asyncio.gather(
             *(self.previewer.preview(link, policy) for link in links), return_exceptions=True

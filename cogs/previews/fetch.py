@@ -272,6 +272,8 @@ class Fetcher:
         except aiohttp.ClientError as error:
             log.info("preview fetch failed: %s", type(error).__name__)
             raise FetchError("I couldn't reach that website.") from None
+        except ValueError:  # a redirect to something that is not a URL at all
+            raise FetchError("That link redirects to an address that is not valid.") from None
 
     async def _follow(self, url: str) -> FetchedPage:
         session = self._open()

@@ -42,14 +42,19 @@ class PreviewPoster:
             return
         embed = await self.embed(guild.id, preview.article)
         try:
-            sent = await source.reply(
+            sent = await source.channel.send(
                 embed=embed,
                 view=preview_view(source.author.id),
                 allowed_mentions=NO_PINGS,
+                # Still post if the fan deleted their message meanwhile.
+                reference=source.to_reference(fail_if_not_exists=False),
                 mention_author=False,
             )
         except discord.Forbidden:
             await self._report_cannot_post(guild.id, source.channel.id)
+            return
+        except discord.HTTPException as error:
+            log.warning("preview not posted: HTTP %s", error.status, extra={"guild_id": guild.id})
             return
         await self.store.record_post(
             sent.id, guild.id, source.channel.id, source.id, source.author.id, preview.url_key

@@ -289,3 +289,40 @@ async def test_tracked_drama_gets_next_episode_line(env: BotEnv, site: Site) -> 
     # A page that names no tracked drama gets no line.
     _, rec = await post_and_wait_preview(env, site.url("/jsonld_array"))
     assert "📺" not in (rec.json["embeds"][0].get("description") or "")
+
+
+async def test_menu_skips_blocked_links_and_previews_the_rest(env: BotEnv, site: Site) -> None:
+    source = await env.fake.post_message(
+        env.guild_id,
+        env.channel_id,
+        env.fan_id,
+        f"{site.internal_url()} and {site.url('/jsonld_graph')}",
+    )
+    menu = await env.fake.context_menu(
+        env.guild_id, env.channel_id, env.fan2_id, "Preview article", int(source["id"])
+    )
+    followup = (await menu.followups(1))[0]
+    assert followup.json["embeds"][0]["title"] == "Netflix orders second season of Korean hit"
+    only_blocked = await env.fake.post_message(
+        env.guild_id, env.channel_id, env.fan_id, f"see {site.internal_url()}"
+    )
+    refused = await env.fake.context_menu(
+        env.guild_id, env.channel_id, env.fan2_id, "Preview article", int(only_blocked["id"])
+    )
+    assert "loopback" in await refused.reply_text()
+    assert refused.is_ephemeral
+    nothing = await env.fake.post_message(env.guild_id, env.channel_id, env.fan_id, "no links")
+    empty = await env.fake.context_menu(
+        env.guild_id, env.channel_id, env.fan2_id, "Preview article", int(nothing["id"])
+    )
+    assert "no http(s) link" in await empty.reply_text()
+
+
+async def test_preview_rate_limit(env: BotEnv, site: Site) -> None:
+    for _ in range(5):
+        itx = await env.slash(env.fan_id, "preview", url=site.url("/og"))
+        await itx.followups(1)
+    itx = await env.slash(env.fan_id, "preview", url=site.url("/og"))
+    assert "Slow down" in await itx.reply_text()
+    assert itx.is_ephemeral
+    assert site.hits == {"og": 1}

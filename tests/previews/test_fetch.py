@@ -218,6 +218,7 @@ async def test_dns_rebinding_is_checked_at_connect_time(
         "http://internal.test:PORT/secret",
         "http://[::ffff:127.0.0.1]:PORT/secret",
         "file:///etc/passwd",
+        "http://user:pw@news.test:PORT/",
     ],
 )
 async def test_redirect_to_a_blocked_address(
@@ -295,3 +296,8 @@ async def test_environment_proxy_is_ignored(
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{servers.internal.port}")
     monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{servers.internal.port}")
     assert (await fetcher.fetch(servers.url("/page"))).body == PAGE
+
+
+async def test_redirect_to_garbage(servers: Servers, fetcher: Fetcher) -> None:
+    with pytest.raises(FetchError):
+        await fetcher.fetch(servers.url("/redirect?to=http://[::1"))
