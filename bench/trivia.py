@@ -6,7 +6,9 @@ Usage: .venv/bin/python bench/trivia.py
    every question's answers are normalised once up front); then a stream of chat messages
    (right, near misses, typos, chatter, long messages) judged against the current question
    through `Game.answer_text`, the same call the cog's on_message makes. Goal: < 0.2 ms each.
-2. Button clicks: the real bot against the fake Discord (tests/fakediscord), one game with
+2. Button clicks, store only: `Game.answer_choice` + the committed answer row, 5,000 players
+   on each of 4 questions, concurrently on the one shared connection (the bot's own cost).
+3. Button clicks: the real bot against the fake Discord (tests/fakediscord), one game with
    2,000 distinct players clicking concurrently through the gateway; each click is judged,
    committed to SQLite and answered over REST. Goal: 500 clicks/s, none lost (rows counted).
 """
@@ -25,8 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.db import Database  # noqa: E402
+from bot.migrate import migrate  # noqa: E402
 from cogs.trivia.game import Game, Mode, plan_question  # noqa: E402
 from cogs.trivia.packs import parse_pack  # noqa: E402
+from cogs.trivia.store import NewGame, TriviaStore  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.harness import BotEnv  # noqa: E402
 
@@ -186,8 +191,45 @@ async def run_clicks(env: BotEnv, players: list[int]) -> None:
     )
 
 
+async def bench_store_clicks() -> None:
+    """The bot's own share of a click: judge it and commit the answer row (no Discord)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(Path(tmp) / "store.sqlite3")
+        await db.connect()
+        await migrate(db)
+        store = TriviaStore(db)
+        rng = random.Random(3)
+        pack = parse_pack(build_pack_yaml(rng))
+        planned = [
+            p for p in (plan_question(q, pack, Mode.BUTTONS, rng) for q in pack.questions) if p
+        ]
+        game_id = await store.create_game(
+            NewGame(1, 1, 1, "bench", "bench", "buttons", 120, len(planned), "[]", 0)
+        )
+        game = Game(game_id, 1, 1, 1, Mode.BUTTONS, 120, "bench", planned)
+        users = 5000
+        start = time.perf_counter()
+        for question in range(4):
+            game.index = question
+            game.ask(0.0)
+
+            async def click(user: int, index: int = question) -> None:
+                answer = game.answer_choice(user, index, user % 2, 1.0)
+                await store.record_answer(game_id, 1, answer, 1)
+
+            await asyncio.gather(*(click(u) for u in range(users)))
+        elapsed = time.perf_counter() - start
+        stored = await db.fetch_value("SELECT COUNT(*) FROM trivia_answers")
+        await db.close()
+    print(
+        f"clicks (store only): {4 * users} clicks judged and committed in {elapsed:.2f} s -> "
+        f"{4 * users / elapsed:,.0f} clicks/s; rows: {stored} (lost: {4 * users - stored})"
+    )
+
+
 def main() -> None:
     bench_typed()
+    asyncio.run(bench_store_clicks())
     asyncio.run(bench_clicks())
 
 
