@@ -84,6 +84,8 @@ class PreviewsCog(commands.Cog, name="Previews"):
         guild_id, channel_id = message.guild.id, message.channel.id
         if not await self._enabled_here(message) or await self.store.already_previewed(message.id):
             return
+        if not await self.poster.can_post(message.guild, message.channel):
+            return  # checked before fetching: no point reading pages we cannot show
         policy = await self.store.policy(guild_id)
         results = await asyncio.gather(
             *(self.previewer.preview(link, policy) for link in links), return_exceptions=True

@@ -38,8 +38,6 @@ class PreviewPoster:
         guild = source.guild
         if guild is None:
             return
-        if not await self._can_post(guild, source.channel):
-            return
         embed = await self.embed(guild.id, preview.article)
         try:
             sent = await source.channel.send(
@@ -117,7 +115,8 @@ class PreviewPoster:
         except Exception:
             log.exception("mood poll failed", extra={"guild_id": policy.guild_id})
 
-    async def _can_post(self, guild: discord.Guild, channel: Any) -> bool:
+    async def can_post(self, guild: discord.Guild, channel: Any) -> bool:
+        """Whether the bot may post embeds in `channel`; reports the problem when not."""
         permissions = channel.permissions_for(guild.me)
         if permissions.send_messages and permissions.embed_links:
             await self.bot.guild_settings.clear_problem(guild.id, FEATURE, f"send:{channel.id}")

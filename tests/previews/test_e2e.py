@@ -326,3 +326,32 @@ async def test_preview_rate_limit(env: BotEnv, site: Site) -> None:
     assert "Slow down" in await itx.reply_text()
     assert itx.is_ephemeral
     assert site.hits == {"og": 1}
+
+
+async def test_missing_embed_links_is_reported_to_moderators(env: BotEnv, site: Site) -> None:
+    from tests.fakediscord.state import (
+        ADD_REACTIONS,
+        READ_MESSAGE_HISTORY,
+        SEND_MESSAGES,
+        VIEW_CHANNEL,
+    )
+
+    await enable(env)
+    env.fake.set_bot_permissions(
+        env.guild_id,
+        VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | ADD_REACTIONS,
+        channel_id=env.channel_id,
+    )
+    await env.fake.sync()
+    before = len(env.fake.requests)
+    await env.fake.post_message(env.guild_id, env.channel_id, env.fan_id, site.url("/og"))
+
+    async def reported() -> bool:
+        problems = await env.running.guild_settings.problems(env.guild_id, "previews")
+        return bool(problems)
+
+    await until(reported, "problem reported")
+    assert not previews_sent(env, before)
+    assert site.hits == {}  # nothing fetched for a preview that cannot be shown
+    show = await env.reply(env.mod_id, "config", "show")
+    assert "Embed Links" in show
