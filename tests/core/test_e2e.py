@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -34,7 +35,9 @@ def _command_names(payload: list[dict[str, object]]) -> set[str]:
     return {str(command["name"]) for command in payload}
 
 
-async def test_boot_migrates_and_syncs_commands(env: BotEnv) -> None:
+async def test_boot_migrates_and_syncs_commands(
+    env: BotEnv, caplog: pytest.LogCaptureFixture
+) -> None:
     sync = env.fake.find_requests("PUT", rf"/applications/{env.fake.app_id}/commands")
     assert len(sync) == 1
     names = _command_names(sync[0].json)
@@ -46,6 +49,8 @@ async def test_boot_migrates_and_syncs_commands(env: BotEnv) -> None:
     assert version >= 1
     assert env.fake.identify_intents & (1 << 1) == 0  # no members intent
     assert env.fake.identify_intents & (1 << 8) == 0  # no presence intent
+    assert env.fake.identify_intents & (1 << 15)  # message content asked for by default
+    assert env.fake.token not in caplog.text
 
 
 async def test_dev_guild_sync(fake: FakeDiscord, tmp_path: Path) -> None:
@@ -157,13 +162,19 @@ async def test_view_errors_get_an_apology(env_with_test_cogs: BotEnv) -> None:
     assert "Sorry, something went wrong" in text
 
 
-async def test_message_content_refused_falls_back(fake: FakeDiscord, tmp_path: Path) -> None:
+async def test_message_content_refused_falls_back(
+    fake: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     fake.message_content_allowed = False
     bot_env = BotEnv(fake=fake, db_path=tmp_path / "bot.sqlite3", settings_overrides={})
     bot_env.build_world()
     await bot_env.start()
     try:
         assert bot_env.running.message_content_enabled is False
+        advice = [r for r in caplog.records if "close code 4014" in r.getMessage()]
+        assert len(advice) == 1
+        assert "Privileged Gateway Intents" in advice[0].getMessage()
         assert fake.identify_intents & (1 << 15) == 0
         show = await bot_env.reply(bot_env.mod_id, "config", "show")
         assert "Message Content intent is off" in show
