@@ -355,3 +355,11 @@ async def test_missing_embed_links_is_reported_to_moderators(env: BotEnv, site: 
     assert site.hits == {}  # nothing fetched for a preview that cannot be shown
     show = await env.reply(env.mod_id, "config", "show")
     assert "Embed Links" in show
+
+
+async def test_name_resolving_to_loopback_is_refused_after_lookup(env: BotEnv, site: Site) -> None:
+    itx = await env.slash(env.fan_id, "preview", url=f"http://localhost:{site.internal.port}/")
+    followup = (await itx.followups(1))[0]
+    assert followup.json.get("flags", 0) & 64
+    assert "loopback" in followup.json["content"]
+    assert no_pings(followup.json)
