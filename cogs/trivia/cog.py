@@ -125,10 +125,14 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             guild.id, channel_id, interaction.user.id, chosen, game_mode, questions, seconds, aired
         )
         game, hidden = await self.runner.start(request)
-        await interaction.response.send_message(
-            note + self._intro(interaction.user.id, game, questions, hidden),
-            allowed_mentions=NO_PINGS,
-        )
+        try:
+            await interaction.response.send_message(
+                note + self._intro(interaction.user.id, game, questions, hidden),
+                allowed_mentions=NO_PINGS,
+            )
+        except BaseException:
+            await self.runner.abandon(game)
+            raise
         if not await self.runner.ask(game):
             await interaction.followup.send(
                 "I cannot post in this channel, so the game was called off. A moderator can "

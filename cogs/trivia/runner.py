@@ -130,6 +130,10 @@ class Runner:
         except (discord.Forbidden, discord.NotFound):
             await self._cannot_post(game)
             return False
+        except discord.HTTPException:
+            log.warning("could not post a trivia question", extra={"game_id": game.game_id})
+            await self._end(game, "stopped")
+            return False
         if game.index == 0:
             await self.bot.guild_settings.clear_problem(
                 game.guild_id, "trivia", PROBLEM_KEY.format(channel_id=game.channel_id)
@@ -161,13 +165,27 @@ class Runner:
             if game.index != index or not game.open or self.games.get(game_id) is None:
                 return
             try:
-                await self._reveal(game)
-            except discord.HTTPException:
-                log.warning("trivia reveal failed", extra={"game_id": game_id})
-            if game.advance():
-                await self.ask(game)
-            else:
-                await self._finish(game, "finished")
+                await self._step(game)
+            except Exception:
+                # A job must never leave a game running with no timer: close it, keep points.
+                log.exception("trivia deadline failed", extra={"game_id": game_id})
+                if self.games.get(game_id) is game:
+                    await self._end(game, "stopped")
+
+    async def _step(self, game: Game) -> None:
+        try:
+            await self._reveal(game)
+        except discord.HTTPException:
+            log.warning("trivia reveal failed", extra={"game_id": game.game_id})
+        if game.advance():
+            await self.ask(game)
+        else:
+            await self._finish(game, "finished")
+
+    async def abandon(self, game: Game) -> None:
+        """Close a game that never got going (its start failed half-way)."""
+        if self.games.get(game.game_id) is game:
+            await self._end(game, "stopped")
 
     async def _reveal(self, game: Game) -> None:
         right = game.close()

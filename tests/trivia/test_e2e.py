@@ -407,3 +407,18 @@ async def test_help_states_the_scoring_formula_and_autocomplete(env: BotEnv) -> 
         env.guild_id, env.channel_id, env.fan_id, ("trivia", "start"), focused="pack", value="secr"
     )
     assert [c["value"] for c in choices] == [PACK]
+
+
+async def test_channel_deleted_mid_game_closes_it(env: BotEnv) -> None:
+    await env.advance_to(START)
+    await _start(env, env.fan_id, pack=PACK, questions=3)
+    await env.fake.delete_channel(env.channel_id)
+    await env.advance_to(START + timedelta(seconds=21))
+    for _ in range(50):
+        if (await _game_row(env))["status"] != "running":
+            break
+        await env.settle(2)
+    assert (await _game_row(env))["status"] == "stopped"
+    assert env.running.scheduler.job_ids("trivia:") == []
+    problems = await env.running.guild_settings.problems(env.guild_id, "trivia")
+    assert [p.key for p in problems] == [f"post:{env.channel_id}"]
