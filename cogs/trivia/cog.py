@@ -204,7 +204,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         """List the trivia packs of this server."""
         guild = require_guild(interaction)
         lines = ["**Trivia packs**"]
-        for entry in await self.library.entries(guild.id):
+        for entry in await self.library.entries(guild.id, describe=True):
             origin = "built-in" if entry.shipped else "uploaded"
             state = " — *disabled*" if entry.disabled else ""
             drama = f" · {clean(entry.drama)}" if entry.drama else ""

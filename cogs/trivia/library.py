@@ -74,20 +74,24 @@ class Library:
         pack = self._parsed.get(stored.source)
         if pack is None:
             pack = parse_pack(stored.source)
-            if len(self._parsed) > 200:
+            if len(self._parsed) >= 64:
                 self._parsed.clear()
             self._parsed[stored.source] = pack
         return pack
 
-    async def entries(self, guild_id: int) -> list[PackEntry]:
-        """Every pack the guild can see, shipped first, each marked disabled or not."""
+    async def entries(self, guild_id: int, *, describe: bool = False) -> list[PackEntry]:
+        """Every pack the guild can see, shipped first, each marked disabled or not.
+
+        Uploaded packs are only parsed (for their description) when `describe` is set, so
+        autocomplete and lookups stay cheap.
+        """
         disabled = await self.store.disabled_keys(guild_id)
         entries = [
             PackEntry(key, p.name, p.description, p.drama, len(p.questions), True, key in disabled)
             for key, p in shipped_packs().items()
         ]
         for stored in await self.store.guild_packs(guild_id):
-            description = self._parse(stored).description
+            description = self._parse(stored).description if describe else ""
             entries.append(
                 PackEntry(
                     stored.name_key,

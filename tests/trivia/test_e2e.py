@@ -344,7 +344,9 @@ async def test_pack_upload(env: BotEnv) -> None:
         b"name: Secretary KIM\nquestions:\n - question: Q\n   answers: [a]\n",
     )
     assert "built-in pack" in await clash.reply_text()
-    assert "Club Quiz" in await env.reply(env.fan_id, "trivia", "packs")
+    listing = await env.reply(env.fan_id, "trivia", "packs")
+    assert "**Club Quiz** (2 questions, uploaded)" in listing
+    assert "Our own questions." in listing
     intro, q1 = await _start(env, env.fan_id, pack="club quiz")
     assert "2 questions" in intro
     assert len(_button_ids(q1.json)) in (2, 4)  # own choices, or the year with 3 distractors
