@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.errors import InvalidInput, NotFound
-from cogs.trivia.match import Matcher, normalise
+from cogs.trivia.match import MAX_GUESS_CHARS, Matcher, normalise
 from cogs.trivia.packs import Pack, Question
 
 MIN_QUESTIONS, MAX_GAME_QUESTIONS, DEFAULT_QUESTIONS = 1, 50, 10
@@ -30,7 +30,8 @@ SCORING_HELP = (
     "linearly with the time used (50 × time left ÷ time allowed), plus a streak bonus of "
     "10 × (streak − 1), at most 50, for consecutive right answers in the same game. "
     "Everyone who is right before the timer ends scores. Buttons: your first click counts. "
-    "Typed: up to 3 tries per question; wrong tries cost nothing. Questions about scenes from "
+    "Typed: guess as often as you like, wrong guesses cost nothing; when the answer is a number "
+    "(an episode, a year) only your first 3 numbers count. Questions about scenes from "
     "episodes that have not aired for this server are never asked."
 )
 
@@ -236,10 +237,9 @@ class Game:
         points = score(elapsed, self.seconds, streak) if correct else 0
         answer = Answer(user_id, self.index, choice, correct, tries, elapsed, points, streak)
         self.answers[user_id] = answer
-        if correct or tries >= (1 if self.mode is Mode.BUTTONS else TYPED_TRIES):
-            player.answered += 1
+        if correct:
             player.points += points
-            player.correct += int(correct)
+            player.correct += 1
             player.streak = streak
             player.best_streak = max(player.best_streak, streak)
         return answer
@@ -258,18 +258,32 @@ class Game:
         return self._accept(user_id, choice, choice == self.current.correct, 1, now)
 
     def answer_text(self, user_id: int, text: str, now: float) -> Answer | None:
-        """Judge a typed guess; None when it does not count (closed, done, or out of tries)."""
+        """Judge a typed guess; None when it does not count.
+
+        It does not count when the question is closed, the player was already right, or, for
+        a number answer (an episode, a year), when it is not a number or the player used up
+        their 3 tries: numbers could otherwise be guessed one by one. Text answers take any
+        number of guesses.
+        """
         if not self.open or now > self.deadline:
             return None
         previous = self.answers.get(user_id)
-        if previous is not None and (previous.correct or previous.tries >= TYPED_TRIES):
+        if previous is not None and previous.correct:
+            return None
+        guess = normalise(text[: MAX_GUESS_CHARS + 1])
+        matcher = self.current.matcher
+        used_up = previous is not None and previous.tries >= TYPED_TRIES
+        if matcher.numeric and (not guess.isdigit() or used_up):
             return None
         tries = 1 if previous is None else previous.tries + 1
-        return self._accept(user_id, None, self.current.matcher.is_correct(text), tries, now)
+        right = len(text) <= MAX_GUESS_CHARS and matcher.matches(guess)
+        return self._accept(user_id, None, right, tries, now)
 
     def close(self) -> list[Answer]:
         """Close the current question; break the streak of players who missed it."""
         self.open = False
+        for user_id in self.answers:
+            self.scores[user_id].answered += 1
         for user_id, player in self.scores.items():
             answer = self.answers.get(user_id)
             if answer is None or not answer.correct:

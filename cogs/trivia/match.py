@@ -174,11 +174,19 @@ class Matcher:
         wrong = frozenset(n for n in (normalise(r) for r in rivals) if n and n not in normal)
         return cls(normal, fuzzy, wrong)
 
+    @property
+    def numeric(self) -> bool:
+        """Whether every accepted answer is a number (episodes, years, counts)."""
+        return bool(self.answers) and all(answer.isdigit() for answer in self.answers)
+
     def is_correct(self, guess: str) -> bool:
         """Whether `guess` (raw chat text) is an accepted answer."""
         if len(guess) > MAX_GUESS_CHARS:
             return False
-        text = normalise(guess)
+        return self.matches(normalise(guess))
+
+    def matches(self, text: str) -> bool:
+        """Whether an already normalised guess is an accepted answer."""
         if not text:
             return False
         if text in self.answers:

@@ -150,7 +150,9 @@ async def test_typed_game(env: BotEnv) -> None:
     assert _button_ids(q1.json) == []
     plan = json.loads((await _game_row(env))["plan"])
     question = shipped_packs()["secretary kim"].questions[plan[0]["q"]]
-    await env.fake.post_message(env.guild_id, env.channel_id, env.fan2_id, "definitely not it")
+    wrong = "99" if question.answers[0].isdigit() else "definitely not it"
+    await env.fake.post_message(env.guild_id, env.channel_id, env.fan2_id, "so hard")  # chatter
+    await env.fake.post_message(env.guild_id, env.channel_id, env.fan2_id, wrong)
     env.travel_to(START + timedelta(seconds=3))
     before = len(env.fake.requests)
     right = await env.fake.post_message(
@@ -162,9 +164,10 @@ async def test_typed_game(env: BotEnv) -> None:
     rows = await env.running.db.fetch_all(
         "SELECT user_id, correct, tries FROM trivia_answers ORDER BY user_id"
     )
+    fan2_tries = 1 if question.answers[0].isdigit() else 2  # chatter is no number guess
     assert {(r["user_id"], r["correct"], r["tries"]) for r in rows} == {
         (env.fan_id, 1, 1),
-        (env.fan2_id, 0, 1),
+        (env.fan2_id, 0, fan2_tries),
     }
     before = len(env.fake.requests)
     await env.advance_to(START + timedelta(seconds=31))

@@ -596,3 +596,28 @@ def test_yaml_1_1_surprises_stay_text() -> None:
     )
     assert pack.questions[0].answers == ("21:30", "yes", "3.50", "09", "no", "0x1F")
     assert pack.questions[0].episode == 9
+
+
+def test_typed_number_answers_only_count_numbers() -> None:
+    game = _game(Mode.TYPED)  # question 0: the answer is 9
+    assert game.answer_text(1, "hmm which one", 1001.0) is None  # chatter: no try used
+    assert game.answer_text(1, "episode 8", 1002.0) is not None
+    assert game.answer_text(1, "ep 9", 1003.0) is not None
+    assert game.scores[1].correct == 1
+
+
+def test_typed_text_answers_take_any_number_of_guesses() -> None:
+    game = _game(Mode.TYPED)
+    game.close()
+    game.advance()
+    game.ask(2000.0)  # question 1: Park Seo Joon
+    for n in range(10):
+        wrong = game.answer_text(1, f"guess {n}", 2001.0)
+        assert wrong is not None
+        assert not wrong.correct
+    right = game.answer_text(1, "park seo-joon", 2002.0)
+    assert right is not None
+    assert right.correct
+    assert right.tries == 11
+    game.close()
+    assert game.scores[1].answered == 1
