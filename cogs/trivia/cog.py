@@ -28,7 +28,7 @@ from cogs.trivia.game import (
 from cogs.trivia.library import Library, shipped_packs
 from cogs.trivia.packs import MAX_FILE_BYTES, PackError, pack_key, parse_pack
 from cogs.trivia.runner import Runner, StartRequest
-from cogs.trivia.store import StoredPack, TriviaStore
+from cogs.trivia.store import RUNNING_CONFLICT, StoredPack, TriviaStore
 from cogs.trivia.views import COG_NAME, AnswerButton
 
 log = logging.getLogger(__name__)
@@ -102,28 +102,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             mode: buttons (multiple choice, default) or typed (answer in chat).
             seconds: Seconds per question, 5-120 (default 20).
         """
-        guild = require_guild(interaction)
-        channel_id = interaction.channel_id or 0
-        check_settings(questions, seconds)
-        if not await self.bot.guild_settings.feature_enabled(guild.id, channel_id, Feature.TRIVIA):
-            raise NotAllowed(
-                "Trivia is switched off in this channel. A moderator can turn it on with /config."
-            )
-        if self.runner.in_channel(channel_id) or await self.store.running_in_channel(channel_id):
-            raise Conflict(
-                "A trivia game is already running in this channel. Play along, or ask its "
-                "starter or a moderator to `/trivia stop` it first."
-            )
-        chosen = await self.library.find(guild.id, pack)
-        game_mode, note = Mode(mode), ""
-        if game_mode is Mode.TYPED and not self.bot.message_content_enabled:
-            game_mode, note = Mode.BUTTONS, render.TYPED_NEEDS_INTENT + "\n"
-        aired = None
-        if chosen.drama:
-            aired = await aired_episodes(self.bot, guild.id, chosen.drama, at=self.bot.clock.now())
-        request = StartRequest(
-            guild.id, channel_id, interaction.user.id, chosen, game_mode, questions, seconds, aired
-        )
+        request, note = await self._request(interaction, pack, questions, mode, seconds)
         game, hidden = await self.runner.start(request)
         try:
             await interaction.response.send_message(
@@ -140,6 +119,37 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
                 ephemeral=True,
                 allowed_mentions=NO_PINGS,
             )
+
+    async def _request(
+        self,
+        interaction: discord.Interaction[DramaBot],
+        pack: str | None,
+        questions: int,
+        mode: str,
+        seconds: int,
+    ) -> tuple[StartRequest, str]:
+        """Validate a start: settings, channel switch, one game per channel, pack, spoilers."""
+        guild = require_guild(interaction)
+        channel_id = interaction.channel_id or 0
+        check_settings(questions, seconds)
+        if not await self.bot.guild_settings.feature_enabled(guild.id, channel_id, Feature.TRIVIA):
+            raise NotAllowed(
+                "Trivia is switched off in this channel. A moderator can turn it on with "
+                "`/config channel feature:trivia`."
+            )
+        if self.runner.in_channel(channel_id) or await self.store.running_in_channel(channel_id):
+            raise Conflict(RUNNING_CONFLICT)
+        chosen = await self.library.find(guild.id, pack)
+        game_mode, note = Mode(mode), ""
+        if game_mode is Mode.TYPED and not self.bot.message_content_enabled:
+            game_mode, note = Mode.BUTTONS, render.TYPED_NEEDS_INTENT + "\n"
+        aired = None
+        if chosen.drama:
+            aired = await aired_episodes(self.bot, guild.id, chosen.drama, at=self.bot.clock.now())
+        request = StartRequest(
+            guild.id, channel_id, interaction.user.id, chosen, game_mode, questions, seconds, aired
+        )
+        return request, note
 
     @staticmethod
     def _intro(user_id: int, game: Game, wanted: int, hidden: int) -> str:
