@@ -53,6 +53,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         """Register the buttons, close games a restart interrupted, publish the scoring help."""
         self.bot.add_dynamic_items(AnswerButton)
         self.bot.help_notes["trivia"] = SCORING_HELP
+        self.bot.add_status_provider(self.status_lines)
         closed = await self.runner.close_interrupted()
         if closed:
             self._notice_task = asyncio.create_task(self._announce_when_ready(closed))
@@ -64,9 +65,27 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
     async def cog_unload(self) -> None:
         """Drop the buttons and this process's games (their rows are closed on next start)."""
         self.bot.remove_dynamic_items(AnswerButton)
+        if self.status_lines in self.bot.status_providers:
+            self.bot.status_providers.remove(self.status_lines)
         self.runner.shutdown()
         if self._notice_task is not None:
             self._notice_task.cancel()
+
+    async def status_lines(self, guild: discord.Guild) -> list[str]:
+        """Running games, disabled packs and typed-mode availability, for /config show."""
+        running = sorted(g.channel_id for g in self.runner.games.values() if g.guild_id == guild.id)
+        entries = await self.library.entries(guild.id)
+        disabled = [clean(entry.name) for entry in entries if entry.disabled]
+        lines = [
+            "Trivia: "
+            + (", ".join(f"game running in <#{c}>" for c in running) or "no game running")
+            + f"; {len(entries)} packs"
+            + (f" ({', '.join(disabled)} disabled)" if disabled else "")
+            + "."
+        ]
+        if not self.bot.message_content_enabled:
+            lines.append("Trivia: typed mode is off (no Message Content intent); buttons work.")
+        return lines
 
     # -- autocomplete ---------------------------------------------------------------
     async def _pack_names(

@@ -427,3 +427,11 @@ async def test_channel_deleted_mid_game_closes_it(env: BotEnv) -> None:
     assert env.running.scheduler.job_ids("trivia:") == []
     problems = await env.running.guild_settings.problems(env.guild_id, "trivia")
     assert [p.key for p in problems] == [f"post:{env.channel_id}"]
+
+
+async def test_config_show_lists_trivia_state(env: BotEnv) -> None:
+    await env.advance_to(START)
+    await _start(env, env.fan_id, pack=PACK, questions=1)
+    await env.reply(env.mod_id, "trivia", "disable", pack=PACK)
+    text = await env.reply(env.mod_id, "config", "show")
+    assert f"Trivia: game running in <#{env.channel_id}>; 1 packs (Secretary Kim disabled)." in text
