@@ -154,10 +154,9 @@ class PollsCog(commands.Cog, name="Polls"):
         votes = await self.service.store.votes(found.poll_id)
         result = logic.tally(len(found.options), votes, found.multi)
         if found.is_open:
-            text = messages.live_text(found, result)
-            await send_ephemeral(interaction, text[:2000])
-            return
-        embed = messages.closed_embed(found, result, "")
+            embed = messages.live_embed(found, result)
+        else:
+            embed = messages.closed_embed(found, result, "")
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
         )

@@ -16,6 +16,7 @@ MAX_QUESTION_CHARS = 250
 MIN_DURATION = timedelta(minutes=1)
 MAX_DURATION = timedelta(days=32)
 BAR_WIDTH = 10
+MAX_NAMED_WINNERS = 3  # a tie between more options lists their emoji only
 
 # Regional indicator letters 🇦..🇹, the default emoji for options without their own.
 DEFAULT_EMOJI: tuple[str, ...] = tuple(chr(0x1F1E6 + i) for i in range(MAX_OPTIONS))
@@ -319,7 +320,11 @@ def _summary(options: Sequence[tuple[str, str]], result: Tally, *, multi: bool, 
     if not result.winners:
         return "No votes were cast." if final else "No votes yet."
     names = [f"{options[p][0]} {options[p][1]}".rstrip() for p in result.winners]
-    if len(names) > 1:
+    if len(names) > MAX_NAMED_WINNERS:
+        # A many-way tie names the options by emoji only, so the verdict stays short.
+        emoji = [options[p][0] for p in result.winners]
+        verdict = f"Tie between {len(names)} options: " + ", ".join(emoji)
+    elif len(names) > 1:
         verdict = "Tie between " + ", ".join(names[:-1]) + " and " + names[-1]
     else:
         verdict = ("Winner: " if final else "Leading: ") + names[0]

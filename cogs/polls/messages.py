@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import discord
 
@@ -15,7 +15,10 @@ from cogs.polls.store import Poll, VoteRow
 
 COLOUR = discord.Colour.blurple()
 CLOSED_COLOUR = discord.Colour.dark_grey()
-LABEL_LIMIT = 150  # after escaping; 20 options stay well under the 4096-char description
+DESCRIPTION_LIMIT = 4096  # Discord refuses an embed whose description is longer
+# Label lengths (after escaping) tried in turn until a message fits: short labels are shown
+# whole; 20 long ones with long custom emoji are shortened just enough.
+LABEL_STEPS = (150, 100, 70, 50, 35, 24, 16, 10)
 QUESTION_LIMIT = 400
 REASONS = {
     "ended": "the time was up",
@@ -25,9 +28,19 @@ REASONS = {
 }
 
 
-def shown_options(poll: Poll) -> list[tuple[str, str]]:
-    """(emoji, inert label) pairs for display."""
-    return [(option.emoji, clean(option.label, limit=LABEL_LIMIT)) for option in poll.options]
+def shown_options(poll: Poll, limit: int = LABEL_STEPS[0]) -> list[tuple[str, str]]:
+    """(emoji, inert label) pairs for display, labels cut to `limit` characters."""
+    return [(option.emoji, clean(option.label, limit=limit)) for option in poll.options]
+
+
+def fit(render: Callable[[int], str]) -> str:
+    """`render(label_limit)` with the longest labels that keep it within an embed description."""
+    text = ""
+    for limit in LABEL_STEPS:
+        text = render(limit)
+        if len(text) <= DESCRIPTION_LIMIT:
+            return text
+    return text[: DESCRIPTION_LIMIT - 1] + "…"
 
 
 def question_text(poll: Poll) -> str:
@@ -50,17 +63,24 @@ def how_to_vote(poll: Poll) -> str:
 
 def poll_embed(poll: Poll) -> discord.Embed:
     """The open poll's message."""
-    body = "\n\n".join(
-        [question_text(poll), logic.render_options(shown_options(poll)), how_to_vote(poll)]
+    body = fit(
+        lambda limit: "\n\n".join(
+            [
+                question_text(poll),
+                logic.render_options(shown_options(poll, limit)),
+                how_to_vote(poll),
+            ]
+        )
     )
     embed = discord.Embed(title=f"📊 Poll #{poll.poll_id}", description=body, colour=COLOUR)
     embed.set_footer(text=f"Poll #{poll.poll_id}")
     return embed
 
 
-def results_body(poll: Poll, result: Tally, *, final: bool) -> str:
+def results_body(poll: Poll, result: Tally, *, final: bool, limit: int = LABEL_STEPS[0]) -> str:
     """Question, per-option results and the verdict."""
-    text = logic.render_results(shown_options(poll), result, multi=poll.multi, final=final)
+    shown = shown_options(poll, limit)
+    text = logic.render_results(shown, result, multi=poll.multi, final=final)
     return f"{question_text(poll)}\n\n{text}"
 
 
@@ -69,7 +89,11 @@ def closed_embed(poll: Poll, result: Tally, closer: str) -> discord.Embed:
     by = f" by {closer}" if closer else ""
     reason = REASONS.get(poll.close_reason or "", "closed").format(closer=by)
     when = timestamp(poll.closed_at.timestamp(), "F") if poll.closed_at else ""
-    body = f"{results_body(poll, result, final=True)}\n\nClosed {when}: {reason}."
+    body = fit(
+        lambda limit: (
+            f"{results_body(poll, result, final=True, limit=limit)}\n\nClosed {when}: {reason}."
+        )
+    )
     embed = discord.Embed(
         title=f"📊 Poll #{poll.poll_id}: results", description=body, colour=CLOSED_COLOUR
     )
@@ -77,15 +101,19 @@ def closed_embed(poll: Poll, result: Tally, closer: str) -> discord.Embed:
     return embed
 
 
-def live_text(poll: Poll, result: Tally) -> str:
+def live_embed(poll: Poll, result: Tally) -> discord.Embed:
     """`/poll results` for an open poll (anonymous ones keep counts hidden)."""
     if poll.anonymous:
         fans = "fan has" if result.voters == 1 else "fans have"
-        return (
+        body = (
             f"{question_text(poll)}\n\nPoll #{poll.poll_id} is anonymous: the counts stay "
             f"hidden until it closes. {result.voters} {fans} voted so far."
         )
-    return f"Poll #{poll.poll_id} (live)\n" + results_body(poll, result, final=False)
+    else:
+        body = fit(lambda limit: results_body(poll, result, final=False, limit=limit))
+    embed = discord.Embed(title=f"📊 Poll #{poll.poll_id} (live)", description=body, colour=COLOUR)
+    embed.set_footer(text=f"Poll #{poll.poll_id} · open")
+    return embed
 
 
 def list_line(poll: Poll, voters: int, guild_id: int) -> str:
