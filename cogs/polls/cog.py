@@ -213,6 +213,10 @@ class PollsCog(commands.Cog, name="Polls"):
             poll: The poll to export.
         """
         found = await self._guild_poll(interaction, poll)
+        if found.anonymous and found.is_open:
+            raise Conflict(
+                f"Poll #{found.poll_id} is anonymous: its counts can be exported after it closes."
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.service.store
         rows = await store.vote_rows(found.poll_id)
@@ -221,7 +225,7 @@ class PollsCog(commands.Cog, name="Polls"):
         file = discord.File(io.BytesIO(data), filename=f"poll-{found.poll_id}.csv")
         note = " (anonymous: counts only)" if found.anonymous else ""
         await interaction.followup.send(
-            f"Poll #{found.poll_id}: {len(rows)} votes{note}.",
+            f"Poll #{found.poll_id}: {len(rows)} {'vote' if len(rows) == 1 else 'votes'}{note}.",
             file=file,
             ephemeral=True,
             allowed_mentions=NO_PINGS,

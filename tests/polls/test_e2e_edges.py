@@ -21,3 +21,25 @@ async def test_results_of_twenty_long_options_show_every_option_and_the_verdict(
     assert f"{chr(0x1F1E6 + 19)} 19 " in text
     assert "Leading: " in text
     assert "1 voter" in text
+
+
+async def test_export_of_an_open_anonymous_poll_reveals_no_counts(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Secret?", options="yes | no", anonymous=True)
+    itx = await env.fake.click(
+        env.guild_id, env.channel_id, env.fan_id, int(message["id"]), f"poll:vote:{poll_id}:1"
+    )
+    await itx.reply_text()
+    itx = await env.slash(env.mod_id, "poll", "export", poll=poll_id)
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "after it closes" in text
+    sent = env.fake.messages_for_interaction(itx)
+    assert all(not m.get("attachments") for m in sent)
+    await env.reply(env.mod_id, "poll", "close", poll=poll_id)
+    itx = await env.slash(env.mod_id, "poll", "export", poll=poll_id)
+    await itx.reply_text()
+    sent = await itx.followups()
+    _, data = sent[-1].files[0]
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[1:] == [f"{poll_id},1,{A},yes,0", f"{poll_id},2,{B},no,1"]
+    assert str(env.fan_id) not in data.decode("utf-8-sig")
