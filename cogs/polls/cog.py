@@ -182,6 +182,12 @@ class PollsCog(commands.Cog, name="Polls"):
         text = f"Closed poll #{found.poll_id}; the results are posted under it."
         if done is None:
             text = f"Poll #{found.poll_id} was already closed."
+        elif not done.posted:
+            text = (
+                f"Closed poll #{found.poll_id}, but I could not post the results in "
+                f"<#{found.channel_id}>: grant me Send Messages and Embed Links there. "
+                f"`/poll results poll:{found.poll_id}` shows them."
+            )
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @poll.command(name="list")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 UNKNOWN_EMOJI = 10014
 RECONCILE_WAIT_SECONDS = 120.0
+POST_RESULTS_HINT = (
+    "I could not post a poll's results in <#{channel_id}>: grant me View Channel, Send "
+    "Messages and Embed Links there (`/poll results` shows them meanwhile)."
+)
 REACTION_PERMS = (
     "I could not add the voting reactions: grant me Add Reactions and Read Message History "
     "in this channel."
@@ -46,6 +50,15 @@ class NewPoll:
     multi: bool
     anonymous: bool
     duration: timedelta | None
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A poll this call closed, its final tally, and whether the results were posted."""
+
+    poll: Poll
+    result: Tally
+    posted: bool
 
 
 @dataclass(frozen=True)
@@ -206,7 +219,7 @@ class PollService:
 
     async def close(
         self, poll_id: int, reason: str, *, announce: bool, closer: str = ""
-    ) -> tuple[Poll, Tally] | None:
+    ) -> Closed | None:
         """Close a poll once (its votes flushed first); announce the results if asked."""
         state = self.engine.by_id.get(poll_id)
         if state is not None and state.reconciling:
@@ -223,35 +236,45 @@ class PollService:
             return None
         result = logic.tally(len(poll.options), await self.store.votes(poll_id), poll.multi)
         log.info("poll closed", extra={"poll_id": poll_id, "reason": reason})
-        if announce:
-            await self._announce(poll, result, closer)
-        return poll, result
+        posted = await self._announce(poll, result, closer) if announce else False
+        return Closed(poll, result, posted)
 
-    async def _announce(self, poll: Poll, result: Tally, closer: str) -> None:
-        """Show the final results on the poll message and as a reply to it."""
+    async def _announce(self, poll: Poll, result: Tally, closer: str) -> bool:
+        """Show the final results on the poll message and as a reply to it.
+
+        A refusal (missing permission) is reported to moderators; success clears it.
+        """
         if poll.message_id is None:
-            return
+            return False
         embed = messages.closed_embed(poll, result, closer)
         http = self.bot.http
-        try:
-            await http.edit_message(
-                poll.channel_id, poll.message_id, params=_params(embed=embed, view=None)
-            )
-        except discord.HTTPException as error:
-            log.info(
-                "could not edit a closed poll: %s", error.status, extra={"poll_id": poll.poll_id}
-            )
         ref = discord.MessageReference(
             message_id=poll.message_id, channel_id=poll.channel_id, fail_if_not_exists=False
         )
-        try:
-            await http.send_message(
-                poll.channel_id, params=_params(embed=embed, message_reference=ref.to_dict())
-            )
-        except discord.HTTPException as error:
-            log.info(
-                "could not post poll results: %s", error.status, extra={"poll_id": poll.poll_id}
-            )
+        message_id = poll.message_id
+        outcomes = [
+            await _attempt(
+                poll,
+                "edit",
+                lambda: http.edit_message(
+                    poll.channel_id, message_id, params=_params(embed=embed, view=None)
+                ),
+            ),
+            await _attempt(
+                poll,
+                "post",
+                lambda: http.send_message(
+                    poll.channel_id, params=_params(embed=embed, message_reference=ref.to_dict())
+                ),
+            ),
+        ]
+        key = f"post_results:{poll.channel_id}"
+        if "forbidden" in outcomes:
+            hint = POST_RESULTS_HINT.format(channel_id=poll.channel_id)
+            await self.bot.guild_settings.report_problem(poll.guild_id, "polls", key, hint)
+        elif outcomes[1] == "ok":
+            await self.bot.guild_settings.clear_problem(poll.guild_id, "polls", key)
+        return outcomes[1] == "ok"
 
     async def close_channel(self, channel_id: int) -> None:
         """A channel (or thread) went away: close its polls quietly."""
@@ -284,6 +307,21 @@ class PollService:
             state.votes.pop(user_id, None)
         await self.store.apply(ops)
         return ClickResult(poll, tuple(new), position, added)
+
+
+async def _attempt(poll: Poll, what: str, call: Callable[[], Awaitable[object]]) -> str:
+    """Run one REST call of the results: "ok", "forbidden" or "failed" (logged)."""
+    try:
+        await call()
+    except discord.Forbidden:
+        log.warning("no permission to %s poll results", what, extra={"poll_id": poll.poll_id})
+        return "forbidden"
+    except discord.HTTPException as error:
+        log.info(
+            "could not %s poll results: %s", what, error.status, extra={"poll_id": poll.poll_id}
+        )
+        return "failed"
+    return "ok"
 
 
 def _checked_duration(duration: timedelta | None) -> timedelta | None:

@@ -43,3 +43,35 @@ async def test_export_of_an_open_anonymous_poll_reveals_no_counts(env: BotEnv) -
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[1:] == [f"{poll_id},1,{A},yes,0", f"{poll_id},2,{B},no,1"]
     assert str(env.fan_id) not in data.decode("utf-8-sig")
+
+
+async def test_results_that_cannot_be_posted_are_reported_to_moderators(env: BotEnv) -> None:
+    from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS, SEND_MESSAGES
+
+    poll_id, message = await create(env, question="Q", options="a | b")
+    await react(env, message, env.fan_id, A)
+    await wait_votes(env, poll_id, [(env.fan_id, 0)])
+    # A moderator takes Send Messages away from the bot in the poll's channel.
+    env.fake.set_bot_permissions(
+        env.guild_id, BOT_DEFAULT_PERMISSIONS & ~SEND_MESSAGES, channel_id=env.channel_id
+    )
+    await env.fake.sync()
+    start = len(env.fake.requests)
+    text = await env.reply(env.fan_id, "poll", "close", poll=poll_id)
+    refused = await env.fake.wait_for_request(
+        "POST", rf"/channels/{env.channel_id}/messages", after=start
+    )
+    assert refused.status == 403
+    assert "could not post the results" in text
+    assert f"<#{env.channel_id}>" in text
+    problems = await env.running.guild_settings.problems(env.guild_id, "polls")
+    assert [p.key for p in problems] == [f"post_results:{env.channel_id}"]
+    shown = await env.reply(env.mod_id, "config", "show")
+    assert "Send Messages" in shown
+    # Once the bot may post again, the next results clear the problem.
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS, channel_id=env.channel_id)
+    await env.fake.sync()
+    second, _ = await create(env, question="Q2", options="a | b")
+    text = await env.reply(env.fan_id, "poll", "close", poll=second)
+    assert "results are posted" in text
+    assert await env.running.guild_settings.problems(env.guild_id, "polls") == []
