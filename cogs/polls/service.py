@@ -306,6 +306,9 @@ class PollService:
         else:
             state.votes.pop(user_id, None)
         await self.store.apply(ops)
+        if self.engine.by_id.get(poll_id) is not state:
+            # The poll closed while the vote was being written: the store ignored it.
+            raise Conflict("This poll closed just before your vote; it did not count.")
         return ClickResult(poll, tuple(new), position, added)
 
 

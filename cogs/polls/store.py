@@ -18,10 +18,16 @@ _POLL_COLUMNS = (
     "poll_id, guild_id, channel_id, message_id, author_id, question, multi, anonymous, "
     "created_at, ends_at, closed_at, close_reason"
 )
+# Votes only change while their poll is open: a write still in flight when the poll closes
+# (a button click, a reconciliation) must not alter the results already announced.
 _ADD = (
-    "INSERT OR REPLACE INTO poll_votes (poll_id, user_id, position, voted_at) VALUES (?, ?, ?, ?)"
+    "INSERT OR REPLACE INTO poll_votes (poll_id, user_id, position, voted_at) "
+    "SELECT p.poll_id, ?, ?, ? FROM polls p WHERE p.poll_id = ? AND p.closed_at IS NULL"
 )
-_REMOVE = "DELETE FROM poll_votes WHERE poll_id = ? AND user_id = ? AND position = ?"
+_REMOVE = (
+    "DELETE FROM poll_votes WHERE poll_id = ? AND user_id = ? AND position = ? AND EXISTS "
+    "(SELECT 1 FROM polls p WHERE p.poll_id = poll_votes.poll_id AND p.closed_at IS NULL)"
+)
 
 Votes = dict[int, list[int]]
 """Voter id -> the options they hold, oldest first."""
@@ -229,7 +235,7 @@ async def _apply(conn: aiosqlite.Connection, ops: Iterable[VoteOp]) -> None:
     # Consecutive ops of one kind go in one executemany; order between kinds is kept.
     for kind, run in groupby(ops, key=lambda op: op.kind):
         if kind is OpKind.ADD:
-            params = [(op.poll_id, op.user_id, op.position, op.at) for op in run]
+            params = [(op.user_id, op.position, op.at, op.poll_id) for op in run]
             await conn.executemany(_ADD, params)
         else:
             await conn.executemany(_REMOVE, [(op.poll_id, op.user_id, op.position) for op in run])

@@ -118,3 +118,16 @@ async def test_delete_cascades(db: Database) -> None:
     await store.delete(poll_id)
     assert await db.fetch_value("SELECT COUNT(*) FROM poll_votes") == 0
     assert await db.fetch_value("SELECT COUNT(*) FROM poll_options") == 0
+
+
+async def test_votes_that_reach_the_database_after_close_change_nothing(db: Database) -> None:
+    # A button click or a reconciliation can be mid-flight while the poll closes: the
+    # results posted at close must stay the results for good.
+    store = PollStore(db)
+    poll_id = await make(store)
+    other = await make(store)
+    await store.apply([add(poll_id, 10, 0), add(poll_id, 11, 1)])
+    assert await store.close(poll_id, T0 + timedelta(hours=1), "closed")
+    await store.apply([add(poll_id, 12, 2), remove(poll_id, 10, 0), add(other, 12, 2)])
+    assert await store.votes(poll_id) == {10: [0], 11: [1]}
+    assert await store.votes(other) == {12: [2]}
