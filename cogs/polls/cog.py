@@ -51,6 +51,20 @@ def _event(kind: EventKind, payload: discord.RawReactionActionEvent) -> Reaction
     )
 
 
+def _can_see(interaction: discord.Interaction[DramaBot], poll: Poll) -> bool:
+    """Whether the user may see `poll`: they can view its channel (or manage the server).
+
+    A poll whose channel is gone (or not cached) is shown to server managers only.
+    """
+    guild, user = interaction.guild, interaction.user
+    if guild is None or not isinstance(user, discord.Member):
+        return False
+    if user.guild_permissions.manage_guild or user.guild_permissions.administrator:
+        return True
+    channel = guild.get_channel_or_thread(poll.channel_id)
+    return channel is not None and channel.permissions_for(user).view_channel
+
+
 class PollsCog(commands.Cog, name="Polls"):
     """Reaction polls that never lose a vote."""
 
@@ -195,7 +209,11 @@ class PollsCog(commands.Cog, name="Polls"):
         """List the open polls in this server."""
         guild = require_guild(interaction)
         states = sorted(
-            (s for s in self.service.engine.by_id.values() if s.poll.guild_id == guild.id),
+            (
+                s
+                for s in self.service.engine.by_id.values()
+                if s.poll.guild_id == guild.id and _can_see(interaction, s.poll)
+            ),
             key=lambda s: s.poll.poll_id,
         )
         if not states:
@@ -256,12 +274,14 @@ class PollsCog(commands.Cog, name="Polls"):
             for p in polls
             if p.guild_id == interaction.guild_id
             and (needle in str(p.poll_id) or needle in p.question.casefold())
+            and _can_see(interaction, p)
         ][:25]
 
     async def _guild_poll(self, interaction: discord.Interaction[DramaBot], poll_id: int) -> Poll:
         guild = require_guild(interaction)
         found = await self.service.store.get(poll_id)
-        if found is None or found.guild_id != guild.id:
+        if found is None or found.guild_id != guild.id or not _can_see(interaction, found):
+            # The same answer whether the poll is elsewhere or hidden: nothing to guess from.
             raise NotFound(f"There is no poll #{poll_id} in this server; see `/poll list`.")
         return found
 

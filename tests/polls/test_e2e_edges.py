@@ -75,3 +75,75 @@ async def test_results_that_cannot_be_posted_are_reported_to_moderators(env: Bot
     text = await env.reply(env.fan_id, "poll", "close", poll=second)
     assert "results are posted" in text
     assert await env.running.guild_settings.problems(env.guild_id, "polls") == []
+
+
+async def private_room(env: BotEnv) -> int:
+    """A channel only moderators (and the bot) can see."""
+    from tests.fakediscord.builders import channel_payload
+    from tests.fakediscord.state import ALL_PERMISSIONS, VIEW_CHANNEL, Overwrite
+
+    room = env.fake.add_channel(env.guild_id, "mods-only")
+    channel = env.fake.world.channels[room]
+    channel.overwrites[env.guild_id] = Overwrite(id=env.guild_id, type=0, deny=VIEW_CHANNEL)
+    channel.overwrites[env.mod_role_id] = Overwrite(id=env.mod_role_id, type=0, allow=VIEW_CHANNEL)
+    bot = env.fake.bot_user_id
+    channel.overwrites[bot] = Overwrite(id=bot, type=1, allow=ALL_PERMISSIONS)
+    env.fake._emit("CHANNEL_UPDATE", channel_payload(env.fake.world, channel))
+    await env.fake.sync()
+    return room
+
+
+async def test_polls_in_channels_a_fan_cannot_see_stay_hidden_from_them(env: BotEnv) -> None:
+    room = await private_room(env)
+    itx = await env.slash(
+        env.mod_id, "poll", "create", channel_id=room, question="Ban the troll?", options="y | n"
+    )
+    assert "is up" in await itx.reply_text()
+    poll_id = await env.running.db.fetch_value("SELECT MAX(poll_id) FROM polls")
+    listed = await env.reply(env.fan_id, "poll", "list")
+    assert "troll" not in listed
+    choices = await env.fake.autocomplete(
+        env.guild_id, env.channel_id, env.fan_id, ("poll", "results"), focused="poll", value=""
+    )
+    assert choices == []
+    itx = await env.slash(env.fan_id, "poll", "results", poll=poll_id)
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert f"no poll #{poll_id}" in text
+    assert "troll" not in text
+    # Moderators, who can see the channel, see the poll everywhere.
+    assert "troll" in await env.reply(env.mod_id, "poll", "list")
+    assert "troll" in await env.reply(env.mod_id, "poll", "results", poll=poll_id)
+    choices = await env.fake.autocomplete(
+        env.guild_id, env.channel_id, env.mod_id, ("poll", "results"), focused="poll", value=""
+    )
+    assert [c["value"] for c in choices] == [poll_id]
+
+
+async def test_another_servers_poll_is_never_shown(env: BotEnv) -> None:
+    poll_id, _ = await create(env, question="Secret plans?", options="a | b")
+    other = env.fake.add_guild(name="Other Club")
+    stranger = env.fake.add_member(other.id, name="stranger")
+    await env.fake.sync()
+    for command in ("results", "close", "export"):
+        itx = await env.fake.slash(
+            other.id,
+            other.default_channel_id,
+            other.owner_id,
+            "poll",
+            command,
+            options={"poll": poll_id},
+        )
+        text = await itx.reply_text()
+        assert "Secret" not in text
+        assert itx.is_ephemeral
+    choices = await env.fake.autocomplete(
+        other.id, other.default_channel_id, stranger, ("poll", "results"), focused="poll", value=""
+    )
+    assert choices == []
+    assert (
+        await env.running.db.fetch_value(
+            "SELECT closed_at FROM polls WHERE poll_id = ?", (poll_id,)
+        )
+        is None
+    )
