@@ -14,7 +14,8 @@ CREATE TABLE polls (
     created_at   INTEGER NOT NULL,
     ends_at      INTEGER,                 -- NULL: open until someone closes it
     closed_at    INTEGER,                 -- NULL while open
-    close_reason TEXT
+    close_reason TEXT,
+    results_pending INTEGER NOT NULL DEFAULT 0  -- 1: closed, results not yet on Discord
 );
 
 CREATE INDEX polls_open_by_guild ON polls (guild_id, poll_id) WHERE closed_at IS NULL;

@@ -91,6 +91,20 @@ class PollService:
         self.engine.start()
         for state in await self.engine.load():
             self.schedule_close(state.poll)
+        self.engine.spawn(self._post_pending_results())
+
+    async def _post_pending_results(self) -> None:
+        """Post the results of polls that closed just before the bot stopped."""
+        for poll in await self.store.pending_results():
+            try:
+                votes = await self.store.votes(poll.poll_id)
+                result = logic.tally(len(poll.options), votes, poll.multi)
+                await self._announce(poll, result, "")
+                await self.store.results_posted(poll.poll_id)
+            except Exception:
+                log.exception(
+                    "posting pending poll results failed", extra={"poll_id": poll.poll_id}
+                )
 
     def schedule_close(self, poll: Poll) -> None:
         """(Re)schedule the deadline job; a passed deadline runs at once."""
@@ -229,14 +243,17 @@ class PollService:
         # now on is after the close and does not count.
         self.engine.forget(poll_id)
         self.bot.scheduler.cancel(job_id(poll_id))
-        if not await self.store.close(poll_id, self.now(), reason):
+        if not await self.store.close(poll_id, self.now(), reason, announce=announce):
             return None
         poll = await self.store.get(poll_id)
         if poll is None:
             return None
         result = logic.tally(len(poll.options), await self.store.votes(poll_id), poll.multi)
         log.info("poll closed", extra={"poll_id": poll_id, "reason": reason})
-        posted = await self._announce(poll, result, closer) if announce else False
+        posted = False
+        if announce:
+            posted = await self._announce(poll, result, closer)
+            await self.store.results_posted(poll_id)
         return Closed(poll, result, posted)
 
     async def _announce(self, poll: Poll, result: Tally, closer: str) -> bool:

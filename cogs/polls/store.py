@@ -221,14 +221,29 @@ class PollStore:
         async with self._db.transaction() as conn:
             await _apply(conn, ops)
 
-    async def close(self, poll_id: int, at: datetime, reason: str) -> bool:
-        """Mark the poll closed; False if it already was (or does not exist)."""
+    async def close(self, poll_id: int, at: datetime, reason: str, *, announce: bool) -> bool:
+        """Mark the poll closed; False if it already was (or does not exist).
+
+        With `announce`, the results stay pending until `results_posted`, so a crash before
+        they reach Discord is caught up at start-up.
+        """
         changed = await self._db.execute(
-            "UPDATE polls SET closed_at = ?, close_reason = ? WHERE poll_id = ? "
-            "AND closed_at IS NULL",
-            (_unix(at), reason, poll_id),
+            "UPDATE polls SET closed_at = ?, close_reason = ?, results_pending = ? "
+            "WHERE poll_id = ? AND closed_at IS NULL",
+            (_unix(at), reason, int(announce), poll_id),
         )
         return changed > 0
+
+    async def results_posted(self, poll_id: int) -> None:
+        """The closed poll's results are on Discord (or never will be)."""
+        await self._db.execute("UPDATE polls SET results_pending = 0 WHERE poll_id = ?", (poll_id,))
+
+    async def pending_results(self) -> list[Poll]:
+        """Closed polls whose results were never posted (the bot stopped in between)."""
+        return await self._load(
+            f"SELECT {_POLL_COLUMNS} FROM polls WHERE results_pending = 1 ORDER BY poll_id",  # noqa: S608 - fixed columns
+            (),
+        )
 
 
 async def _apply(conn: aiosqlite.Connection, ops: Iterable[VoteOp]) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.harness import BotEnv
-from tests.polls.test_e2e import create, react, wait_votes
+from tests.harness import BotEnv, message_text, no_pings
+from tests.polls.test_e2e import create, react, until, wait_votes
 
 A, B = "🇦", "🇧"
 
@@ -147,3 +147,50 @@ async def test_another_servers_poll_is_never_shown(env: BotEnv) -> None:
         )
         is None
     )
+
+
+async def test_results_interrupted_by_a_crash_are_posted_after_restart(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b", duration="1h")
+    await react(env, message, env.fan_id, B)
+    await wait_votes(env, poll_id, [(env.fan_id, 1)])
+    await env.stop()
+    # The crash: the deadline job committed the close, then the process died before the
+    # results reached Discord.
+    from bot.db import Database
+
+    db = Database(env.db_path)
+    await db.connect()
+    try:
+        await db.execute(
+            "UPDATE polls SET closed_at = ends_at, close_reason = 'ended', results_pending = 1 "
+            "WHERE poll_id = ?",
+            (poll_id,),
+        )
+    finally:
+        await db.close()
+    start = len(env.fake.requests)
+    await env.start()
+    reply = await env.fake.wait_for_request(
+        "POST", rf"/channels/{env.channel_id}/messages", after=start
+    )
+    assert "Winner: 🇧 b · 1 voter" in message_text(reply.json)
+    assert no_pings(reply.json)
+    edit = await env.fake.wait_for_request(
+        "PATCH", rf"/channels/{env.channel_id}/messages/{message['id']}", after=start
+    )
+    assert no_pings(edit.json)
+
+    async def done() -> bool:
+        return (
+            await env.running.db.fetch_value(
+                "SELECT results_pending FROM polls WHERE poll_id = ?", (poll_id,)
+            )
+            == 0
+        )
+
+    await until(done, "results marked as posted")
+    # A second restart does not post them again.
+    await env.restart()
+    await env.settle()
+    posts = env.fake.find_requests("POST", rf"/channels/{env.channel_id}/messages")
+    assert len([p for p in posts if p in env.fake.requests[start:]]) == 1

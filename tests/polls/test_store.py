@@ -101,8 +101,8 @@ async def test_open_polls_and_close(db: Database) -> None:
     await store.apply([add(first, 1, 0), add(second, 1, 1)])
     assert [p.poll_id for p in await store.open_polls()] == [second, first]
     assert [p.poll_id for p in await store.open_polls(5)] == [second]
-    assert await store.close(first, T0, "ended")
-    assert not await store.close(first, T0, "ended")
+    assert await store.close(first, T0, "ended", announce=True)
+    assert not await store.close(first, T0, "ended", announce=True)
     closed = await store.get(first)
     assert closed is not None
     assert closed.close_reason == "ended"
@@ -127,7 +127,7 @@ async def test_votes_that_reach_the_database_after_close_change_nothing(db: Data
     poll_id = await make(store)
     other = await make(store)
     await store.apply([add(poll_id, 10, 0), add(poll_id, 11, 1)])
-    assert await store.close(poll_id, T0 + timedelta(hours=1), "closed")
+    assert await store.close(poll_id, T0 + timedelta(hours=1), "closed", announce=False)
     await store.apply([add(poll_id, 12, 2), remove(poll_id, 10, 0), add(other, 12, 2)])
     assert await store.votes(poll_id) == {10: [0], 11: [1]}
     assert await store.votes(other) == {12: [2]}
