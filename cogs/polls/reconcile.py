@@ -76,6 +76,10 @@ def removed_pairs(known: Votes, real: Mapping[int, set[int]]) -> list[tuple[int,
     ]
 
 
+def _read_key(channel_id: int) -> str:
+    return f"read_access:{channel_id}"
+
+
 class Reconciler:
     """Fetches polls' messages and reactions, and brings the votes in line."""
 
@@ -132,10 +136,16 @@ class Reconciler:
             return Outcome(poll.poll_id, gone=reason)
         except discord.Forbidden:
             await self.bot.guild_settings.report_problem(
-                poll.guild_id, "polls", "read_access", READ_HINT.format(channel_id=poll.channel_id)
+                poll.guild_id,
+                "polls",
+                _read_key(poll.channel_id),
+                READ_HINT.format(channel_id=poll.channel_id),
             )
             log.warning("cannot read a poll message", extra={"poll_id": poll.poll_id})
             return Outcome(poll.poll_id)
+        await self.bot.guild_settings.clear_problem(
+            poll.guild_id, "polls", _read_key(poll.channel_id)
+        )
         if poll.anonymous:
             return Outcome(poll.poll_id)
         real = await self._real_votes(state, message.get("reactions") or [])

@@ -194,3 +194,32 @@ async def test_results_interrupted_by_a_crash_are_posted_after_restart(env: BotE
     await env.settle()
     posts = env.fake.find_requests("POST", rf"/channels/{env.channel_id}/messages")
     assert len([p for p in posts if p in env.fake.requests[start:]]) == 1
+
+
+async def test_lost_read_access_is_reported_then_cleared_once_granted_again(env: BotEnv) -> None:
+    from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS, READ_MESSAGE_HISTORY
+
+    poll_id, message = await create(env, question="Q", options="a | b")
+    await env.stop()
+    env.fake.set_bot_permissions(
+        env.guild_id, BOT_DEFAULT_PERMISSIONS & ~READ_MESSAGE_HISTORY, channel_id=env.channel_id
+    )
+    env.fake.add_reaction_offline(env.guild_id, env.channel_id, int(message["id"]), env.fan_id, B)
+    await env.start()
+
+    async def keys() -> list[str]:
+        return [p.key for p in await env.running.guild_settings.problems(env.guild_id, "polls")]
+
+    async def reported() -> bool:
+        return await keys() == [f"read_access:{env.channel_id}"]
+
+    await until(reported, "read access reported")
+    await env.stop()
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS, channel_id=env.channel_id)
+    await env.start()
+    await wait_votes(env, poll_id, [(env.fan_id, 1)])
+
+    async def cleared() -> bool:
+        return await keys() == []
+
+    await until(cleared, "read access problem cleared")
