@@ -29,8 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
         "environment and .env (see .env.example).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    run = commands.add_parser(
         "run", help="connect to Discord and run the bot", description="Start the bot."
+    )
+    run.add_argument(
+        "--force-sync",
+        action="store_true",
+        help="upload the slash commands even if they did not change since the last sync",
     )
     commands.add_parser(
         "migrate",
@@ -60,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_migrate(settings))
     if args.command == "check":
         return asyncio.run(_check(settings))
-    return asyncio.run(_run(settings))
+    return asyncio.run(_run(settings, force_sync=args.force_sync))
 
 
 async def _migrate(settings: Settings) -> int:
@@ -121,8 +126,8 @@ def _check_shipped_data() -> list[str]:
     return problems
 
 
-async def _run(settings: Settings) -> int:
-    bot = DramaBot(settings)
+async def _run(settings: Settings, *, force_sync: bool = False) -> int:
+    bot = DramaBot(settings, force_sync=force_sync)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

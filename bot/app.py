@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -75,6 +77,7 @@ class DramaBot(commands.Bot):
         clock: Clock | None = None,
         extensions: list[str] | None = None,
         guild_ready_timeout: float = 2.0,
+        force_sync: bool = False,
     ) -> None:
         """Build the bot; nothing connects until `start()`."""
         configure_endpoints(settings)
@@ -100,6 +103,7 @@ class DramaBot(commands.Bot):
         self.help_notes: dict[str, str] = {}
         self.failed_extensions: dict[str, str] = {}
         self._extensions_to_load = extensions
+        self.force_sync = force_sync
         self.synced_commands: list[discord.app_commands.AppCommand] = []
 
     async def setup_hook(self) -> None:
@@ -125,17 +129,37 @@ class DramaBot(commands.Bot):
                 log.info("cog loaded", extra={"cog": name})
 
     async def sync_commands(self) -> None:
-        """Register slash commands: instantly to DEV_GUILD_ID when set, else globally."""
+        """Register slash commands: instantly to DEV_GUILD_ID when set, else globally.
+
+        Discord rate-limits command uploads, so an unchanged tree (same hash as the last
+        successful sync to the same place) is not uploaded again unless `force_sync` is set.
+        """
         dev_guild = self.settings.dev_guild_id
-        if dev_guild is not None:
-            guild = discord.Object(id=dev_guild)
+        guild = discord.Object(id=dev_guild) if dev_guild is not None else None
+        if guild is not None:
             self.tree.copy_global_to(guild=guild)
-            self.synced_commands = await self.tree.sync(guild=guild)
-        else:
-            self.synced_commands = await self.tree.sync()
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"command_sync:{dev_guild or 'global'}"
+        if not self.force_sync and await self._state_get(key) == digest:
+            log.info("commands unchanged; sync skipped", extra={"dev_guild_id": dev_guild})
+            return
+        self.synced_commands = await self.tree.sync(guild=guild)
+        await self._state_set(key, digest)
         log.info(
             "commands synced",
             extra={"count": len(self.synced_commands), "dev_guild_id": dev_guild},
+        )
+
+    async def _state_get(self, key: str) -> str | None:
+        value = await self.db.fetch_value("SELECT value FROM bot_state WHERE key = ?", (key,))
+        return None if value is None else str(value)
+
+    async def _state_set(self, key: str, value: str) -> None:
+        await self.db.execute(
+            "INSERT INTO bot_state (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
         )
 
     def add_status_provider(self, provider: StatusProvider) -> None:

@@ -29,3 +29,10 @@ CREATE TABLE guild_problems (
     last_seen   INTEGER NOT NULL,
     PRIMARY KEY (guild_id, feature, problem_key)
 );
+
+-- Small facts the core keeps between runs (e.g. the hash of the last command sync, so an
+-- unchanged command tree is not re-uploaded on every start).
+CREATE TABLE bot_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

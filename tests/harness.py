@@ -50,6 +50,7 @@ class BotEnv:
     _travel: Any = None
     _traveller: Any = None
     extensions: list[str] | None = None
+    force_sync: bool = False
     history: list[DramaBot] = field(default_factory=list)
 
     def build_world(self) -> None:
@@ -73,7 +74,12 @@ class BotEnv:
         settings = make_settings(
             self.fake, self.db_path, **{**self.settings_overrides, **overrides}
         )
-        bot = DramaBot(settings, extensions=self.extensions, guild_ready_timeout=0.05)
+        bot = DramaBot(
+            settings,
+            extensions=self.extensions,
+            guild_ready_timeout=0.05,
+            force_sync=self.force_sync,
+        )
         self.bot = bot
         self.history.append(bot)
         self._task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))

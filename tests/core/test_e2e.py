@@ -120,6 +120,20 @@ async def test_moderator_configures_and_restart_keeps_it(env: BotEnv) -> None:
     assert env.fake.identify_count == 2
 
 
+async def test_unchanged_commands_are_not_uploaded_again(env: BotEnv) -> None:
+    route = rf"/applications/{env.fake.app_id}/commands"
+    assert len(env.fake.find_requests("PUT", route)) == 1
+    await env.restart()
+    assert len(env.fake.find_requests("PUT", route)) == 1
+    await env.restart(dev_guild_id=env.guild_id)  # a different target syncs
+    guild_route = rf"/applications/{env.fake.app_id}/guilds/{env.guild_id}/commands"
+    assert len(env.fake.find_requests("PUT", guild_route)) == 1
+    await env.stop()
+    env.force_sync = True
+    await env.start()
+    assert len(env.fake.find_requests("PUT", route)) == 2
+
+
 async def test_mod_role_member_counts_as_moderator(env: BotEnv) -> None:
     helper_role = env.fake.add_role(env.guild_id, "Helpers", permissions=0)
     helper = env.fake.add_member(env.guild_id, name="helper", roles=(helper_role,))
