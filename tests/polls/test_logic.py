@@ -279,3 +279,28 @@ def test_check_pairs_accepts_pipes_in_labels() -> None:
 def test_check_pairs_refuses(pairs: list[tuple[str, str]], fragment: str) -> None:
     with pytest.raises(InvalidInput, match=fragment):
         logic.check_pairs(pairs)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Symbols that are not emoji (Discord cannot react with them) stay part of the label.
+        ("✓ Yes | ✗ No", [Option(A, "✓ Yes"), Option(B, "✗ No")]),
+        (
+            "★ Star | ♪ Song | ♡ Love",
+            [Option(A, "★ Star"), Option(B, "♪ Song"), Option(C, "♡ Love")],
+        ),
+        ("☐ todo | ➜ next", [Option(A, "☐ todo"), Option(B, "➜ next")]),
+        # Their emoji neighbours still vote.
+        ("✔ ok | ✅ done | ☑️ box", [Option("✔", "ok"), Option("✅", "done"), Option("☑️", "box")]),
+        (
+            "♥ heart | ☀️ sun | ⭐ star",
+            [Option("♥", "heart"), Option("☀️", "sun"), Option("⭐", "star")],
+        ),
+        ("✨ magic | ❤️‍🔥 burning", [Option("✨", "magic"), Option("❤️‍🔥", "burning")]),
+        ("🃏 joker | 🂡 ace", [Option("🃏", "joker"), Option(A, "🂡 ace")]),
+        ("🅰️ type a | Ⓜ️ metro", [Option("🅰️", "type a"), Option("Ⓜ️", "metro")]),
+    ],
+)
+def test_only_real_emoji_become_vote_emoji(raw: str, expected: list[Option]) -> None:
+    assert logic.parse_options(raw) == expected
