@@ -225,8 +225,7 @@ class PollsCog(commands.Cog, name="Polls"):
             )
             for s in states
         ]
-        text = "**Open polls**\n" + "\n".join(lines)
-        await send_ephemeral(interaction, text[:2000])
+        await send_ephemeral(interaction, messages.poll_list(lines))
 
     @poll.command(name="export")
     @moderator_only()

@@ -128,6 +128,18 @@ def list_line(poll: Poll, voters: int, guild_id: int) -> str:
     return f"**#{poll.poll_id}** {clean(poll.question, limit=80)} · {voters} {noun} · {ends} {link}"
 
 
+def poll_list(lines: Sequence[str], limit: int = 2000) -> str:
+    """`/poll list`: a heading and whole lines within a message's `limit`, then how many more."""
+    text = "**Open polls**"
+    for shown, line in enumerate(lines):
+        more = f"\n…and {len(lines) - shown} more."
+        rest_fits = shown == len(lines) - 1 or len(text) + len(line) + 1 + len(more) <= limit
+        if len(text) + len(line) + 1 > limit or not rest_fits:
+            return text + more
+        text += "\n" + line
+    return text
+
+
 def autocomplete_name(poll: Poll) -> str:
     """A poll as an autocomplete choice (plain text, ≤ 100 chars)."""
     return f"#{poll.poll_id} · {poll.question}"[:100]

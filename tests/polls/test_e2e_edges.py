@@ -223,3 +223,20 @@ async def test_lost_read_access_is_reported_then_cleared_once_granted_again(env:
         return await keys() == []
 
     await until(cleared, "read access problem cleared")
+
+
+async def test_a_long_poll_list_is_cut_at_whole_lines(env: BotEnv) -> None:
+    made = [
+        (await create(env, question=f"{i:02d} " + "q" * 240, options="a | b"))[0] for i in range(14)
+    ]
+    itx = await env.slash(env.fan_id, "poll", "list")
+    text = await itx.reply_text()
+    assert len(text) <= 2000
+    lines = text.splitlines()
+    shown = [line for line in lines if line.startswith("**#")]
+    assert 0 < len(shown) < len(made)
+    assert all("no end" in line for line in shown)
+    message_ids = await env.running.db.fetch_all("SELECT message_id FROM polls ORDER BY poll_id")
+    for line, row in zip(shown, message_ids, strict=False):
+        assert line.endswith(str(row["message_id"]))
+    assert lines[-1] == f"…and {len(made) - len(shown)} more."

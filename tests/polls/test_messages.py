@@ -102,3 +102,22 @@ def test_a_many_way_tie_names_the_options_briefly() -> None:
     verdict = (embed.description or "").split("\n\n")[-2]
     assert verdict.startswith("Tie between")
     assert len(verdict) < 1500
+
+
+@pytest.mark.parametrize(
+    ("count", "width", "shown", "more"),
+    [
+        (0, 10, 0, 0),
+        (3, 10, 3, 0),
+        (10, 195, 10, 0),  # 13 + 10 x 196 = 1973: all ten fit, no note needed
+        (10, 200, 9, 1),
+        (30, 100, 19, 11),
+    ],
+)
+def test_poll_list_keeps_whole_lines(count: int, width: int, shown: int, more: int) -> None:
+    lines = [f"**#{i}** " + "q" * (width - len(f"**#{i}** ")) for i in range(count)]
+    text = messages.poll_list(lines)
+    assert len(text) <= 2000
+    body = text.splitlines()[1:]
+    assert [line for line in body if line.startswith("**#")] == lines[:shown]
+    assert (body[-1] == f"…and {more} more.") if more else (len(body) == shown)
