@@ -4,8 +4,10 @@ Reaction events are queued synchronously by the listeners (so their order is kep
 single writer task applies them to the in-memory state of each open poll and commits them
 in small batches: whatever queued while the previous commit ran goes into the next one.
 Removing superseded or foreign reactions happens after the commit, off the writer's path.
-A graceful close flushes the queue; after a crash, start-up reconciliation restores what
-the queue held, from the message's real reactions.
+A failed commit keeps its votes and retries them first (with a short back-off), so a
+locked or busy database delays votes but never drops them. A graceful close flushes the
+queue; after a crash, start-up reconciliation restores what the queue held, from the
+message's real reactions.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ MANAGE_MESSAGES_HINT = (
     "votes and stray reactions); until then each fan's latest vote counts."
 )
 RETRY_FORBIDDEN_SECONDS = 300.0
+RETRY_COMMIT_SECONDS = (0.05, 0.2, 1.0, 5.0)  # waits between attempts at a failed commit
 MAX_REST_IN_FLIGHT = 8
 
 
@@ -96,6 +99,8 @@ class PollEngine:
         self.by_id: dict[int, PollState] = {}
         self.by_message: dict[int, PollState] = {}
         self._queue: deque[ReactionEvent] = deque()
+        self._unsaved: list[VoteOp] = []  # applied in memory, not yet committed (in order)
+        self._failures = 0
         self._wake = asyncio.Event()
         self._batch_done = asyncio.Event()
         self._busy = False
@@ -165,7 +170,7 @@ class PollEngine:
 
     async def flush(self) -> None:
         """Return once every event queued so far is committed."""
-        while self._queue or self._busy:
+        while self._queue or self._busy or self._unsaved:
             self._batch_done.clear()
             self._wake.set()
             await self._batch_done.wait()
@@ -174,14 +179,18 @@ class PollEngine:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._queue:
+            while self._queue or self._unsaved:
                 batch = list(self._queue)
                 self._queue.clear()
                 self._busy = True
                 try:
                     await self._commit_batch(batch)
+                    self._failures = 0
                 except Exception:
-                    log.exception("vote batch failed", extra={"events": len(batch)})
+                    # The votes stay in `_unsaved` and go first into the next attempt.
+                    log.exception("vote batch failed", extra={"unsaved": len(self._unsaved)})
+                    await asyncio.sleep(RETRY_COMMIT_SECONDS[self._failures])
+                    self._failures = min(self._failures + 1, len(RETRY_COMMIT_SECONDS) - 1)
                 finally:
                     self._busy = False
             self._batch_done.set()
@@ -198,9 +207,13 @@ class PollEngine:
                 state.deferred.append(event)
                 continue
             self._apply(state, event, now, ops, tidy)
-        await self.store.apply(ops)
-        for item in tidy:
-            self.spawn(self.remove_reaction(item))
+        self._unsaved += ops
+        try:
+            await self.store.apply(self._unsaved)
+            self._unsaved = []
+        finally:
+            for item in tidy:
+                self.spawn(self.remove_reaction(item))
 
     def _apply(
         self,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+
 from tests.harness import BotEnv, message_text, no_pings
 from tests.polls.test_e2e import create, react, until, wait_votes
 
@@ -240,3 +244,30 @@ async def test_a_long_poll_list_is_cut_at_whole_lines(env: BotEnv) -> None:
     for line, row in zip(shown, message_ids, strict=False):
         assert line.endswith(str(row["message_id"]))
     assert lines[-1] == f"…and {len(made) - len(shown)} more."
+
+
+async def test_votes_survive_a_failed_commit_without_a_restart(
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Another program (a backup, an admin's sqlite shell) holds the database's write lock
+    # for a moment: the vote batch fails, and must be written once the lock is released.
+    monkeypatch.setattr("bot.db.BUSY_TIMEOUT_MS", 50)
+    await env.restart()
+    poll_id, message = await create(env, question="Q", options="a | b", multi=True)
+    other = sqlite3.connect(env.db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        await react(env, message, env.fan_id, A)
+        await react(env, message, env.fan2_id, B)
+
+        async def failed() -> bool:
+            return "vote batch failed" in caplog.text
+
+        await until(failed, "a failed vote batch")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    await wait_votes(env, poll_id, [(env.fan_id, 0), (env.fan2_id, 1)])
+    # And the poll keeps working.
+    await react(env, message, env.mod_id, A)
+    await wait_votes(env, poll_id, [(env.fan_id, 0), (env.fan2_id, 1), (env.mod_id, 0)])
