@@ -318,11 +318,14 @@ class PollService:
         now = int(self.now().timestamp())
         ops = [VoteOp(OpKind.REMOVE, poll_id, user_id, p, now) for p in history if p not in new]
         ops += [VoteOp(OpKind.ADD, poll_id, user_id, p, now) for p in new if p not in history]
-        if new:
-            state.votes[user_id] = new
-        else:
-            state.votes.pop(user_id, None)
-        await self.store.apply(ops)
+        _set_choices(state, user_id, new)
+        try:
+            await self.store.apply(ops)
+        except BaseException:
+            # Not saved: forget it (unless a later click already changed this fan's choices).
+            if state.votes.get(user_id, []) == new:
+                _set_choices(state, user_id, list(history))
+            raise
         if self.engine.by_id.get(poll_id) is not state:
             # The poll closed while the vote was being written: the store ignored it.
             raise Conflict("This poll closed just before your vote; it did not count.")
@@ -342,6 +345,13 @@ async def _attempt(poll: Poll, what: str, call: Callable[[], Awaitable[object]])
         )
         return "failed"
     return "ok"
+
+
+def _set_choices(state: PollState, user_id: int, choices: list[int]) -> None:
+    if choices:
+        state.votes[user_id] = choices
+    else:
+        state.votes.pop(user_id, None)
 
 
 def _checked_duration(duration: timedelta | None) -> timedelta | None:

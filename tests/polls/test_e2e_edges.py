@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from tests.harness import BotEnv, message_text, no_pings
-from tests.polls.test_e2e import create, react, until, wait_votes
+from tests.polls.test_e2e import create, react, until, votes, wait_votes
 
 A, B = "🇦", "🇧"
 
@@ -271,3 +271,27 @@ async def test_votes_survive_a_failed_commit_without_a_restart(
     # And the poll keeps working.
     await react(env, message, env.mod_id, A)
     await wait_votes(env, poll_id, [(env.fan_id, 0), (env.fan2_id, 1), (env.mod_id, 0)])
+
+
+async def test_a_button_vote_that_could_not_be_saved_is_not_remembered(
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.db.BUSY_TIMEOUT_MS", 50)
+    await env.restart()
+    poll_id, message = await create(env, question="Q", options="yes | no", anonymous=True)
+    mid, button = int(message["id"]), f"poll:vote:{poll_id}:0"
+    other = sqlite3.connect(env.db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        itx = await env.fake.click(env.guild_id, env.channel_id, env.fan_id, mid, button)
+        text = await itx.reply_text()
+        assert itx.is_ephemeral
+        assert "Your vote" not in text
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert await votes(env, poll_id) == []
+    # Clicking again casts the vote (it must not be taken as withdrawing a vote never saved).
+    itx = await env.fake.click(env.guild_id, env.channel_id, env.fan_id, mid, button)
+    assert "Your vote in poll" in await itx.reply_text()
+    assert await votes(env, poll_id) == [(env.fan_id, 0)]
