@@ -39,7 +39,12 @@ MAX_NODES = 2000
 _WRAPPER = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?://\s*\]\]>|\]\]>|-->)\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|<!--.*?-->|//[^\n]*|/\*.*?\*/', re.DOTALL)
+# Every token below matches to the end of the text when it is not closed (a string that
+# never ends, `<!--` without `-->`): the regex engine then never retries from later
+# openers, so the repairs stay linear on hostile input (no ReDoS while the GIL is held).
+_STRING = r'"[^"\\]*(?:\\[\s\S]?[^"\\]*)*(?:"|\Z)'
+_TOKENS = re.compile(rf"{_STRING}|<!--.*?(?:-->|\Z)|//[^\n]*|/\*.*?(?:\*/|\Z)", re.DOTALL)
+_STRINGS = re.compile(_STRING)
 
 
 def _strip_comments(text: str) -> str:
@@ -56,7 +61,7 @@ def _remove_trailing_commas(text: str) -> str:
     """Drop commas before } or ], leaving string contents alone."""
     pieces: list[str] = []
     last = 0
-    for match in re.finditer(r'"(?:[^"\\]|\\.)*"', text, re.DOTALL):
+    for match in _STRINGS.finditer(text):
         pieces.append(_TRAILING_COMMA.sub(r"\1", text[last : match.start()]))
         pieces.append(match.group(0))
         last = match.end()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from cogs.previews.jsonld import find_objects, names_of, parse_jsonld, text_of
@@ -83,3 +85,21 @@ def test_text_of(value: object, text: str | None) -> None:
 def test_names_of() -> None:
     value = [{"name": "A"}, "B", {"name": "A"}, {"name": "https://x/"}, 3]
     assert names_of(value) == ["A", "B"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<!--" * 12_000,  # comment openers that never close
+        '"' + '\\"' * 12_000,  # one string that never closes, full of escaped quotes
+        '"' + "a" * 40_000 + "\\",  # a string ending in a lone backslash
+        "/*" * 12_000,
+        "," + " " * 40_000,
+    ],
+)
+def test_repairs_run_in_linear_time(text: str) -> None:
+    # The repairs run in a worker while the gateway heartbeat waits for the GIL: a regex
+    # that backtracks quadratically on a hostile <script> would stall the whole bot.
+    start = time.perf_counter()
+    assert parse_jsonld(text) == []
+    assert time.perf_counter() - start < 0.25
