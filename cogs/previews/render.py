@@ -74,6 +74,30 @@ def _safe_url(url: str | None) -> str | None:
     return url if parts.scheme in {"http", "https"} and parts.hostname else None
 
 
+_SITE_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+
+
+def _site_host(url: str) -> str:
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return ""
+    for prefix in _SITE_PREFIXES:
+        if host.startswith(prefix) and host.count(".") > 1:
+            return host.removeprefix(prefix)
+    return host
+
+
+def same_site(canonical: str, url: str) -> bool:
+    """Whether a page's canonical link stays on the page's own site.
+
+    Same host (ignoring `www.`/`m.`), or a subdomain of it. A page must not turn the card
+    for the link a fan shared into a link that opens elsewhere.
+    """
+    target, page = _site_host(canonical), _site_host(url)
+    return bool(page) and (target == page or target.endswith("." + page))
+
+
 def _unix(moment: datetime) -> int:
     return int(moment.timestamp())
 
@@ -118,7 +142,10 @@ def build_embed(article: Article, extra_lines: Sequence[str] = ()) -> dict[str, 
         article: What the page said about itself.
         extra_lines: Lines appended under the description (the drama's next episode).
     """
-    link = _safe_url(article.canonical) or _safe_url(article.url) or article.url
+    canonical = _safe_url(article.canonical)
+    if canonical and not same_site(canonical, article.url):
+        canonical = None
+    link = canonical or _safe_url(article.url) or article.url
     host = (urlsplit(article.url).hostname or "").removeprefix("www.")
     title = escape(article.title or host or "Link")
     embed: dict[str, Any] = {

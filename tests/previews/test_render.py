@@ -166,3 +166,22 @@ def test_host_pace() -> None:
     assert pace.reserve("a", 10.0) == pytest.approx(0.5)
     assert pace.reserve("a", 10.1) == pytest.approx(0.9)
     assert pace.reserve("b", 10.1) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical", "link"),
+    [
+        # A page may only point its card at itself: a hostile page's og:url must not turn
+        # a link a fan shared into a card that opens somewhere else (Mastodon's same-origin
+        # rule for og:url and rel=canonical).
+        ("https://evil.example/a", "https://www.soompi.com/news", "https://evil.example/a"),
+        ("https://soompi.com.evil.example/a", "https://soompi.com/b", None),
+        ("https://www.soompi.com/a", "https://soompi.com/a-title", "https://soompi.com/a-title"),
+        ("https://m.soompi.com/a", "https://www.soompi.com/a", "https://www.soompi.com/a"),
+        ("https://news.naver.com/a", "https://n.news.naver.com/a", "https://n.news.naver.com/a"),
+        ("https://a.github.io/x", "https://b.github.io/x", "https://a.github.io/x"),
+    ],
+)
+def test_canonical_link_only_on_the_same_site(url: str, canonical: str, link: str | None) -> None:
+    embed = build_embed(full_article(url=url, canonical=canonical))
+    assert embed["url"] == (link or url)
