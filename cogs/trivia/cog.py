@@ -264,10 +264,12 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         await interaction.response.defer(ephemeral=True)
         data = await file.read()
         try:
-            pack = parse_pack(data)
+            # A big pack takes a while to parse: keep the event loop (and every game) running.
+            pack = await asyncio.to_thread(parse_pack, data)
         except PackError as error:
+            report = error.report().replace("`", "'")
             raise InvalidInput(
-                f"That pack has problems, so nothing was imported:\n{error.report()}"
+                f"That pack has problems, so nothing was imported:\n```\n{report}\n```"
             ) from None
         if pack.key in shipped_packs():
             raise Conflict(

@@ -36,6 +36,29 @@ class _PackLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
 
     yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
 
+    def __init__(self, stream: str) -> None:
+        """Start counting alias uses for this document."""
+        super().__init__(stream)
+        self.alias_uses = 0
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """Count every reuse of an anchored node (an alias or a merge) and cap them.
+
+        PyYAML shares aliased objects, so memory stays small, but each reuse is validated
+        again: a 250 KiB file of nested aliases would otherwise cost a minute of CPU.
+        """
+        if node in self.constructed_objects:
+            self.alias_uses += 1
+            if self.alias_uses > MAX_ALIASES:
+                raise _TooManyAliasesError(node.start_mark.line + 1)
+        return super().construct_object(node, deep)
+
+
+class _TooManyAliasesError(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
 
 _PackLoader.add_implicit_resolver(
     "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]{0,17})$"), list("-+0123456789")
@@ -44,6 +67,8 @@ _PackLoader.add_implicit_resolver(
     "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
 )
 MAX_FILE_BYTES = 256 * 1024
+MAX_ALIASES = 200  # uses of YAML anchors (*name, <<: *name) in one file
+MAX_SHOWN = 40  # characters of a pack's own text quoted in a problem
 MAX_QUESTIONS = 2000
 MIN_CHOICES = 2
 MAX_CHOICES = 5
@@ -55,6 +80,8 @@ MAX_ANSWER = 80  # a button label holds 80 characters
 MAX_EXPLANATION = 500
 MAX_EPISODE = 1000
 MAX_ERRORS_SHOWN = 15
+MAX_PROBLEM_CHARS = 200
+MAX_REPORT_CHARS = 1500  # the report must fit a Discord message with its wrapper
 
 _TOP_KEYS = ("name", "description", "drama", "author", "questions")
 _QUESTION_KEYS = ("question", "answers", "choices", "episode", "explanation", "image")
@@ -72,11 +99,18 @@ class PackError(Exception):
         super().__init__("; ".join(problems))
         self.problems = problems
 
-    def report(self, limit: int = MAX_ERRORS_SHOWN) -> str:
-        """The problems as a bullet list, capped at `limit` lines."""
-        lines = [f"• {problem}" for problem in self.problems[:limit]]
-        if len(self.problems) > limit:
-            lines.append(f"• … and {len(self.problems) - limit} more")
+    def report(self, limit: int = MAX_ERRORS_SHOWN, chars: int = MAX_REPORT_CHARS) -> str:
+        """The problems as a bullet list, capped at `limit` lines and about `chars` characters."""
+        lines: list[str] = []
+        size = 0
+        for problem in self.problems[:limit]:
+            line = f"• {problem[:MAX_PROBLEM_CHARS]}"
+            if size + len(line) > chars:
+                break
+            lines.append(line)
+            size += len(line) + 1
+        if len(self.problems) > len(lines):
+            lines.append(f"• … and {len(self.problems) - len(lines)} more")
         return "\n".join(lines)
 
 
@@ -132,6 +166,13 @@ def parse_pack(source: str | bytes) -> Pack:
             raise PackError([f"file: not UTF-8 text (byte {error.start})"]) from None
     try:
         data = yaml.load(source, Loader=_PackLoader)  # noqa: S506 - a safe loader, C if built
+    except _TooManyAliasesError as error:
+        raise PackError(
+            [
+                f"file: more than {MAX_ALIASES} aliases (*name) by line {error.line}; "
+                "write the repeated parts out"
+            ]
+        ) from None
     except yaml.YAMLError as error:
         raise PackError([_yaml_problem(error)]) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as error:
@@ -156,9 +197,7 @@ def validate_pack(data: Any) -> Pack:
     """Validate already-parsed YAML; raise `PackError` listing every problem."""
     if not isinstance(data, dict):
         raise PackError(["file: expected a mapping with name, description and questions"])
-    problems: list[str] = [
-        f"{key}: unknown key" + _hint(key, _TOP_KEYS) for key in data if key not in _TOP_KEYS
-    ]
+    problems = [_unknown("", key, _TOP_KEYS) for key in data if key not in _TOP_KEYS]
     name = _text(data, "name", "name", MAX_NAME, problems, required=True, one_line=True)
     description = _text(data, "description", "description", MAX_DESCRIPTION, problems)
     drama = _text(data, "drama", "drama", MAX_NAME, problems, one_line=True)
@@ -169,8 +208,19 @@ def validate_pack(data: Any) -> Pack:
     return Pack(name or "", description or "", tuple(questions), drama or None, author or None)
 
 
+def _shown(value: object) -> str:
+    """A pack's own text quoted in a problem: short, on one line."""
+    text = " ".join(str(value).split())
+    return repr(text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…")
+
+
+def _unknown(where: str, key: object, known: tuple[str, ...]) -> str:
+    plain = isinstance(key, str) and len(key) <= MAX_SHOWN and key.isprintable()
+    return f"{where}{key if plain else _shown(key)}: unknown key" + _hint(key, known)
+
+
 def _hint(key: object, known: tuple[str, ...]) -> str:
-    if isinstance(key, str):
+    if isinstance(key, str) and len(key) <= MAX_SHOWN:
         for candidate in known:
             close = Levenshtein.distance(key.casefold(), candidate, score_cutoff=2) <= 2
             prefix = len(key) >= 3 and (candidate.startswith(key) or key.startswith(candidate))
@@ -212,9 +262,7 @@ def _question(index: int, item: Any, problems: list[str]) -> Question | None:
         return None
     before = len(problems)
     problems.extend(
-        f"{where}.{key}: unknown key" + _hint(key, _QUESTION_KEYS)
-        for key in item
-        if key not in _QUESTION_KEYS
+        _unknown(f"{where}.", key, _QUESTION_KEYS) for key in item if key not in _QUESTION_KEYS
     )
     text = _text(item, "question", f"{where}.question", MAX_QUESTION, problems, required=True)
     answers = _strings(item.get("answers"), f"{where}.answers", 1, MAX_ANSWERS, problems)
@@ -266,7 +314,9 @@ def _text(
     if not value and required:
         problems.append(f"{where}: empty")
     if len(value) > limit:
+        # Judged by length alone: never scan (or quote) text that is refused anyway.
         problems.append(f"{where}: {len(value)} characters, at most {limit}")
+        return value
     _safety(value, where, problems, one_line=one_line)
     return value
 
@@ -288,6 +338,7 @@ def _strings(raw: Any, where: str, low: int, high: int, problems: list[str]) -> 
             continue
         if len(value) > MAX_ANSWER:
             problems.append(f"{spot}: {len(value)} characters, at most {MAX_ANSWER}")
+            continue
         _safety(value, spot, problems, one_line=True)
         values.append(value)
     return values
@@ -317,7 +368,9 @@ def _check_choice_set(
     for position, choice in enumerate(choices):
         key = normalise(choice)
         if key in seen:
-            problems.append(f"{where}[{position}]: duplicate of {where}[{seen[key]}] ({choice!r})")
+            problems.append(
+                f"{where}[{position}]: duplicate of {where}[{seen[key]}] ({_shown(choice)})"
+            )
         seen.setdefault(key, position)
     accepted = {normalise(answer) for answer in answers}
     correct = [choice for choice in choices if normalise(choice) in accepted]

@@ -1,0 +1,85 @@
+"""Review findings, pure: hostile pack files, spoilers in choices, matching, ties."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cogs.trivia.packs import MAX_ALIASES, PackError, parse_pack
+
+
+def _problems(source: str | bytes) -> list[str]:
+    with pytest.raises(PackError) as caught:
+        parse_pack(source)
+    return caught.value.problems
+
+
+# -- YAML anchors and aliases ----------------------------------------------------------------
+
+
+def _amplified(questions: int, size: int = 200_000) -> str:
+    """One big string anchored once, referenced by every field of `questions` questions."""
+    many = ", ".join(["*s"] * 10)
+    return (
+        f's: &s "{"x" * size}"\n'
+        f"q: &q {{question: *s, answers: [{many}], choices: [*s, *s, *s, *s, *s], "
+        "explanation: *s}\n"
+        f"name: x\nquestions: [{', '.join(['*q'] * questions)}]\n"
+    )
+
+
+def test_alias_amplification_is_refused_quickly() -> None:
+    source = _amplified(400)
+    assert len(source) < 256 * 1024
+    started = time.perf_counter()
+    problems = _problems(source)
+    assert time.perf_counter() - started < 1.0
+    assert any(f"more than {MAX_ALIASES} aliases" in p for p in problems), problems[:3]
+
+
+def test_billion_laughs_is_refused() -> None:
+    lines = [f"a0: &a0 [{', '.join(['lol'] * 30)}]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 30)}]" for i in range(1, 10)]
+    problems = _problems("\n".join(lines) + "\nname: x\nquestions: *a9\n")
+    assert any("aliases" in p for p in problems)
+
+
+def test_oversized_fields_are_cheap_to_refuse_even_when_repeated() -> None:
+    # Under the alias cap, but every field far too long: judged by length, never scanned.
+    started = time.perf_counter()
+    problems = _problems(_amplified(150, size=240_000))
+    assert time.perf_counter() - started < 0.5
+    assert "questions[0].question: 240000 characters, at most 300" in problems
+
+
+def test_a_few_aliases_for_shared_choices_are_fine() -> None:
+    pack = parse_pack(
+        "name: Shared\nquestions:\n"
+        "  - {question: First kiss?, answers: [5], choices: &eps [5, 8, 9, 12]}\n"
+        "  - {question: Wardrobe kiss?, answers: [9], choices: *eps}\n"
+    )
+    assert pack.questions[1].choices == ("5", "8", "9", "12")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "name: x\n? " + "k" * 5000 + "\n: 1\nquestions: [{question: q, answers: [a]}]\n",
+        "name: x\nquestions: [{question: q, answers: ["
+        + "d" * 3000
+        + "], choices: ["
+        + "d" * 3000
+        + ", "
+        + "d" * 3000
+        + "]}]\n",
+        "name: x\nquestions:\n  - question: q\n    answers: [a]\n    ? "
+        + "z" * 4000
+        + "\n    : 1\n",
+    ],
+)
+def test_problem_lines_stay_short(source: str) -> None:
+    problems = _problems(source)
+    assert problems
+    assert all(len(p) <= 200 for p in problems), [len(p) for p in problems]
+    assert len(PackError(problems * 20).report()) < 1800
