@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -295,3 +297,32 @@ async def test_a_button_vote_that_could_not_be_saved_is_not_remembered(
     itx = await env.fake.click(env.guild_id, env.channel_id, env.fan_id, mid, button)
     assert "Your vote in poll" in await itx.reply_text()
     assert await votes(env, poll_id) == [(env.fan_id, 0)]
+
+
+async def test_deadline_and_poll_close_at_once_post_the_results_once(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b", duration="30m")
+    await react(env, message, env.fan_id, A)
+    await wait_votes(env, poll_id, [(env.fan_id, 0)])
+    ends_at = await env.running.db.fetch_value(
+        "SELECT ends_at FROM polls WHERE poll_id = ?", (poll_id,)
+    )
+    start = len(env.fake.requests)
+    env.travel_to(datetime.fromtimestamp(ends_at, UTC) + timedelta(seconds=1))
+    # The deadline job fires while a moderator's /poll close (already past its checks) runs.
+    service = env.running.get_cog("Polls").service  # type: ignore[union-attr]
+    jobs = await asyncio.gather(
+        service.close_job(poll_id),
+        service.close(poll_id, "closed", announce=True, closer="<@1>"),
+        service.close(poll_id, "closed", announce=True, closer="<@2>"),
+    )
+    assert sum(1 for done in jobs[1:] if done is not None) <= 1
+    await env.fake.wait_for_request("POST", rf"/channels/{env.channel_id}/messages", after=start)
+    await env.settle(20)
+    posts = [
+        r
+        for r in env.fake.find_requests("POST", rf"/channels/{env.channel_id}/messages")
+        if r in env.fake.requests[start:]
+    ]
+    assert len(posts) == 1
+    assert "Winner: 🇦 a · 1 voter" in message_text(posts[0].json)
+    assert env.running.scheduler.job_ids("poll:") == []
