@@ -153,12 +153,15 @@ def plan_game(
         raise NotFound(f"The pack '{pack.name}' has no questions.")
     safe = spoiler_safe(pack.questions, aired)
     hidden = len(pack.questions) - len(safe)
+    # Distractors come from the aired scenes only: an unaired scene's answer offered as a
+    # choice would be a spoiler of its own.
+    visible = Pack(pack.name, pack.description, tuple(safe), pack.drama, pack.author)
     rng.shuffle(safe)
     planned: list[Planned] = []
     for question in safe:
         if len(planned) == count:
             break
-        item = plan_question(question, pack, mode, rng)
+        item = plan_question(question, visible, mode, rng)
         if item is not None:
             planned.append(item)
     if not planned:

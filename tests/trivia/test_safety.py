@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
 
-from cogs.trivia.packs import MAX_ALIASES, PackError, parse_pack
+from cogs.trivia.game import Mode, plan_game
+from cogs.trivia.packs import MAX_ALIASES, Pack, PackError, Question, parse_pack
 
 
 def _problems(source: str | bytes) -> list[str]:
@@ -83,3 +85,31 @@ def test_problem_lines_stay_short(source: str) -> None:
     assert problems
     assert all(len(p) <= 200 for p in problems), [len(p) for p in problems]
     assert len(PackError(problems * 20).report()) < 1800
+
+
+# -- spoilers hiding in the choices ---------------------------------------------------------
+
+
+def _scene(index: int, answer: str, episode: int | None) -> Question:
+    return Question(index, f"Scene question {index}?", (answer,), (), episode)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_distractors_never_come_from_unaired_scenes(seed: int) -> None:
+    pack = Pack(
+        "P",
+        "",
+        (
+            _scene(0, "5", 5),
+            _scene(1, "14", 14),  # the answer of a scene that has not aired
+            _scene(2, "Han River", 3),
+            _scene(3, "Hospital rooftop", 15),  # ditto, as text
+            _scene(4, "Cafe", None),
+        ),
+        "Drama",
+    )
+    planned, hidden = plan_game(pack, Mode.BUTTONS, 5, 5, random.Random(seed))
+    assert hidden == 2
+    shown = {choice for item in planned for choice in item.choices}
+    assert "14" not in shown
+    assert "Hospital rooftop" not in shown
