@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cogs.trivia import check_data
@@ -40,3 +41,20 @@ def test_check_data_reports_broken_file(tmp_path: Path) -> None:
         "bad.yaml: questions[0].answers: missing; give at least 1"
     ]
     assert shipped_problems(tmp_path / "empty")[0].endswith("no shipped trivia pack")
+
+
+def test_starter_pack_never_spoils_a_later_scene() -> None:
+    # A question is asked once its episode aired; its text and explanation (shown at the
+    # reveal) must not tell what happens in a later episode, nor how many scenes are to come.
+    pack = parse_pack((DATA_DIR / "secretary_kim.yaml").read_bytes())
+    scenes = {q.episode for q in pack.questions if q.episode is not None}
+    last = max(scenes)
+    for question in pack.questions:
+        text = f"{question.text} {question.explanation or ''}"
+        mentioned = {int(n) for n in re.findall(r"\d+", text)} & scenes
+        if question.episode is None:
+            assert "kiss" not in text.casefold(), text
+            continue
+        assert all(n <= question.episode for n in mentioned), text
+        if question.episode < last:
+            assert "four" not in text.casefold(), text
