@@ -69,6 +69,7 @@ class PreviewsCog(commands.Cog, name="Previews"):
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
         self.bot.remove_dynamic_items(RemovePreviewButton)
         await self.fetcher.close()
+        await self.previewer.parser.close()
 
     # -- automatic previews -----------------------------------------------------------
     @commands.Cog.listener()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
-from cogs.previews.extract import Article, extract_article
+from cogs.previews.extract import Article
 from cogs.previews.fetch import BlockedAddress, Fetcher, FetchError, SingleFlight
+from cogs.previews.parser import ParseFailed, ParserPool
 from cogs.previews.store import GuildPolicy, PreviewStore
 from cogs.previews.urls import UnsafeURL, check_url, host_of, normalise_url, policy_problem
 
@@ -35,10 +35,13 @@ class Preview:
 class Previewer:
     """Checks, caches and fetches; shared by automatic previews, /preview and the menu."""
 
-    def __init__(self, fetcher: Fetcher, store: PreviewStore) -> None:
-        """Use `fetcher` for the network and `store` for the cache."""
+    def __init__(
+        self, fetcher: Fetcher, store: PreviewStore, parser: ParserPool | None = None
+    ) -> None:
+        """Use `fetcher` for the network, `store` for the cache and `parser` for HTML."""
         self.fetcher = fetcher
         self.store = store
+        self.parser = parser or ParserPool()
         self._flight: SingleFlight[Article] = SingleFlight()
 
     async def preview(self, url: str, policy: GuildPolicy | None = None) -> Preview:
@@ -94,7 +97,11 @@ class Previewer:
         except FetchError as error:
             await self.store.cache_failure(key, error.message)
             raise PreviewRefused(error.message) from None
-        # Parsing a big page takes milliseconds of CPU: keep it off the event loop.
-        article = await asyncio.to_thread(extract_article, page.body, page.url, page.content_type)
+        # Off the event loop, in a worker process killed if a hostile page makes it slow.
+        try:
+            article = await self.parser.extract(page.body, page.url, page.content_type)
+        except ParseFailed as error:
+            await self.store.cache_failure(key, error.message)
+            raise PreviewRefused(error.message) from None
         await self.store.cache_article(key, article)
         return article

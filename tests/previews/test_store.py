@@ -17,6 +17,7 @@ from bot.db import Database
 from bot.migrate import migrate
 from cogs.previews.extract import Article
 from cogs.previews.fetch import Fetcher, FetchLimits
+from cogs.previews.parser import ParserPool
 from cogs.previews.service import Previewer, PreviewRefused
 from cogs.previews.store import GuildPolicy, PreviewStore
 
@@ -128,6 +129,9 @@ async def server() -> AsyncIterator[tuple[TestServer, dict[str, int]]]:
         await asyncio.sleep(0.1)
         if name == "missing":
             return web.Response(status=404)
+        if name == "hostile":  # about a minute of lexbor CPU (quadratic <option>s)
+            body = (b"<select>" + b"<option>" * 140_000)[: 1024 * 1024]
+            return web.Response(body=body, content_type="text/html")
         if name == "hop":
             target = f"http://elsewhere.test:{request.url.port}/story"
             return web.Response(status=302, headers={"Location": target})
@@ -151,10 +155,12 @@ async def previewer(store: PreviewStore) -> AsyncIterator[Previewer]:
         FetchLimits(host_interval=0, total_timeout=3),
         hosts={"elsewhere.test": ["127.0.0.2"]},
     )
+    parser = ParserPool(workers=1, timeout=1.0)
     try:
-        yield Previewer(fetcher, store)
+        yield Previewer(fetcher, store, parser)
     finally:
         await fetcher.close()
+        await parser.close()
 
 
 async def test_fifty_concurrent_previews_one_fetch_then_cached(
@@ -205,3 +211,19 @@ async def test_policy_applies_to_link_and_redirect_target(
     allowlist = GuildPolicy(1, "allowlist", True, ("soompi.com",), ())
     assert previewer.quick_problem("https://www.soompi.com/x", allowlist) is None
     assert previewer.quick_problem("https://dramabeans.com/x", allowlist) is not None
+
+
+async def test_page_too_hard_to_parse_is_refused_at_the_deadline(
+    previewer: Previewer, server: tuple[TestServer, dict[str, int]]
+) -> None:
+    test_server, hits = server
+    url = f"http://127.0.0.2:{test_server.port}/hostile"
+    start = asyncio.get_running_loop().time()
+    with pytest.raises(PreviewRefused, match="too complicated"):
+        await previewer.preview(url)
+    assert asyncio.get_running_loop().time() - start < 3
+    # Remembered as a failure: posting it again costs nothing.
+    with pytest.raises(PreviewRefused, match="too complicated"):
+        await previewer.preview(url)
+    assert hits == {"hostile": 1}
+    assert (await previewer.preview(f"http://127.0.0.2:{test_server.port}/fine")).article.title
