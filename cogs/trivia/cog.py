@@ -18,6 +18,7 @@ from bot.replies import NO_PINGS, clean, send_ephemeral, timestamp
 from cogs.airtime.public import aired_episodes
 from cogs.trivia import render
 from cogs.trivia.game import (
+    BROADCAST_OVER_AFTER,
     DEFAULT_QUESTIONS,
     DEFAULT_SECONDS,
     SCORING_HELP,
@@ -164,7 +165,8 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             game_mode, note = Mode.BUTTONS, render.TYPED_NEEDS_INTENT + "\n"
         aired = None
         if chosen.drama:
-            aired = await aired_episodes(self.bot, guild.id, chosen.drama, at=self.bot.clock.now())
+            over = self.bot.clock.now() - BROADCAST_OVER_AFTER
+            aired = await aired_episodes(self.bot, guild.id, chosen.drama, at=over)
         request = StartRequest(
             guild.id, channel_id, interaction.user.id, chosen, game_mode, questions, seconds, aired
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
 from bot.errors import InvalidInput, NotFound
@@ -19,6 +20,9 @@ MIN_QUESTIONS, MAX_GAME_QUESTIONS, DEFAULT_QUESTIONS = 1, 50, 10
 MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 5, 120, 20
 DISTRACTORS = 3
 TYPED_TRIES = 3
+# An episode's scenes may be asked about once its broadcast is surely over: airtime knows
+# when an episode starts, and a K-drama episode runs 60-90 minutes.
+BROADCAST_OVER_AFTER = timedelta(hours=2)
 
 BASE_POINTS = 100
 SPEED_BONUS = 50
@@ -32,7 +36,8 @@ SCORING_HELP = (
     "Everyone who is right before the timer ends scores. Buttons: your first click counts. "
     "Typed: guess as often as you like, wrong guesses cost nothing; when the answer is a number "
     "(an episode, a year) only your first 3 numbers count. Questions about scenes from "
-    "episodes that have not aired for this server are never asked."
+    "episodes that have not aired for this server are never asked (an episode counts as aired "
+    "2 hours after its broadcast starts)."
 )
 
 

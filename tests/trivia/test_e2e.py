@@ -376,8 +376,9 @@ async def test_spoiler_guard_follows_the_airtime_schedule(env: BotEnv) -> None:
     assert await _planned_episodes(env) == {None, 5}
     assert "stopped" in await env.reply(env.fan_id, "trivia", "stop")
 
-    # After episode 9 (Wed July 4, 21:30 KST = 12:30 UTC) only the episode 12 scene waits.
-    await env.advance_to(datetime(2018, 7, 4, 12, 31, tzinfo=UTC))
+    # After episode 9 (Wed July 4, 21:30 KST = 12:30 UTC, over by 14:30) only the episode 12
+    # scene waits.
+    await env.advance_to(datetime(2018, 7, 4, 14, 31, tzinfo=UTC))
     intro, _ = await _start(env, env.fan_id, pack=PACK, questions=50, mode="typed")
     assert "1 question about an episode that has not aired yet is held back" in intro
     assert await _planned_episodes(env) == {None, 5, 8, 9}
