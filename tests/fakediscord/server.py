@@ -547,9 +547,13 @@ class RestApi:
         msg = self._message(cid, int(m["m"]))
         limit = max(1, min(100, int(req.query.get("limit", 25))))
         after = int(req.query.get("after", 0))
-        if int(req.query.get("type", 0)) == 1:  # burst reactions are never tracked
-            return Reply(body=[])
-        ids = sorted(u for u in self.world.reaction_users(int(msg["id"]), m["e"]) if u > after)
+        burst = int(req.query.get("type", 0)) == 1  # type 1 lists super (burst) reactions only
+        key = emoji_key(m["e"])
+        ids = sorted(
+            u
+            for u in self.world.reaction_users(int(msg["id"]), m["e"])
+            if u > after and ((int(msg["id"]), key, u) in self.world.burst) == burst
+        )
         users = [user_payload(self.world.users[u]) for u in ids[:limit] if u in self.world.users]
         return Reply(body=users)
 

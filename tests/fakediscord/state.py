@@ -185,6 +185,8 @@ class World:
         self.messages: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
         self.message_index: dict[int, dict[str, Any]] = {}
         self.reactions: dict[int, dict[str, list[int]]] = {}
+        # (message id, emoji key, user id) of reactions that are super (burst) reactions
+        self.burst: set[tuple[int, str, int]] = set()
         self.dm_channels: dict[int, int] = {}  # user id -> channel id
 
     # --- users / guilds -------------------------------------------------------------------
@@ -334,7 +336,10 @@ class World:
                 {
                     "emoji": emoji_payload(key),
                     "count": len(users),
-                    "count_details": {"burst": 0, "normal": len(users)},
+                    "count_details": {
+                        "burst": sum((message_id, key, u) in self.burst for u in users),
+                        "normal": sum((message_id, key, u) not in self.burst for u in users),
+                    },
                     "me": self.bot_user_id in users,
                     "me_burst": False,
                     "burst_colors": [],
