@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE = 100
+NORMAL: Literal[0] = 0  # reaction types when listing who reacted
+BURST: Literal[1] = 1
 UNKNOWN_CHANNEL = 10003
 READ_HINT = (
     "I cannot read the poll messages in <#{channel_id}>: grant me View Channel and Read "
@@ -161,18 +163,32 @@ class Reconciler:
                 await self._clear_foreign(state, emoji)
                 continue
             form = logic.reaction_form(state.poll.options[position].emoji)
-            for user_id in await self._users(state, form, int(reaction.get("count") or 0)):
+            for user_id in await self._reactors(state, form, reaction):
                 real.setdefault(user_id, set()).add(position)
         return real
 
-    async def _users(self, state: PollState, emoji: str, count: int) -> list[int]:
+    async def _reactors(
+        self, state: PollState, emoji: str, reaction: Mapping[str, Any]
+    ) -> list[int]:
+        """Everyone holding the reaction: Discord lists super (burst) reactions separately."""
+        details = reaction.get("count_details") or {}
+        burst = int(details.get("burst") or 0)
+        normal = int(details.get("normal", int(reaction.get("count") or 0) - burst) or 0)
+        users = await self._users(state, emoji, normal, NORMAL) if normal > 0 else []
+        if burst > 0:
+            users += await self._users(state, emoji, burst, BURST)
+        return users
+
+    async def _users(
+        self, state: PollState, emoji: str, count: int, kind: Literal[0, 1]
+    ) -> list[int]:
         poll = state.poll
         me = self.bot.user.id if self.bot.user else 0
         users: list[int] = []
         after: int | None = None
         while count > 0:
             page = await self.bot.http.get_reaction_users(
-                poll.channel_id, poll.message_id or 0, emoji, PAGE, after=after
+                poll.channel_id, poll.message_id or 0, emoji, PAGE, after=after, type=kind
             )
             users += [int(u["id"]) for u in page if int(u["id"]) != me and not u.get("bot")]
             if len(page) < PAGE:

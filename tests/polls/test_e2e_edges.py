@@ -326,3 +326,24 @@ async def test_deadline_and_poll_close_at_once_post_the_results_once(env: BotEnv
     assert len(posts) == 1
     assert "Winner: 🇦 a · 1 voter" in message_text(posts[0].json)
     assert env.running.scheduler.job_ids("poll:") == []
+
+
+async def test_super_reactions_cast_while_down_count_after_restart(env: BotEnv) -> None:
+    from tests.fakediscord.state import emoji_key
+
+    poll_id, message = await create(env, question="Q", options="a | b")
+    mid = int(message["id"])
+    await react(env, message, env.fan_id, A)
+    await wait_votes(env, poll_id, [(env.fan_id, 0)])
+    # The fan's vote is a super reaction (Nitro): Discord lists those users separately.
+    env.fake.world.burst.add((mid, emoji_key(A), env.fan_id))
+    await env.stop()
+    env.fake.add_reaction_offline(env.guild_id, env.channel_id, mid, env.fan2_id, B)
+    env.fake.world.burst.add((mid, emoji_key(B), env.fan2_id))
+    env.fake.add_reaction_offline(env.guild_id, env.channel_id, mid, env.mod_id, B)
+    await env.start()
+    await wait_votes(env, poll_id, [(env.fan_id, 0), (env.fan2_id, 1), (env.mod_id, 1)])
+    await env.settle()
+    assert sorted(await votes(env, poll_id)) == sorted(
+        [(env.fan_id, 0), (env.fan2_id, 1), (env.mod_id, 1)]
+    )
