@@ -29,7 +29,10 @@ def question_text(game: Game) -> str:
     how = (
         "Click your answer; your first click counts."
         if game.mode is Mode.BUTTONS
-        else ("Type your answer in this channel (up to 3 tries).")
+        else (
+            "Type your answer in this channel (for a number, your first 3 numbers count); "
+            "who got it is shown when time is up."
+        )
     )
     lines += ["", f"{how} Closes {timestamp(game.deadline, 'R')}."]
     return "\n".join(lines)

@@ -252,12 +252,9 @@ class Runner:
         answer = game.answer_text(message.author.id, message.content, self._now())
         if answer is None:
             return None
+        # No ✅ under a right guess: it would hand the answer to everyone still thinking.
+        # The reveal says who got it and how fast.
         await self.store.record_answer(game.game_id, game.guild_id, answer, int(self._now()))
-        if answer.correct:
-            try:
-                await message.add_reaction("✅")
-            except discord.HTTPException:
-                log.info("could not react to a right answer", extra={"game_id": game.game_id})
         return answer
 
     async def close_interrupted(self) -> list[tuple[int, int]]:
