@@ -54,6 +54,8 @@ class FetchLimits:
     max_redirects: int = 5
     max_concurrent: int = 8
     host_interval: float = 0.5
+    queue_timeout: float = 20.0  # waiting for a free fetch slot (not the site's fault)
+    max_pace_wait: float = 5.0  # longest wait for a host's next slot before "busy"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,13 @@ class FetchError(Exception):
         """Keep the sentence for the reply."""
         super().__init__(message)
         self.message = message
+
+
+class FetchBusy(FetchError):
+    """Too many fetches queued (overall or for one site): try later; never cached."""
+
+
+BUSY = "I'm reading a lot of pages right now: try again in a minute."
 
 
 class BlockedAddress(FetchError):
@@ -260,9 +269,22 @@ class Fetcher:
         return await self._flight.run(key, lambda: self._fetch_bounded(url))
 
     async def _fetch_bounded(self, url: str) -> FetchedPage:
+        # Waiting for a slot is our queue, not the site being slow: it has its own bound,
+        # and the site's deadline starts once a slot is ours.
         try:
-            async with asyncio.timeout(self.limits.total_timeout), self._slots:
-                return await self._follow(url)
+            async with asyncio.timeout(self.limits.queue_timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise FetchBusy(BUSY) from None
+        try:
+            return await self._fetch_in_slot(url)
+        finally:
+            self._slots.release()
+
+    async def _fetch_in_slot(self, url: str) -> FetchedPage:
+        try:
+            async with asyncio.timeout(self.limits.total_timeout) as deadline:
+                return await self._follow(url, deadline)
         except TimeoutError:
             raise FetchError("The site took too long to answer.") from None
         except UnsafeURL as error:
@@ -275,12 +297,12 @@ class Fetcher:
         except ValueError:  # a redirect to something that is not a URL at all
             raise FetchError("That link redirects to an address that is not valid.") from None
 
-    async def _follow(self, url: str) -> FetchedPage:
+    async def _follow(self, url: str, deadline: asyncio.Timeout) -> FetchedPage:
         session = self._open()
         current = url
         for _hop in range(self.limits.max_redirects + 1):
             host, _port = check_url(current, self.allowed)
-            await asyncio.sleep(self._pace.reserve(host, time.monotonic()))
+            await self._pace_wait(host, deadline)
             self.upstream_requests += 1
             async with session.get(current, allow_redirects=False) as response:
                 location = response.headers.get("Location")
@@ -289,6 +311,17 @@ class Fetcher:
                     continue
                 return await self._read(current, response)
         raise FetchError("That link redirects too many times.")
+
+    async def _pace_wait(self, host: str, deadline: asyncio.Timeout) -> None:
+        """Wait for the host's next slot; the wait is ours, so it extends the deadline."""
+        wait = self._pace.reserve(host, time.monotonic(), self.limits.max_pace_wait)
+        if wait is None:
+            raise FetchBusy(BUSY)
+        if wait > 0:
+            when = deadline.when()
+            if when is not None:
+                deadline.reschedule(when + wait)
+            await asyncio.sleep(wait)
 
     async def _read(self, url: str, response: aiohttp.ClientResponse) -> FetchedPage:
         if not 200 <= response.status < 300:

@@ -40,9 +40,14 @@ class HostPace:
     interval: float
     _next: dict[str, float] = field(default_factory=dict)
 
-    def reserve(self, host: str, now: float) -> float:
-        """Book the next slot for `host`; return how long to wait before starting."""
+    def reserve(self, host: str, now: float, max_wait: float | None = None) -> float | None:
+        """Book the next slot for `host`; return how long to wait before starting.
+
+        None (and nothing booked) when the wait would be longer than `max_wait`.
+        """
         start = max(now, self._next.get(host, now))
+        if max_wait is not None and start - now > max_wait:
+            return None
         self._next[host] = start + self.interval
         if len(self._next) > MAX_KEYS:
             for key in [k for k, t in self._next.items() if t <= now]:

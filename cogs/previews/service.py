@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from cogs.previews.extract import Article
-from cogs.previews.fetch import BlockedAddress, Fetcher, FetchError, SingleFlight
+from cogs.previews.fetch import BlockedAddress, FetchBusy, Fetcher, FetchError, SingleFlight
 from cogs.previews.parser import ParseFailed, ParserPool
 from cogs.previews.store import GuildPolicy, PreviewStore
 from cogs.previews.urls import UnsafeURL, check_url, host_of, normalise_url, policy_problem
@@ -94,6 +94,8 @@ class Previewer:
             log.info("preview blocked", extra={"reason": error.message})
             await self.store.cache_failure(key, error.message)
             raise PreviewRefused(error.message, blocked=True) from None
+        except FetchBusy as error:
+            raise PreviewRefused(error.message) from None  # our queue, not the page: not cached
         except FetchError as error:
             await self.store.cache_failure(key, error.message)
             raise PreviewRefused(error.message) from None

@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from cogs.previews.fetch import BlockedAddress, Fetcher, FetchError, FetchLimits
+from cogs.previews.fetch import BlockedAddress, FetchBusy, Fetcher, FetchError, FetchLimits
 from cogs.previews.urls import IPNetwork
 
 ALLOWED: tuple[IPNetwork, ...] = (ipaddress.ip_network("127.0.0.2/32"),)
@@ -301,3 +301,32 @@ async def test_environment_proxy_is_ignored(
 async def test_redirect_to_garbage(servers: Servers, fetcher: Fetcher) -> None:
     with pytest.raises(FetchError):
         await fetcher.fetch(servers.url("/redirect?to=http://[::1"))
+
+
+async def test_waiting_for_a_slot_does_not_count_against_the_deadline(
+    servers: Servers, dns: LiveTable
+) -> None:
+    # One fetch at a time, each 0.2 s: the fourth waits 0.6 s for its turn. The site was not
+    # slow, so it must not be reported (and cached) as "took too long".
+    limits = FetchLimits(max_concurrent=1, host_interval=0, total_timeout=0.5)
+    queued = Fetcher(ALLOWED, limits, hosts=dns)
+    try:
+        pages = await asyncio.gather(*(queued.fetch(servers.url(f"/slow?n={i}")) for i in range(4)))
+    finally:
+        await queued.close()
+    assert [page.body for page in pages] == [PAGE] * 4
+
+
+async def test_host_pace_backlog_is_refused_as_busy(servers: Servers, dns: LiveTable) -> None:
+    limits = FetchLimits(host_interval=0.2, max_pace_wait=0.5, total_timeout=5)
+    paced = Fetcher(ALLOWED, limits, hosts=dns)
+    try:
+        results = await asyncio.gather(
+            *(paced.fetch(servers.url(f"/page?n={i}")) for i in range(6)), return_exceptions=True
+        )
+    finally:
+        await paced.close()
+    busy = [r for r in results if isinstance(r, FetchBusy)]
+    # Starts at 0, 0.2 and 0.4 s fit; the rest would queue longer than 0.5 s.
+    assert len(busy) == 3
+    assert servers.hits["/page"] == 3

@@ -20,6 +20,7 @@ from cogs.previews.fetch import Fetcher, FetchLimits
 from cogs.previews.parser import ParserPool
 from cogs.previews.service import Previewer, PreviewRefused
 from cogs.previews.store import GuildPolicy, PreviewStore
+from cogs.previews.urls import normalise_url
 
 START = datetime(2024, 4, 1, 12, tzinfo=UTC)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -227,3 +228,23 @@ async def test_page_too_hard_to_parse_is_refused_at_the_deadline(
         await previewer.preview(url)
     assert hits == {"hostile": 1}
     assert (await previewer.preview(f"http://127.0.0.2:{test_server.port}/fine")).article.title
+
+
+async def test_busy_is_not_remembered_as_a_failure(
+    store: PreviewStore, server: tuple[TestServer, dict[str, int]]
+) -> None:
+    test_server, hits = server
+    limits = FetchLimits(host_interval=10, max_pace_wait=1, total_timeout=3)
+    fetcher = Fetcher((ipaddress.ip_network("127.0.0.2/32"),), limits)
+    previewer = Previewer(fetcher, store, ParserPool(workers=1))
+    try:
+        first = f"http://127.0.0.2:{test_server.port}/one"
+        second = f"http://127.0.0.2:{test_server.port}/two"
+        assert (await previewer.preview(first)).article.title == "one"
+        with pytest.raises(PreviewRefused, match="a lot of pages"):
+            await previewer.preview(second)
+        assert await store.cached(normalise_url(second)) is None
+    finally:
+        await fetcher.close()
+        await previewer.parser.close()
+    assert hits == {"one": 1}
