@@ -212,14 +212,13 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         self, interaction: discord.Interaction[Any], game_id: int, question: int, choice: int
     ) -> None:
         """An answer button was clicked: record the first click and confirm privately."""
-        game, answer = await self.runner.click(game_id, interaction.user.id, question, choice)
-        picked = game.current.choices[choice]
+        click = await self.runner.click(game_id, interaction.user.id, question, choice)
         await send_ephemeral(
             interaction,
-            f"Locked in: **{render.LETTERS[choice]}. {clean(picked)}**. "
-            f"The answer is revealed {timestamp(game.deadline, 'R')}.",
+            f"Locked in: **{render.LETTERS[choice]}. {clean(click.label)}**. "
+            f"The answer is revealed {timestamp(click.deadline, 'R')}.",
         )
-        log.debug("trivia click", extra={"game_id": game_id, "user_id": answer.user_id})
+        log.debug("trivia click", extra={"game_id": game_id, "user_id": click.answer.user_id})
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -46,6 +46,15 @@ class StartRequest:
     aired: int | None
 
 
+@dataclass(frozen=True)
+class Click:
+    """A counted button answer, with what it picked read before anything could move on."""
+
+    answer: Answer
+    label: str
+    deadline: float
+
+
 class Runner:
     """Owns the running games of this bot process."""
 
@@ -233,16 +242,19 @@ class Runner:
                 game.close()
             await self._finish(game, "stopped")
 
-    async def click(
-        self, game_id: int, user_id: int, question: int, choice: int
-    ) -> tuple[Game, Answer]:
-        """Record a button answer (committed) and return it; InvalidInput when it cannot count."""
+    async def click(self, game_id: int, user_id: int, question: int, choice: int) -> Click:
+        """Record a button answer (committed) and return it; InvalidInput when it cannot count.
+
+        The picked label and the deadline are read before the write: the deadline job may
+        reveal and ask the next question while the row is being committed.
+        """
         game = self.games.get(game_id)
         if game is None:
             raise InvalidInput("This trivia game is over.")
         answer = game.answer_choice(user_id, question, choice, self._now())
+        click = Click(answer, game.current.choices[choice], game.deadline)
         await self.store.record_answer(game_id, game.guild_id, answer, int(self._now()))
-        return game, answer
+        return click
 
     async def typed(self, message: discord.Message) -> Answer | None:
         """Judge a chat message in a typed game's channel; record it if it counts."""

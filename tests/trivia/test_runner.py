@@ -1,0 +1,73 @@
+"""Runner races on a real database: a click whose write is overtaken by the deadline job."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.db import Database
+from bot.migrate import migrate
+from cogs.trivia.game import Game, Mode, plan_question
+from cogs.trivia.packs import Pack, Question
+from cogs.trivia.runner import Runner
+from cogs.trivia.store import NewGame, TriviaStore
+
+START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+GUILD, CHANNEL, USER = 10, 20, 30
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[TriviaStore]:
+    db = Database(tmp_path / "x.db")
+    await db.connect()
+    await migrate(db)
+    try:
+        yield TriviaStore(db)
+    finally:
+        await db.close()
+
+
+async def _running(store: TriviaStore, clock: FixedClock) -> tuple[Runner, Game]:
+    pack = Pack(
+        "P",
+        "",
+        (
+            Question(0, "Which episode?", ("9",), ("5", "8", "9", "12", "16")),
+            Question(1, "Which network?", ("tvN",), ("tvN", "MBC")),
+        ),
+    )
+    planned = [plan_question(q, pack, Mode.BUTTONS, random.Random(0)) for q in pack.questions]
+    new = NewGame(GUILD, CHANNEL, USER, "p", "P", "buttons", 20, 2, "[]", 0)
+    game_id = await store.create_game(new)
+    game = Game(game_id, GUILD, CHANNEL, USER, Mode.BUTTONS, 20, "P", [p for p in planned if p])
+    runner = Runner(SimpleNamespace(clock=clock), store)  # type: ignore[arg-type]
+    runner.games[game_id] = game
+    game.ask(clock.now().timestamp())
+    return runner, game
+
+
+async def test_click_confirmation_names_the_clicked_choice_when_the_reveal_lands_meanwhile(
+    store: TriviaStore,
+) -> None:
+    clock = FixedClock(START)
+    runner, game = await _running(store, clock)
+    first = game.current
+    clock.set(START + timedelta(seconds=20))  # the deadline instant: the click still counts
+    click = asyncio.create_task(runner.click(game.game_id, USER, 0, 4))
+    await asyncio.sleep(0)  # judged; its row is being written
+    # Meanwhile the deadline job reveals and asks question 2 (two choices only).
+    game.close()
+    assert game.advance()
+    game.ask(clock.now().timestamp())
+    result = await click
+    assert result.label == first.choices[4]
+    assert result.deadline == (START + timedelta(seconds=20)).timestamp()
+    rows = await store.db.fetch_all("SELECT question_index, choice_index FROM trivia_answers")
+    assert [tuple(r) for r in rows] == [(0, 4)]
