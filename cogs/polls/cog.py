@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.app import DramaBot
 from bot.checks import member_is_moderator, moderator_only, require_guild
-from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.errors import Conflict, InvalidInput, MissingBotPermission, NotAllowed, NotFound
 from bot.guild_settings import Feature
 from bot.replies import NO_PINGS, send_ephemeral
 from cogs.polls import logic, messages
@@ -49,6 +49,32 @@ def _event(kind: EventKind, payload: discord.RawReactionActionEvent) -> Reaction
         form,
         is_bot=bool(member is not None and member.bot),
     )
+
+
+def _check_bot_permissions(
+    channel: discord.abc.Messageable, guild: discord.Guild, anonymous: bool
+) -> None:
+    """Refuse, naming what to grant, before posting a poll the bot could not run."""
+    if not isinstance(channel, discord.abc.GuildChannel | discord.Thread) or guild.me is None:
+        return
+    send = "send_messages_in_threads" if isinstance(channel, discord.Thread) else "send_messages"
+    needed = [
+        ("view_channel", "View Channel"),
+        (send, "Send Messages"),
+        ("embed_links", "Embed Links"),
+    ]
+    if not anonymous:
+        needed += [
+            ("add_reactions", "Add Reactions"),
+            ("read_message_history", "Read Message History"),
+        ]
+    perms = channel.permissions_for(guild.me)
+    missing = [name for flag, name in needed if not getattr(perms, flag)]
+    if missing:
+        raise MissingBotPermission(
+            f"I need {', '.join(missing)} in <#{channel.id}> to run a poll there; "
+            "ask a moderator to grant it, then try again."
+        )
 
 
 def _can_see(interaction: discord.Interaction[DramaBot], poll: Poll) -> bool:
@@ -142,6 +168,7 @@ class PollsCog(commands.Cog, name="Polls"):
             anonymous,
             logic.parse_duration(duration),
         )
+        _check_bot_permissions(channel, guild, request.anonymous)
         await interaction.response.defer(ephemeral=True, thinking=True)
         made = await self.service.post(
             channel,

@@ -347,3 +347,30 @@ async def test_super_reactions_cast_while_down_count_after_restart(env: BotEnv) 
     assert sorted(await votes(env, poll_id)) == sorted(
         [(env.fan_id, 0), (env.fan2_id, 1), (env.mod_id, 1)]
     )
+
+
+@pytest.mark.parametrize(
+    ("missing", "named", "anonymous"),
+    [
+        ("EMBED_LINKS", "Embed Links", False),
+        ("READ_MESSAGE_HISTORY", "Read Message History", False),
+        ("EMBED_LINKS", "Embed Links", True),
+    ],
+)
+async def test_create_without_a_needed_permission_says_which_and_posts_nothing(
+    env: BotEnv, missing: str, named: str, anonymous: bool
+) -> None:
+    from tests.fakediscord import state
+
+    perms = state.BOT_DEFAULT_PERMISSIONS & ~getattr(state, missing)
+    env.fake.set_bot_permissions(env.guild_id, perms, channel_id=env.channel_id)
+    await env.fake.sync()
+    itx = await env.slash(
+        env.fan_id, "poll", "create", question="Q", options="a | b", anonymous=anonymous
+    )
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert named in text
+    assert f"<#{env.channel_id}>" in text
+    assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
+    assert env.fake.find_requests("POST", rf"/channels/{env.channel_id}/messages") == []
