@@ -241,9 +241,16 @@ class PollService:
         await self.engine.flush()
         # No await between the flush and forgetting the poll: a reaction that arrives from
         # now on is after the close and does not count.
-        self.engine.forget(poll_id)
+        forgotten = self.engine.forget(poll_id)
         self.bot.scheduler.cancel(job_id(poll_id))
-        if not await self.store.close(poll_id, self.now(), reason, announce=announce):
+        try:
+            closed = await self.store.close(poll_id, self.now(), reason, announce=announce)
+        except BaseException:
+            if forgotten is not None:  # not closed after all: keep counting, keep the deadline
+                self.engine.register(forgotten.poll, forgotten.votes)
+                self.schedule_close(forgotten.poll)
+            raise
+        if not closed:
             return None
         poll = await self.store.get(poll_id)
         if poll is None:

@@ -374,3 +374,25 @@ async def test_create_without_a_needed_permission_says_which_and_posts_nothing(
     assert f"<#{env.channel_id}>" in text
     assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
     assert env.fake.find_requests("POST", rf"/channels/{env.channel_id}/messages") == []
+
+
+async def test_a_close_that_could_not_be_saved_leaves_the_poll_working(
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.db.BUSY_TIMEOUT_MS", 50)
+    await env.restart()
+    poll_id, message = await create(env, question="Q", options="a | b", duration="2h")
+    other = sqlite3.connect(env.db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        itx = await env.slash(env.mod_id, "poll", "close", poll=poll_id)
+        text = await itx.reply_text()
+        assert "Closed" not in text
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    # Still open, still counting, still armed.
+    assert env.running.scheduler.next_run(f"poll:close:{poll_id}") is not None
+    await react(env, message, env.fan_id, B)
+    await wait_votes(env, poll_id, [(env.fan_id, 1)])
+    assert "Closed poll" in await env.reply(env.mod_id, "poll", "close", poll=poll_id)
