@@ -216,14 +216,15 @@ _BLOCKED_V6: tuple[tuple[str, str], ...] = (
 _V4_TABLE = tuple((ipaddress.IPv4Network(net), why) for net, why in _BLOCKED_V4)
 _V6_TABLE = tuple((ipaddress.IPv6Network(net), why) for net, why in _BLOCKED_V6)
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # SIIT, RFC 2765
 _SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")
 
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv4-mapped, NAT64 or 6to4 address wraps, if any."""
+    """The IPv4 address an IPv4-mapped/translated, NAT64 or 6to4 address wraps, if any."""
     if address.ipv4_mapped is not None:
         return address.ipv4_mapped
-    if address in _NAT64:
+    if address in _NAT64 or address in _TRANSLATED:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     if address in _SIX_TO_FOUR:
         return address.sixtofour

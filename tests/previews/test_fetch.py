@@ -126,6 +126,9 @@ def dns() -> LiveTable:
             "metadata.test": ["169.254.169.254"],
             "mixed.test": ["127.0.0.2", "127.0.0.1"],
             "mapped.test": ["::ffff:127.0.0.1"],
+            "translated.test": ["::ffff:0:7f00:1"],
+            "nat64.test": ["64:ff9b::7f00:1"],
+            "zone.test": ["fe80::1%eth0"],
             "ula.test": ["fd00::1"],
             "public.test": ["93.184.216.34"],
             "rebind.test": ["127.0.0.2"],
@@ -172,7 +175,13 @@ async def test_fetches_through_a_name(servers: Servers, fetcher: Fetcher) -> Non
         "metadata.test",
         "mixed.test",
         "mapped.test",
+        "translated.test",
+        "nat64.test",
+        "zone.test",
         "ula.test",
+        "[::ffff:0:127.0.0.1]",
+        "[::]",
+        "0.0.0.0",  # noqa: S104 - a value under test, not a bind
     ],
 )
 async def test_blocked_hosts(servers: Servers, fetcher: Fetcher, host: str) -> None:

@@ -133,6 +133,10 @@ def test_parse_ip_literal(host: str, address: str | None) -> None:
         ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"),
         ("2001:db8::1", "documentation"),
         ("::127.0.0.1", "reserved"),
+        # IPv4-translated (SIIT, RFC 2765): a translator would forward it to 127.0.0.1.
+        ("::ffff:0:7f00:1", "loopback address (wrapped in IPv6)"),
+        ("::ffff:0:a9fe:a9fe", "link-local address (wrapped in IPv6)"),
+        ("::ffff:0:0", "unspecified address (wrapped in IPv6)"),
     ],
 )
 def test_blocked_addresses(address: str, reason: str) -> None:
@@ -178,6 +182,21 @@ def test_allowed_networks_exempt_address_and_port_only_for_themselves() -> None:
         "http://1.2.3.999/",
         "http://8.8.8.8:22/",
         "http://127.0.0.2.nip.io.1/",
+        "http://[::ffff:0:127.0.0.1]/",
+        "http://[0:0:0:0:0:ffff:127.0.0.1]/",
+        "http://[::ffff:7f00:0001]/",
+        "http://[64:ff9b::7f00:2]:9999/",  # the exemption is for 127.0.0.2, not NAT64 to it
+        "http://[fe80::1%25eth0]/",
+        "http://[::]/",
+        "http://0.0.0.0/",
+        "HTTP://127.0.0.1/",
+        " http://127.0.0.1\t/",
+        "http://127.0.0.1#@evil.example/",
+        "http://evil.example\\@127.0.0.1/",
+        "http://%31%32%37.0.0.1/",
+        "http://\u2460\u2461\u2466.0.0.1/",  # circled digits: IDNA maps them to 127.0.0.1
+        "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11/",  # full-width digits
+        "http://127\u30020\u30020\u30021/",  # ideographic full stops
     ],
 )
 def test_check_url_refuses(url: str) -> None:
