@@ -396,3 +396,23 @@ async def test_a_close_that_could_not_be_saved_leaves_the_poll_working(
     await react(env, message, env.fan_id, B)
     await wait_votes(env, poll_id, [(env.fan_id, 1)])
     assert "Closed poll" in await env.reply(env.mod_id, "poll", "close", poll=poll_id)
+
+
+@pytest.mark.parametrize("typed", ["#", "   ", "💋", "%_", "x" * 100, "#0", "-1", "\u200b"])
+async def test_autocomplete_copes_with_odd_input(env: BotEnv, typed: str) -> None:
+    poll_id, _ = await create(env, question="Best 💋 scene?", options="a | b")
+    choices = await env.fake.autocomplete(
+        env.guild_id, env.channel_id, env.fan_id, ("poll", "close"), focused="poll", value=typed
+    )
+    assert isinstance(choices, list)
+    assert all(1 <= len(c["name"]) <= 100 and c["value"] == poll_id for c in choices)
+    if typed in ("#", "   ", "💋"):
+        assert [c["value"] for c in choices] == [poll_id]
+
+
+@pytest.mark.parametrize("number", [0, -1, 2**53])
+async def test_unknown_poll_numbers_are_refused_plainly(env: BotEnv, number: int) -> None:
+    for command in ("results", "close"):
+        itx = await env.slash(env.fan_id, "poll", command, poll=number)
+        assert f"no poll #{number}" in await itx.reply_text()
+        assert itx.is_ephemeral
