@@ -132,7 +132,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         except BaseException:
             await self.runner.abandon(game)
             raise
-        if not await self.runner.ask(game):
+        if not await self.runner.begin(game):
             await interaction.followup.send(
                 "I cannot post in this channel, so the game was called off. A moderator can "
                 "grant me View Channel, Send Messages and Embed Links here.",
@@ -203,9 +203,12 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         )
         self.runner.check_stop(game, interaction.user.id, is_mod)
         await interaction.response.defer()
-        await self.runner.stop(game)
+        stopped = await self.runner.stop(game)
         await interaction.followup.send(
-            "⏹️ Trivia stopped. Points earned so far are kept.", allowed_mentions=NO_PINGS
+            "⏹️ Trivia stopped. Points earned so far are kept."
+            if stopped
+            else "The game had already ended: its final standings are above.",
+            allowed_mentions=NO_PINGS,
         )
 
     async def on_click(

@@ -121,6 +121,13 @@ class Runner:
     def _channel(self, game: Game) -> discord.PartialMessageable:
         return self.bot.get_partial_messageable(game.channel_id, guild_id=game.guild_id)
 
+    async def begin(self, game: Game) -> bool:
+        """Ask the first question, under the game's lock so a racing stop waits for it."""
+        async with game.lock:
+            if self.games.get(game.game_id) is not game:
+                return True  # stopped before it began: nothing to post
+            return await self.ask(game)
+
     async def ask(self, game: Game) -> bool:
         """Post the current question and schedule its deadline; False if it could not be posted."""
         game.ask(self._now())
@@ -233,14 +240,15 @@ class Runner:
         if user_id != game.starter_id and not is_moderator:
             raise NotAllowed("Only the player who started this game or a moderator can stop it.")
 
-    async def stop(self, game: Game) -> None:
-        """Stop a game; post the standings so far."""
+    async def stop(self, game: Game) -> bool:
+        """Stop a game and post the standings so far; False if it had ended meanwhile."""
         async with game.lock:
             if self.games.get(game.game_id) is not game:
-                return
+                return False
             if game.open:
                 game.close()
             await self._finish(game, "stopped")
+            return True
 
     async def click(self, game_id: int, user_id: int, question: int, choice: int) -> Click:
         """Record a button answer (committed) and return it; InvalidInput when it cannot count.

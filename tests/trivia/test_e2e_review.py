@@ -48,3 +48,61 @@ async def test_typed_right_answer_is_not_marked_publicly_before_the_reveal(env: 
         predicate=lambda r: "The answer" in message_text(r.json),
     )
     assert f"<@{env.fan_id}>" in message_text(reveal.json)
+
+
+def _standings(env: BotEnv, after: int) -> list[str]:
+    path = f"/channels/{env.channel_id}/messages"
+    texts = [
+        message_text(r.json)
+        for r in env.fake.requests[after:]
+        if r.method == "POST" and r.path == path
+    ]
+    return [t for t in texts if "Final standings" in t or "Game stopped" in t]
+
+
+async def test_stop_beaten_by_the_last_deadline_says_the_game_had_ended(env: BotEnv) -> None:
+    await env.advance_to(START)
+    itx = await env.slash(env.fan_id, "trivia", "start", pack=PACK, questions=1)
+    await itx.reply_text()
+    await env.settle()
+    game: Any = env.running.get_cog("Trivia").runner.in_channel(env.channel_id)  # type: ignore[union-attr]
+    before = len(env.fake.requests)
+    async with game.lock:  # the deadline job queues first, then /trivia stop
+        await env.advance_to(START + timedelta(seconds=21))
+        stop = await env.slash(env.fan_id, "trivia", "stop")
+        await stop.response()
+        await env.settle()
+    text = await stop.reply_text()
+    for _ in range(50):
+        if _standings(env, before):
+            break
+        await env.settle(1)
+    await env.settle()
+    assert len(_standings(env, before)) == 1
+    assert "Final standings" in _standings(env, before)[0]
+    row = (await _rows(env, "SELECT status FROM trivia_games"))[0]
+    assert row["status"] == "finished"
+    assert "already ended" in text, text
+
+
+async def test_stop_and_deadline_together_post_one_standings(env: BotEnv) -> None:
+    await env.advance_to(START)
+    itx = await env.slash(env.fan_id, "trivia", "start", pack=PACK, questions=1)
+    await itx.reply_text()
+    before = len(env.fake.requests)
+    env.travel_to(START + timedelta(seconds=20))
+    stop, _ = await asyncio.gather(
+        env.slash(env.fan_id, "trivia", "stop"), env.advance_to(START + timedelta(seconds=20))
+    )
+    text = await stop.reply_text()
+    for _ in range(50):
+        if _standings(env, before):
+            break
+        await env.settle(1)
+    await env.settle(10)
+    posts = _standings(env, before)
+    assert len(posts) == 1, posts
+    status = (await _rows(env, "SELECT status FROM trivia_games"))[0]["status"]
+    assert ("Game stopped" in posts[0]) == (status == "stopped")
+    assert ("already ended" in text) == (status == "finished"), (text, status)
+    assert env.running.scheduler.job_ids("trivia:") == []
