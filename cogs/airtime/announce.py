@@ -7,7 +7,7 @@ a reminder is useful until the episode starts; an on-air or streaming post for 3
 
 from __future__ import annotations
 
-import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -143,18 +143,21 @@ def skip_notice(title: str, day_label: str, shifted: Episode | None) -> str:
 
 
 def next_outstanding(
-    episodes: list[Episode], plan: Plan, done: set[tuple[str, str]], now: datetime
+    episodes: Iterable[Episode], plan: Plan, done: set[tuple[str, str]], now: datetime
 ) -> Announcement | None:
     """The earliest announcement neither done nor expired, without planning the whole run.
 
-    Broadcasts whose every announcement expired are skipped by binary search, and the scan
-    stops once a broadcast's earliest reminder comes after the best candidate found.
+    `episodes` is in air order and may be lazy: broadcasts whose every announcement expired
+    are passed over, and the scan stops once a broadcast's earliest reminder comes after
+    the best candidate found.
     """
     tail = ONAIR_GRACE + timedelta(minutes=plan.stream_delay_min or 0)
     lead = timedelta(minutes=max(plan.leads, default=0))
-    start = bisect.bisect_right([ep.at for ep in episodes], now - tail - STREAM_GRACE)
+    cutoff = now - tail - STREAM_GRACE
     best: Announcement | None = None
-    for ep in episodes[start:]:
+    for ep in episodes:
+        if ep.at <= cutoff:
+            continue
         if best is not None and ep.at - lead > best.due:
             break
         for item in planned([ep], plan):

@@ -21,7 +21,7 @@ from bot.replies import NO_PINGS, send_ephemeral
 from cogs.airtime import render
 from cogs.airtime.ics import render_calendar
 from cogs.airtime.public import COG_NAME, TrackedDrama
-from cogs.airtime.runner import JOB_PREFIX
+from cogs.airtime.runner import JOB_PREFIX, SWEEP_JOB
 from cogs.airtime.schedule import aired_count, next_numbered_after
 from cogs.airtime.service import AirtimeService
 from cogs.airtime.store import Drama
@@ -86,6 +86,7 @@ class AirtimeCog(commands.Cog, name=COG_NAME):
     async def cog_unload(self) -> None:
         """Drop the jobs and the button."""
         self.bot.scheduler.cancel_prefix(JOB_PREFIX)
+        self.bot.scheduler.cancel(SWEEP_JOB)
         self.bot.remove_dynamic_items(FollowButton)
 
     async def status_lines(self, guild: discord.Guild) -> list[str]:

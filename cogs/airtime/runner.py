@@ -19,15 +19,23 @@ logged (`announce.decide`).
 
 from __future__ import annotations
 
+import heapq
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
 from bot.scheduler import Scheduler
 from cogs.airtime import announce
-from cogs.airtime.announce import Announcement, Decision, DramaText, Plan
+from cogs.airtime.announce import (
+    ONAIR_GRACE,
+    STREAM_GRACE,
+    Announcement,
+    Decision,
+    DramaText,
+    Plan,
+)
 from cogs.airtime.store import AirtimeStore, Drama, Ledger
 
 log = logging.getLogger(__name__)
@@ -37,6 +45,11 @@ JOB_PREFIX = "airtime:"
 # (the longest grace is a 24 h reminder lead or a 48 h streaming delay + 30 min).
 LEDGER_WINDOW = timedelta(days=3)
 CLAIM_SLACK = timedelta(seconds=5)
+RETRY_AFTER = timedelta(seconds=60)
+# Announcements due within the horizon get a scheduler job; the sweep refills it hourly.
+HORIZON = timedelta(hours=6)
+SWEEP_EVERY = timedelta(hours=1)
+SWEEP_JOB = "airtime-sweep"
 
 
 class SendRefused(Exception):
@@ -100,26 +113,57 @@ def text_of(drama: Drama) -> DramaText:
 
 @dataclass
 class Announcer:
-    """Schedules, runs and rebuilds announcement jobs."""
+    """Schedules, runs and rebuilds announcement jobs.
+
+    Only announcements due within `HORIZON` get a scheduler job; later ones wait in a heap
+    (run time, guild, drama) that an hourly sweep moves into the scheduler. This keeps the
+    job count (and start-up time) proportional to what airs soon, not to every server's
+    dramas. Heap entries are hints: the sweep re-reads the drama from the database.
+    """
 
     store: AirtimeStore
     scheduler: Scheduler
     clock: Clock
     sender: Sender
     problems: Problems
+    later: list[tuple[datetime, int, int]] = field(default_factory=list)
 
     # -- scheduling -------------------------------------------------------------------------
     async def rebuild(self) -> int:
-        """Schedule every announcing drama's next job from the database; return the count."""
+        """Plan every announcing drama's next announcement from the database; return how many."""
         now = self.clock.now()
         self.scheduler.cancel_prefix(JOB_PREFIX)
-        ledgers = await self.store.ledgers_since(now - LEDGER_WINDOW)
+        self.later = []
+        states = await self.store.states_since(now - LEDGER_WINDOW)
         count = 0
-        for drama in await self.store.all_dramas():
-            if self._schedule(drama, ledgers.get(drama.drama_id, {}), now):
+        async for drama in self.store.announcing_dramas():
+            if self._schedule(drama, states.get(drama.drama_id, {}), now, rebuilding=True):
                 count += 1
-        log.info("airtime jobs rebuilt", extra={"jobs": count})
+        self._ensure_sweep(now + SWEEP_EVERY, now)
+        log.info(
+            "airtime jobs rebuilt",
+            extra={"planned": count, "jobs": len(self.scheduler.job_ids(JOB_PREFIX))},
+        )
         return count
+
+    async def sweep(self) -> None:
+        """Move announcements entering the horizon from the heap into the scheduler."""
+        now = self.clock.now()
+        try:
+            while self.later and self.later[0][0] <= now + HORIZON:
+                _, guild_id, drama_id = heapq.heappop(self.later)
+                await self.refresh(guild_id, drama_id)
+        finally:
+            now = self.clock.now()
+            self.scheduler.schedule(SWEEP_JOB, now + SWEEP_EVERY, self.sweep)
+            if self.later:
+                self._ensure_sweep(self.later[0][0] - HORIZON, now)
+
+    def _ensure_sweep(self, by: datetime, now: datetime) -> None:
+        """Make the sweep run no later than `by` (never in the past)."""
+        current = self.scheduler.next_run(SWEEP_JOB)
+        if current is None or current > by:
+            self.scheduler.schedule(SWEEP_JOB, max(by, now), self.sweep)
 
     async def refresh(self, guild_id: int, drama_id: int) -> datetime | None:
         """Re-plan one drama after a change; return when its next job runs."""
@@ -127,23 +171,43 @@ class Announcer:
         if drama is None:
             self.scheduler.cancel(job_id(drama_id))
             return None
-        return self._schedule(drama, await self.store.ledger(drama_id), self.clock.now())
+        ledger = await self.store.ledger(drama_id)
+        return self._schedule(
+            drama, {key: row.state for key, row in ledger.items()}, now=self.clock.now()
+        )
 
     def _schedule(
-        self, drama: Drama, ledger: dict[tuple[str, str], Ledger], now: datetime
+        self,
+        drama: Drama,
+        states: dict[tuple[str, str], str],
+        now: datetime,
+        retry_at: datetime | None = None,
+        *,
+        rebuilding: bool = False,
     ) -> datetime | None:
+        """One job at the next outstanding announcement (or now, to settle a crashed claim)."""
         plan = plan_of(drama)
-        pending = {key for key, row in ledger.items() if row.state == "claimed"}
-        done = set(ledger) - pending
-        nxt = (
-            announce.next_outstanding(drama.episode_list(), plan, done, now)
-            if plan is not None
-            else None
-        )
-        if nxt is None and not pending:
+        pending = any(state == "claimed" for state in states.values())
+        nxt = None
+        if plan is not None:
+            window = (
+                now - ONAIR_GRACE - STREAM_GRACE - timedelta(minutes=plan.stream_delay_min or 0)
+            )
+            episodes = drama.iter_episodes(since=window)
+            nxt = announce.next_outstanding(episodes, plan, set(states), now)
+        if pending:
+            run_at = retry_at or now
+        elif nxt is not None:
+            run_at = max(nxt.due, now)
+        else:
             self.scheduler.cancel(job_id(drama.drama_id))
             return None
-        run_at = max(nxt.due, now) if nxt is not None and not pending else now
+        if run_at > now + HORIZON:
+            if not rebuilding:  # the rebuild already cleared every job
+                self.scheduler.cancel(job_id(drama.drama_id))
+            heapq.heappush(self.later, (run_at, drama.guild_id, drama.drama_id))
+            self._ensure_sweep(run_at - HORIZON, now)
+            return run_at
         self.scheduler.schedule(job_id(drama.drama_id), run_at, self.run, drama.guild_id,
                                 drama.drama_id)  # fmt: skip
         return run_at
@@ -154,47 +218,50 @@ class Announcer:
         drama = await self.store.get_drama(guild_id, drama_id)
         plan = plan_of(drama) if drama is not None else None
         if drama is None or plan is None:
+            self.scheduler.cancel(job_id(drama_id))
             return
         ledger = await self.store.ledger(drama_id)
         now = self.clock.now()
         items = {a.key: a for a in announce.planned(drama.episode_list(), plan)}
+        states = {key: row.state for key, row in ledger.items()}
+        outcomes: list[str] = []
         for key, row in ledger.items():
             if row.state == "claimed":
-                await self._recover(drama, items.get(key), key, row)
-        done = set(ledger)
+                states[key] = await self._recover(drama, items.get(key), key, row)
+                outcomes.append(states[key])
         for item in items.values():
-            if item.due <= now and item.key not in done:
-                await self._deliver(drama, item, self.clock.now())
-        await self.refresh(guild_id, drama_id)
+            if item.due <= now and item.key not in states:
+                states[item.key] = await self._deliver(drama, item, self.clock.now())
+                outcomes.append(states[item.key])
+        if "sent" in outcomes and _was_failing(ledger):
+            await self.problems.clear_problem(drama.guild_id, "airtime", problem_key(drama_id))
+        self._schedule(drama, states, self.clock.now(), self.clock.now() + RETRY_AFTER)
 
-    async def _deliver(self, drama: Drama, item: Announcement, now: datetime) -> None:
+    async def _deliver(self, drama: Drama, item: Announcement, now: datetime) -> str:
         decision = announce.decide(item, now)
         extra = {"guild_id": drama.guild_id, "drama_id": drama.drama_id,
                  "episode": item.episode.key, "kind": item.kind}  # fmt: skip
         if decision is Decision.SKIP:
             await self.store.finish(drama, item.key, "skipped", now)
             log.warning("announcement skipped: missed beyond its grace", extra=extra)
-            return
+            return "skipped"
         channel_id = drama.channel_id
         if channel_id is None or not await self.store.claim(drama, item.key, channel_id, now):
-            return
+            return "claimed"
         late = decision is Decision.SEND_LATE
-        await self._send(drama, item, channel_id, late=late)
+        state = await self._send(drama, item, channel_id, late=late)
         if late:
             log.info("announcement sent late", extra=extra)
+        return state
 
-    async def _send(self, drama: Drama, item: Announcement, channel_id: int, *, late: bool) -> None:
+    async def _send(self, drama: Drama, item: Announcement, channel_id: int, *, late: bool) -> str:
         content = announce.render(item, text_of(drama), late=late)
+        extra = {"guild_id": drama.guild_id, "drama_id": drama.drama_id, "channel_id": channel_id}
         try:
             message_id = await self.sender.send(channel_id, content, drama.role_id, drama.drama_id)
         except SendRefused as refused:
             await self.store.finish(drama, item.key, "failed", self.clock.now())
-            log.warning(
-                "announcement refused by Discord: %s",
-                refused.reason,
-                extra={"guild_id": drama.guild_id, "drama_id": drama.drama_id,
-                       "channel_id": channel_id},
-            )  # fmt: skip
+            log.warning("announcement refused by Discord: %s", refused.reason, extra=extra)
             await self.problems.report_problem(
                 drama.guild_id,
                 "airtime",
@@ -202,13 +269,18 @@ class Announcer:
                 f"Airtime announcements for {drama.title!r} cannot be posted in <#{channel_id}>: "
                 f"{refused.reason}",
             )
-            return
+            return "failed"
+        except Exception:
+            # Outcome unknown (a 5xx after retries, a dropped connection): the claim stays and
+            # the next run checks the channel before sending again.
+            log.exception("announcement send failed; will verify and retry", extra=extra)
+            return "claimed"
         await self.store.finish(drama, item.key, "sent", self.clock.now(), message_id)
-        await self.problems.clear_problem(drama.guild_id, "airtime", problem_key(drama.drama_id))
+        return "sent"
 
     async def _recover(
         self, drama: Drama, item: Announcement | None, key: tuple[str, str], row: Ledger
-    ) -> None:
+    ) -> str:
         """Settle a claim left by a crash: found → sent; absent → send late; unknown → stop."""
         now = self.clock.now()
         extra = {"guild_id": drama.guild_id, "drama_id": drama.drama_id, "episode": key[0],
@@ -217,17 +289,23 @@ class Announcer:
         if item is None or channel_id is None or now >= item.deadline:
             await self.store.finish(drama, key, "uncertain", now)
             log.warning("claimed announcement left unsettled past its grace", extra=extra)
-            return
+            return "uncertain"
         prefix = announce.render(item, text_of(drama))
         try:
             found = await self.sender.find_sent(channel_id, row.claimed_at - CLAIM_SLACK, prefix)
         except CannotCheck:
             await self.store.finish(drama, key, "uncertain", now)
             log.warning("claimed announcement unverifiable; not re-sent", extra=extra)
-            return
+            return "uncertain"
         if found is not None:
             await self.store.finish(drama, key, "sent", now, found)
             log.info("claimed announcement was sent before the crash", extra=extra)
-            return
+            return "sent"
         log.info("claimed announcement was not sent before the crash; sending", extra=extra)
-        await self._send(drama, item, channel_id, late=True)
+        return await self._send(drama, item, channel_id, late=True)
+
+
+def _was_failing(ledger: dict[tuple[str, str], Ledger]) -> bool:
+    """Whether the drama's most recent settled announcement failed (a problem is open)."""
+    settled = [row for row in ledger.values() if row.state != "claimed"]
+    return bool(settled) and max(settled, key=lambda row: row.claimed_at).state == "failed"

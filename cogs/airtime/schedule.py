@@ -7,6 +7,7 @@ is an aware UTC datetime. Nothing here knows about Discord, the database or the 
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,7 +16,8 @@ from zoneinfo import ZoneInfo
 KST = ZoneInfo("Asia/Seoul")
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Guard against a schedule that can never place its episodes (every slot date skipped).
-MAX_SCAN_DAYS = 366 * 12
+MAX_WEEKS = 52 * 12
+WEEK = timedelta(days=7)
 
 
 @dataclass(frozen=True, order=True)
@@ -84,46 +86,81 @@ def kst_date(instant: datetime) -> date:
     return instant.astimezone(KST).date()
 
 
-def slot_instants(spec: DramaSpec) -> Iterator[datetime]:
+def slot_instants(spec: DramaSpec, from_week: int = 0) -> Iterator[datetime]:
     """Every regular slot instant from the premiere on, minus skipped dates, in order.
 
     A special placed exactly on a slot's instant takes that slot (the episodes shift).
+    Weeks are added in UTC, which is exact: Korea has kept UTC+9 without DST since 1988.
     """
     start = spec.premiere.weekday()
     ordered = sorted({((slot.weekday - start) % 7, slot.at) for slot in spec.slots})
+    firsts = []
+    for offset, at in ordered:
+        day = spec.premiere + timedelta(days=offset)
+        firsts.append((day, to_utc(day, at)))
     taken = {special.at for special in spec.specials}
-    for week in range(MAX_SCAN_DAYS // 7):
-        for offset, at in ordered:
-            day = spec.premiere + timedelta(days=offset + 7 * week)
-            if day in spec.skips:
+    check = bool(spec.skips or taken)
+    for week in range(from_week, MAX_WEEKS):
+        shift = WEEK * week
+        for day, first in firsts:
+            instant = first + shift
+            if check and (day + shift in spec.skips or instant in taken):
                 continue
-            instant = to_utc(day, at)
-            if instant not in taken:
-                yield instant
+            yield instant
 
 
-def episode_list(spec: DramaSpec) -> list[Episode]:
-    """All broadcasts in air order: numbered episodes (moves applied) and specials."""
-    numbered: list[datetime] = []
-    if spec.slots:
-        for instant in slot_instants(spec):
-            numbered.append(instant)
-            if len(numbered) >= spec.episodes:
-                break
-    result = [
-        Episode(
-            number=n,
-            at=spec.moves.get(n, instant),
-            finale=n == spec.episodes,
-        )
-        for n, instant in enumerate(numbered, start=1)
+def _numbered(spec: DramaSpec, since: datetime | None) -> Iterator[tuple[int, datetime]]:
+    """(number, regular slot instant) pairs; with `since`, whole earlier weeks may be skipped.
+
+    The jump is only taken when no date is skipped and no special takes a slot, so numbers
+    stay exact (every week then holds exactly one episode per slot).
+    """
+    if not spec.slots:
+        return
+    from_week = 0
+    if since is not None and not spec.skips and not spec.specials:
+        first = next(slot_instants(spec))
+        from_week = max(0, (since - first) // WEEK - 1)
+    number = from_week * len({(s.weekday, s.at) for s in spec.slots})
+    for instant in slot_instants(spec, from_week):
+        number += 1
+        if number > spec.episodes:
+            return
+        yield number, instant
+
+
+def _order(ep: Episode) -> tuple[datetime, bool, int]:
+    return (ep.at, ep.number is None, ep.number or 0)
+
+
+def iter_episodes(spec: DramaSpec, since: datetime | None = None) -> Iterator[Episode]:
+    """Broadcasts in air order, lazily: numbered episodes (moves applied) and specials.
+
+    With `since`, only broadcasts airing at or after it are produced. Moved episodes and
+    specials are few and merged into the (already ordered) regular slots.
+    """
+    extras = [
+        Episode(number, at, finale=number == spec.episodes)
+        for number, at in spec.moves.items()
+        if number <= spec.episodes and (since is None or at >= since)
     ]
-    result += [
+    extras += [
         Episode(None, special.at, title=special.title, special_id=special.special_id)
         for special in spec.specials
+        if since is None or special.at >= since
     ]
-    result.sort(key=lambda ep: (ep.at, ep.number is None, ep.number or 0))
-    return result
+    extras.sort(key=_order)
+    regular = (
+        Episode(number, instant, finale=number == spec.episodes)
+        for number, instant in _numbered(spec, since)
+        if number not in spec.moves and (since is None or instant >= since)
+    )
+    return heapq.merge(regular, extras, key=_order)
+
+
+def episode_list(spec: DramaSpec, since: datetime | None = None) -> list[Episode]:
+    """All broadcasts in air order (only those at or after `since` when given)."""
+    return list(iter_episodes(spec, since))
 
 
 def next_after(episodes: list[Episode], after: datetime) -> Episode | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,7 +13,14 @@ import aiosqlite
 
 from bot.db import Database
 from bot.errors import Conflict
-from cogs.airtime.schedule import DramaSpec, Episode, Slot, Special, episode_list
+from cogs.airtime.schedule import (
+    DramaSpec,
+    Episode,
+    Slot,
+    Special,
+    episode_list,
+    iter_episodes,
+)
 from cogs.airtime.validate import decode_slots, encode_slots
 
 _COLUMNS = (
@@ -72,9 +79,13 @@ class Drama:
             self.specials,
         )
 
-    def episode_list(self) -> list[Episode]:
-        """Every broadcast in air order."""
-        return episode_list(self.spec)
+    def iter_episodes(self, since: datetime | None = None) -> Iterator[Episode]:
+        """Broadcasts in air order, lazily (only those at or after `since` when given)."""
+        return iter_episodes(self.spec, since)
+
+    def episode_list(self, since: datetime | None = None) -> list[Episode]:
+        """Broadcasts in air order (only those at or after `since` when given)."""
+        return episode_list(self.spec, since)
 
     def names(self) -> tuple[str, ...]:
         """Title then aliases."""
@@ -212,8 +223,28 @@ class AirtimeStore:
         return await self._load("WHERE guild_id = ? ORDER BY title_key", (guild_id,))
 
     async def all_dramas(self) -> list[Drama]:
-        """Every drama of every guild (start-up rebuild)."""
+        """Every drama of every guild."""
         return await self._load("ORDER BY drama_id", ())
+
+    async def announcing_dramas(self, page: int = 2000) -> AsyncIterator[Drama]:
+        """Every drama with announcements configured, a page at a time (start-up rebuild)."""
+        last = 0
+        while True:
+            rows = await self.db.fetch_all(
+                f"SELECT {_COLUMNS} FROM airtime_dramas WHERE drama_id > ? AND "  # noqa: S608 - fixed fragments
+                "channel_id IS NOT NULL ORDER BY drama_id LIMIT ?",
+                (last, page),
+            )
+            if not rows:
+                return
+            dramas = [_from_row(row) for row in rows]
+            last = dramas[-1].drama_id
+            exc_rows = await self.db.fetch_all(
+                "SELECT * FROM airtime_exceptions WHERE drama_id BETWEEN ? AND ?",
+                (dramas[0].drama_id, last),
+            )
+            for drama in _attach_exceptions(dramas, exc_rows):
+                yield drama
 
     async def count_dramas(self, guild_id: int) -> int:
         """How many dramas the guild tracks."""
@@ -313,14 +344,16 @@ class AirtimeStore:
         )
         return {(row["episode_key"], row["kind"]): _ledger(row) for row in rows}
 
-    async def ledgers_since(self, since: datetime) -> dict[int, dict[tuple[str, str], Ledger]]:
-        """Ledger rows claimed since `since`, by drama (start-up rebuild)."""
+    async def states_since(self, since: datetime) -> dict[int, dict[tuple[str, str], str]]:
+        """Ledger states of rows claimed since `since`, by drama (start-up rebuild)."""
         rows = await self.db.fetch_all(
-            "SELECT * FROM airtime_announcements WHERE claimed_at >= ?", (_unix(since),)
+            "SELECT drama_id, episode_key, kind, state FROM airtime_announcements "
+            "WHERE claimed_at >= ?",
+            (_unix(since),),
         )
-        result: dict[int, dict[tuple[str, str], Ledger]] = defaultdict(dict)
-        for row in rows:
-            result[row["drama_id"]][(row["episode_key"], row["kind"])] = _ledger(row)
+        result: dict[int, dict[tuple[str, str], str]] = defaultdict(dict)
+        for drama_id, episode_key, kind, state in rows:
+            result[drama_id][(episode_key, kind)] = state
         return result
 
 

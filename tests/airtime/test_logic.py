@@ -209,7 +209,7 @@ def test_every_date_skipped_gives_no_episodes_instead_of_hanging() -> None:
         (Slot(WED, time(21, 30)),),
         date(2018, 6, 6),
         1,
-        skips=frozenset(date(2018, 6, 6) + timedelta(weeks=w) for w in range(700)),
+        skips=frozenset(date(2018, 6, 6) + timedelta(weeks=w) for w in range(52 * 12 + 1)),
     )
     assert schedule.episode_list(spec) == []
 
@@ -412,3 +412,24 @@ def test_fold_never_splits_a_multibyte_character() -> None:
     parts = folded.split("\r\n")
     assert all(len(part.encode()) <= 75 for part in parts)
     assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
+
+
+SPECS = {
+    "plain": secretary_kim(),
+    "long": secretary_kim(episodes=300),
+    "skips": secretary_kim(skips=frozenset({date(2018, 6, 20), date(2018, 7, 5)})),
+    "moves": secretary_kim(episodes=50, moves={2: kst(2018, 9, 1), 40: kst(2018, 6, 1)}),
+    "special": secretary_kim(specials=(Special(1, kst(2018, 6, 7), "Recap"),)),
+    "midnight": DramaSpec((Slot(SUN, time(0, 10)), Slot(SAT, time(23, 50))), date(2024, 1, 1), 40),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+@pytest.mark.parametrize("days", [-30, 0, 1, 20, 45, 100, 400, 3000])
+def test_episode_list_since_matches_the_full_list(name: str, days: int) -> None:
+    spec = SPECS[name]
+    since = kst(2018, 6, 6) + timedelta(days=days, seconds=1)
+    if name == "midnight":
+        since = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=days)
+    full = [ep for ep in schedule.episode_list(spec) if ep.at >= since]
+    assert schedule.episode_list(spec, since) == full

@@ -86,7 +86,7 @@ async def test_claim_is_exactly_once_and_removal_cascades(store: AirtimeStore) -
     ledger = await store.ledger(drama_id)
     assert ledger[("1", "onair")].state == "sent"
     assert ledger[("1", "onair")].message_id == 123
-    assert (await store.ledgers_since(NOW))[drama_id].keys() == {("1", "onair")}
+    assert (await store.states_since(NOW))[drama_id] == {("1", "onair"): "sent"}
     await store.remove_drama(drama_id)
     assert await store.ledger(drama_id) == {}
     count = await store.db.fetch_value("SELECT COUNT(*) FROM airtime_exceptions")
