@@ -226,6 +226,8 @@ class PollEngine:
         bot_user = self.bot.user
         if event.is_bot or (bot_user is not None and event.user_id == bot_user.id):
             return
+        if has_ended(state.poll, now):
+            return  # the close job is on its way; the result is what stood at the deadline
         if event.kind is EventKind.CLEAR:
             ops += clear_ops(state, event.key, now)
             self.spawn(self.readd_reactions(state.poll, event.key))
@@ -346,6 +348,11 @@ def clear_ops(state: PollState, key: str | None, now: int) -> list[VoteOp]:
         else:
             del state.votes[user_id]
     return ops
+
+
+def has_ended(poll: Poll, now: int) -> bool:
+    """Whether the poll's deadline (if any) has passed at unix time `now`."""
+    return poll.ends_at is not None and now >= int(poll.ends_at.timestamp())
 
 
 def _tidy(poll: Poll, emoji: str, user_id: int) -> Tidy:

@@ -14,7 +14,7 @@ import discord
 from bot.errors import Conflict, InvalidInput, MissingBotPermission, NotFound
 from bot.replies import NO_PINGS
 from cogs.polls import logic, messages
-from cogs.polls.engine import PollEngine, PollState
+from cogs.polls.engine import PollEngine, PollState, has_ended
 from cogs.polls.logic import Option, Tally
 from cogs.polls.reconcile import Reconciler
 from cogs.polls.store import OpKind, Poll, PollStore, VoteOp
@@ -320,9 +320,11 @@ class PollService:
         poll = state.poll
         if not 0 <= position < len(poll.options):
             raise NotFound("That option does not exist (the poll may have changed).")
+        now = int(self.now().timestamp())
+        if has_ended(poll, now):
+            raise Conflict("This poll has ended; its results are on their way.")
         history = state.votes.get(user_id, [])
         new, added = logic.after_click(history, position, poll.multi)
-        now = int(self.now().timestamp())
         ops = [VoteOp(OpKind.REMOVE, poll_id, user_id, p, now) for p in history if p not in new]
         ops += [VoteOp(OpKind.ADD, poll_id, user_id, p, now) for p in new if p not in history]
         _set_choices(state, user_id, new)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.harness import BotEnv, message_text, no_pings
-from tests.polls.test_e2e import create, react, until, votes, wait_votes
+from tests.polls.test_e2e import create, react, unreact, until, votes, wait_votes
 
 A, B = "🇦", "🇧"
 
@@ -416,3 +416,34 @@ async def test_unknown_poll_numbers_are_refused_plainly(env: BotEnv, number: int
         itx = await env.slash(env.fan_id, "poll", command, poll=number)
         assert f"no poll #{number}" in await itx.reply_text()
         assert itx.is_ephemeral
+
+
+async def test_votes_after_the_deadline_do_not_count_even_if_the_close_job_is_late(
+    env: BotEnv,
+) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b", duration="30m")
+    anon_id, anon = await create(
+        env, question="Secret", options="a | b", duration="30m", anonymous=True
+    )
+    await react(env, message, env.fan_id, A)
+    await wait_votes(env, poll_id, [(env.fan_id, 0)])
+    ends_at = await env.running.db.fetch_value(
+        "SELECT ends_at FROM polls WHERE poll_id = ?", (poll_id,)
+    )
+    # The clock passes the deadline; the scheduler has not run the close job yet.
+    env.travel_to(datetime.fromtimestamp(ends_at, UTC) + timedelta(seconds=2))
+    await react(env, message, env.fan2_id, B)
+    await unreact(env, message, env.fan_id, A)
+    itx = await env.fake.click(
+        env.guild_id, env.channel_id, env.fan_id, int(anon["id"]), f"poll:vote:{anon_id}:0"
+    )
+    assert "ended" in await itx.reply_text()
+    await env.settle(10)
+    assert await votes(env, poll_id) == [(env.fan_id, 0)]
+    assert await votes(env, anon_id) == []
+    start = len(env.fake.requests)
+    await env.advance_to(datetime.fromtimestamp(ends_at, UTC) + timedelta(seconds=3))
+    reply = await env.fake.wait_for_request(
+        "POST", rf"/channels/{env.channel_id}/messages", after=start
+    )
+    assert "1 voter" in message_text(reply.json)
