@@ -11,6 +11,7 @@ import asyncio
 import gzip
 import ipaddress
 import time
+import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -339,3 +340,16 @@ async def test_host_pace_backlog_is_refused_as_busy(servers: Servers, dns: LiveT
     # Starts at 0, 0.2 and 0.4 s fit; the rest would queue longer than 0.5 s.
     assert len(busy) == 3
     assert servers.hits["/page"] == 3
+
+
+async def test_gzip_bomb_is_inflated_in_small_steps(servers: Servers, fetcher: Fetcher) -> None:
+    # The cap must hold for memory too: inflating a whole network read at once (64 KiB in,
+    # 64 MiB out) would be the bomb going off before the cap is checked.
+    tracemalloc.start()
+    try:
+        page = await fetcher.fetch(servers.url("/bomb"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert page.truncated
+    assert peak < 16 * 1024 * 1024
