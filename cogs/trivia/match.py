@@ -8,7 +8,9 @@ A guess is right when its canonical form equals an accepted answer, or, for text
 only, when it is within a small, length-aware number of edits (optimal string alignment:
 a swapped pair of letters is one edit) and its digits are the same. Numbers never fuzz:
 "19" is not "9". A guess that adds a whole word ("Park Seo Joon's brother") is many edits
-away and is refused; so is a guess nearer to a wrong choice than to the answer.
+away and is refused; so is a guess nearer to a wrong choice than to the answer, and a guess
+that merely extends an answer ("Kim Mi Sook" for "Kim Mi So"; only a plural or possessive
+"s" may follow it).
 """
 
 from __future__ import annotations
@@ -196,6 +198,8 @@ class Matcher:
         return self._near(text)
 
     def _near(self, text: str) -> bool:
+        if self._extends_an_answer(text):
+            return False
         digits = _digits(text)
         for answer, limit, answer_digits in self.fuzzy:
             if digits != answer_digits or abs(len(text) - len(answer)) > limit:
@@ -203,6 +207,24 @@ class Matcher:
             distance = OSA.distance(text, answer, score_cutoff=limit)
             if distance <= limit and not self._rival_nearer(text, distance):
                 return True
+        return False
+
+    def _extends_an_answer(self, text: str) -> bool:
+        """Whether an answer sits in `text` glued to more letters ("Kim Mi Sook").
+
+        Only a final plural or possessive "s" may follow it ("Park Seo Joon's"); a separate
+        extra word is left to the edit distance ("Leee Young Joon" is a typo, not "Young Joon"
+        plus a word).
+        """
+        for answer in self.answers:
+            start = text.find(answer)
+            while start != -1:
+                end = start + len(answer)
+                glued_before = start > 0 and text[start - 1].isalnum()
+                glued_after = end < len(text) and text[end].isalnum() and text[end:] != "s"
+                if glued_before or glued_after:
+                    return True
+                start = text.find(answer, start + 1)
         return False
 
     def _rival_nearer(self, text: str, distance: int) -> bool:

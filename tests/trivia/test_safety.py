@@ -8,6 +8,7 @@ import time
 import pytest
 
 from cogs.trivia.game import Mode, plan_game
+from cogs.trivia.match import Matcher
 from cogs.trivia.packs import MAX_ALIASES, Pack, PackError, Question, parse_pack
 
 
@@ -113,3 +114,51 @@ def test_distractors_never_come_from_unaired_scenes(seed: int) -> None:
     shown = {choice for item in planned for choice in item.choices}
     assert "14" not in shown
     assert "Hospital rooftop" not in shown
+
+
+# -- matching: near misses, containers, scripts ------------------------------------------------
+
+MISO = ("Kim Mi So", "Kim Mi-so", "Kim Miso", "Mi So", "Secretary Kim")
+MISO_CHOICES = ("Kim Mi So", "Kim Ji Ah", "Go Gwi Nam", "Bong Se Ra")
+SEO_JOON = ("Park Seo Joon", "Park Seo-joon")
+MIN_YOUNG = ("Park Min Young", "Park Min-young")
+MIN_YOUNG_CHOICES = ("Park Min Young", "Park Shin Hye", "Kim Go Eun", "Park Bo Young")
+
+
+@pytest.mark.parametrize(
+    ("answers", "rivals", "guess", "right"),
+    [
+        # a wrong answer that merely contains the right one
+        (MISO, MISO_CHOICES, "Kim Mi Sook", False),
+        (MISO, MISO_CHOICES, "Kim Mi Soo", False),
+        (MISO, MISO_CHOICES, "Mi Sol", False),
+        (SEO_JOON, (), "Park Seo Joonie", False),
+        (("July",), (), "Julyy", False),
+        (("박서준",), (), "박서준이", False),
+        # near misses between the two leads and between choices
+        (SEO_JOON, (), "Park Min Young", False),
+        (MIN_YOUNG, (), "Park Seo Joon", False),
+        (MIN_YOUNG, MIN_YOUNG_CHOICES, "Park Bo Young", False),
+        (MIN_YOUNG, MIN_YOUNG_CHOICES, "Park Bo Yong", False),  # nearer the wrong choice
+        (MIN_YOUNG, MIN_YOUNG_CHOICES, "Park Min Yong", True),
+        (("1",), (), "episode 11", False),
+        (("11",), (), "episode 1", False),
+        (("episode 1",), (), "episode 11", False),
+        # still forgiving: typos, plurals and possessives, other scripts, emoji around
+        (SEO_JOON, (), "Park Seo Joon's", True),
+        (SEO_JOON, (), "Park Seo Jun", True),
+        (("Lee Young Joon", "Young Joon"), (), "Leee Young Joon", True),
+        (MISO, MISO_CHOICES, "Kim Mi Soo Secretary", False),
+        (MISO, MISO_CHOICES, "kim mi s", True),
+        (("webtoon",), (), "webtoons", True),
+        (("July",), (), "Jul", True),
+        (("박서준",), (), "박서준", True),
+        (("박서준",), (), "박보검", False),
+        (("tvN",), (), "📺 tvN", True),
+        (("tvN",), (), "🎉", False),
+    ],
+)
+def test_matching_near_misses(
+    answers: tuple[str, ...], rivals: tuple[str, ...], guess: str, right: bool
+) -> None:
+    assert Matcher.build(answers, rivals).is_correct(guess) is right
