@@ -9,6 +9,7 @@ bot's Scheduler (APScheduler); the sender only records when it was called.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import random
 import resource
@@ -18,17 +19,17 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.clock import SystemClock  # noqa: E402
-from bot.db import Database  # noqa: E402
-from bot.migrate import migrate  # noqa: E402
-from bot.scheduler import Scheduler  # noqa: E402
-from cogs.airtime.runner import JOB_PREFIX, Announcer  # noqa: E402
-from cogs.airtime.store import AirtimeStore  # noqa: E402
+from bot.clock import SystemClock
+from bot.db import Database
+from bot.migrate import migrate
+from bot.scheduler import Scheduler
+from cogs.airtime.runner import JOB_PREFIX, Announcer
+from cogs.airtime.store import AirtimeStore
 
 GUILDS = 10_000
 PER_GUILD = 3
@@ -44,10 +45,14 @@ class RecordingSender:
     def __init__(self) -> None:
         self.fired: dict[int, float] = {}
         self.next_id = 1
+        self.target = 0
+        self.all_fired = asyncio.Event()
 
     async def send(self, channel_id: int, content: str, role_id: int | None, drama_id: int) -> int:
         self.fired[drama_id] = time.time()
         self.next_id += 1
+        if len(self.fired) >= self.target:
+            self.all_fired.set()
         return self.next_id
 
     async def find_sent(self, channel_id: int, after: datetime, prefix: str) -> int | None:
@@ -98,7 +103,8 @@ def build_database(path: Path, now: datetime) -> None:
     conn.executemany(
         "INSERT INTO airtime_announcements (guild_id, drama_id, episode_key, kind, state, "
         "claimed_at, done_at) VALUES (?, ?, ?, ?, 'sent', ?, ?)",
-        [(row[1], row[0], "1", kind, stamp, stamp) for row in rows for kind in ("remind60", "onair")],
+        [(row[1], row[0], "1", kind, stamp, stamp)
+         for row in rows for kind in ("remind60", "onair")],
     )  # fmt: skip
     conn.commit()
     conn.close()
@@ -156,7 +162,7 @@ async def measure_rebuild(path: Path) -> tuple[float, int, float]:
 async def add_due_dramas(db: Database, first_id: int, dues: list[datetime]) -> dict[int, float]:
     """Dramas whose episode 1 is moved to each `due`, announcing on-air only."""
     now = int(time.time())
-    far = (date.today() + timedelta(days=400)).isoformat()
+    far = (datetime.now(UTC).date() + timedelta(days=400)).isoformat()
     expected: dict[int, float] = {}
     async with db.transaction() as conn:
         for offset, due in enumerate(dues):
@@ -190,13 +196,10 @@ async def measure_lateness(path: Path, spread: int, burst: int) -> dict[str, lis
         f"  under load: {len(scheduler.job_ids(JOB_PREFIX)):,} scheduler jobs, "
         f"{len(announcer.later):,} in the heap"
     )
-    deadline = time.time() + 60
-    while len(sender.fired) < len(expected) and time.time() < deadline:
-        await asyncio.sleep(0.2)
-    settled = "SELECT COUNT(*) FROM airtime_announcements WHERE state = 'sent' AND drama_id >= ?"
-    while await db.fetch_value(settled, (first,)) < len(sender.fired) and time.time() < deadline:
-        await asyncio.sleep(0.2)
-    await asyncio.sleep(0.5)  # let the last jobs schedule their next run
+    sender.target = len(expected)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(sender.all_fired.wait(), timeout=60)
+    await asyncio.sleep(1.0)  # let the last jobs mark their rows sent and plan their next run
     scheduler.shutdown()
     await db.close()
     spread_ids = range(first, first + spread)
@@ -225,7 +228,7 @@ def main() -> None:
         build_database(path, now)
         print(f"built {GUILDS:,} guilds x {PER_GUILD} dramas in {time.perf_counter() - t0:.1f} s")
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        elapsed, jobs, peak_mb = asyncio.run(measure_rebuild(path))
+        elapsed, _jobs, peak_mb = asyncio.run(measure_rebuild(path))
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(
             f"rebuild at start-up: {elapsed:.2f} s for {GUILDS * PER_GUILD:,} dramas (goal < 3 s)"
