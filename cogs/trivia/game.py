@@ -306,5 +306,5 @@ class Game:
         return True
 
     def standings(self) -> list[tuple[int, PlayerScore]]:
-        """Players by points, then right answers, then who reached them first (user id)."""
+        """Players by points, then right answers, then who answered first in this game."""
         return sorted(self.scores.items(), key=lambda item: (-item[1].points, -item[1].correct))

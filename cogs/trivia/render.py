@@ -62,13 +62,23 @@ def reveal_text(game: Game, right: list[Answer]) -> str:
     return "\n".join(lines)
 
 
+def ranks(points: list[int]) -> list[int]:
+    """Competition ranks for scores sorted best first: equal points share a place (1, 1, 3)."""
+    out: list[int] = []
+    for position, value in enumerate(points, start=1):
+        out.append(out[-1] if out and points[position - 2] == value else position)
+    return out
+
+
 def standings_text(title: str, rows: list[tuple[int, PlayerScore]], total: int) -> str:
-    """Final standings of a game (top 10)."""
+    """Final standings of a game (top 10); tied players share a place and its medal."""
     if not rows:
         return f"🏁 **{title}**\nNobody scored this game."
     medals = ["🥇", "🥈", "🥉"]
     lines = [f"🏁 **{title}**"]
-    for rank, (user_id, player) in enumerate(rows[:10], start=1):
+    shown = rows[:10]
+    places = ranks([player.points for _, player in shown])
+    for rank, (user_id, player) in zip(places, shown, strict=True):
         mark = medals[rank - 1] if rank <= len(medals) else f"{rank}."
         lines.append(
             f"{mark} <@{user_id}> — {player.points} points ({player.correct}/{total} right, "
@@ -83,7 +93,7 @@ def leaderboard_text(period: str, rows: list[Standing]) -> str:
     if not rows:
         return f"No trivia points {label} yet. Start a game with `/trivia start`."
     lines = [f"🏆 **Trivia leaderboard — {label}**"]
-    for rank, row in enumerate(rows, start=1):
+    for rank, row in zip(ranks([row.points for row in rows]), rows, strict=True):
         accuracy = round(100 * row.correct / row.answers) if row.answers else 0
         lines.append(f"{rank}. <@{row.user_id}> — {row.points} points ({accuracy}% right)")
     return "\n".join(lines)

@@ -7,9 +7,11 @@ import time
 
 import pytest
 
-from cogs.trivia.game import Mode, plan_game
+from cogs.trivia.game import Mode, PlayerScore, plan_game
 from cogs.trivia.match import Matcher
 from cogs.trivia.packs import MAX_ALIASES, Pack, PackError, Question, parse_pack
+from cogs.trivia.render import leaderboard_text, standings_text
+from cogs.trivia.store import Standing
 
 
 def _problems(source: str | bytes) -> list[str]:
@@ -162,3 +164,23 @@ def test_matching_near_misses(
     answers: tuple[str, ...], rivals: tuple[str, ...], guess: str, right: bool
 ) -> None:
     assert Matcher.build(answers, rivals).is_correct(guess) is right
+
+
+# -- ties ------------------------------------------------------------------------------------
+
+
+def test_tied_players_share_their_place_in_the_final_standings() -> None:
+    rows = [
+        (1, PlayerScore(points=250, correct=2)),
+        (2, PlayerScore(points=250, correct=2)),
+        (3, PlayerScore(points=100, correct=1)),
+        (4, PlayerScore(points=0, correct=0)),
+    ]
+    lines = standings_text("Final standings", rows, 3).splitlines()[1:]
+    assert [line.split(" ")[0] for line in lines] == ["🥇", "🥇", "🥉", "4."]
+
+
+def test_tied_players_share_their_rank_on_the_leaderboard() -> None:
+    rows = [Standing(1, 300, 3, 3), Standing(2, 300, 3, 4), Standing(3, 120, 1, 1)]
+    lines = leaderboard_text("week", rows).splitlines()[1:]
+    assert [line.split(" ")[0] for line in lines] == ["1.", "1.", "3."]
