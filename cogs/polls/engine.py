@@ -108,8 +108,7 @@ class PollEngine:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._rest = asyncio.Semaphore(MAX_REST_IN_FLIGHT)
         self._forbidden: dict[int, float] = {}  # channel id -> loop time of the last 403
-        self._reported: set[tuple[int, int]] = set()
-        self._cleared: set[int] = set()
+        self._cleared: set[int] = set()  # channels whose problem was cleared in this process
 
     # --- state -----------------------------------------------------------------------
     async def load(self) -> list[PollState]:
@@ -270,9 +269,12 @@ class PollEngine:
             await self._clear_manage_messages(item.guild_id, item.channel_id)
 
     async def _report_manage_messages(self, guild_id: int, channel_id: int) -> None:
-        self._reported.add((guild_id, channel_id))
+        self._cleared.discard(channel_id)
         await self.bot.guild_settings.report_problem(
-            guild_id, "polls", "manage_messages", MANAGE_MESSAGES_HINT.format(channel_id=channel_id)
+            guild_id,
+            "polls",
+            f"manage_messages:{channel_id}",
+            MANAGE_MESSAGES_HINT.format(channel_id=channel_id),
         )
         log.info(
             "missing Manage Messages for polls",
@@ -280,14 +282,14 @@ class PollEngine:
         )
 
     async def _clear_manage_messages(self, guild_id: int, channel_id: int) -> None:
-        # Once per guild and process (a problem may predate a restart), and whenever a
-        # channel reported in this process works again.
+        # Once per channel and process (a problem may predate a restart), and again
+        # whenever the channel was reported since.
         self._forbidden.pop(channel_id, None)
-        reported = (guild_id, channel_id) in self._reported
-        if reported or guild_id not in self._cleared:
-            self._reported.discard((guild_id, channel_id))
-            self._cleared.add(guild_id)
-            await self.bot.guild_settings.clear_problem(guild_id, "polls", "manage_messages")
+        if channel_id not in self._cleared:
+            self._cleared.add(channel_id)
+            await self.bot.guild_settings.clear_problem(
+                guild_id, "polls", f"manage_messages:{channel_id}"
+            )
 
     def lacks_manage_messages(self, channel_id: int) -> bool:
         """Whether a removal in this channel was refused recently."""

@@ -411,7 +411,7 @@ async def test_without_manage_messages_latest_vote_counts_and_mods_are_told(env:
 
     async def reported() -> bool:
         problems = await env.running.guild_settings.problems(env.guild_id, "polls")
-        return [p.key for p in problems] == ["manage_messages"]
+        return [p.key for p in problems] == [f"manage_messages:{env.channel_id}"]
 
     await until(reported, "problem reported")
     shown = await env.reply(env.mod_id, "config", "show")

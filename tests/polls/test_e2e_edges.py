@@ -447,3 +447,39 @@ async def test_votes_after_the_deadline_do_not_count_even_if_the_close_job_is_la
         "POST", rf"/channels/{env.channel_id}/messages", after=start
     )
     assert "1 voter" in message_text(reply.json)
+
+
+async def test_manage_messages_problems_are_kept_per_channel(env: BotEnv) -> None:
+    from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS, MANAGE_MESSAGES
+
+    room = env.fake.add_channel(env.guild_id, "no-tidy")
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS & ~MANAGE_MESSAGES, room)
+    await env.fake.sync()
+    itx = await env.slash(
+        env.fan_id, "poll", "create", channel_id=room, question="Q", options="a|b"
+    )
+    assert "is up" in await itx.reply_text()
+    post = env.fake.find_requests("POST", rf"/channels/{room}/messages")[-1]
+    there = {"id": post.response["id"]}
+    _, here = await create(env, question="Q2", options="a | b")
+
+    async def keys() -> list[str]:
+        return [p.key for p in await env.running.guild_settings.problems(env.guild_id, "polls")]
+
+    # A stray reaction in the room cannot be removed: reported for that channel.
+    await env.fake.add_reaction(env.guild_id, room, int(there["id"]), env.fan_id, "😀")
+    await env.fake.wait_for_request("DELETE", rf"/channels/{room}/.*/reactions/😀/{env.fan_id}")
+
+    async def reported() -> bool:
+        return await keys() == [f"manage_messages:{room}"]
+
+    await until(reported, "problem for the room")
+    # A removal that works in another channel does not clear the room's problem.
+    start = len(env.fake.requests)
+    await react(env, here, env.fan_id, "😀")
+    done = await env.fake.wait_for_request(
+        "DELETE", rf"/channels/{env.channel_id}/.*/reactions/😀/{env.fan_id}", after=start
+    )
+    assert done.status == 204
+    await env.settle(10)
+    assert await keys() == [f"manage_messages:{room}"]
