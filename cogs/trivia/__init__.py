@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from bot.app import DramaBot
-from cogs.trivia.library import shipped_problems
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.app import DramaBot
 
 
 async def setup(bot: DramaBot) -> None:
@@ -16,4 +18,6 @@ async def setup(bot: DramaBot) -> None:
 
 def check_data() -> list[str]:
     """Validate the shipped trivia packs; an empty list means all is well."""
+    from cogs.trivia.library import shipped_problems
+
     return shipped_problems()
