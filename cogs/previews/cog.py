@@ -28,10 +28,13 @@ log = logging.getLogger(__name__)
 
 USER_LIMIT = 5
 USER_WINDOW = 60.0
+AUTO_LIMIT = 6  # automatic previews per fan per AUTO_WINDOW; more links are skipped
+AUTO_WINDOW = 60.0
 FEATURE = "previews"
 HELP_NOTE = (
     "Automatic previews answer article links in channels where moderators turned them on "
-    "(`/config channel`), at most 3 links per message; links in `<…>` or `||…||` are left "
+    "(`/config channel`), at most 3 links per message and 6 per fan a minute; links in "
+    "`<…>` or `||…||` are left "
     "alone. `/preview` and the *Preview article* message menu work anywhere. The bot never "
     "visits private or local addresses and never downloads images."
 )
@@ -55,6 +58,7 @@ class PreviewsCog(commands.Cog, name="Previews"):
         self.previewer = Previewer(self.fetcher, self.store)
         self.poster = PreviewPoster(bot, self.store)
         self.user_limit = SlidingWindow(USER_LIMIT, USER_WINDOW)
+        self.auto_limit = SlidingWindow(AUTO_LIMIT, AUTO_WINDOW)
         self.menu = app_commands.ContextMenu(name="Preview article", callback=self.preview_menu)
 
     async def cog_load(self) -> None:
@@ -87,6 +91,10 @@ class PreviewsCog(commands.Cog, name="Previews"):
             return
         if not await self.poster.can_post(message.guild, message.channel):
             return  # checked before fetching: no point reading pages we cannot show
+        links = self._within_auto_limit(message.author.id, links)
+        if not links:
+            log.info("automatic previews skipped: rate limit", extra={"guild_id": guild_id})
+            return
         policy = await self.store.policy(guild_id)
         results = await asyncio.gather(
             *(self.previewer.preview(link, policy) for link in links), return_exceptions=True
@@ -96,6 +104,11 @@ class PreviewsCog(commands.Cog, name="Previews"):
                 await self.poster.reply(message, result, policy)
             else:
                 _log_skip(result, guild_id, channel_id)
+
+    def _within_auto_limit(self, user_id: int, links: list[str]) -> list[str]:
+        """The links this fan may still get automatic previews for (a flood gets none)."""
+        now = time.monotonic()
+        return [link for link in links if self.auto_limit.retry_after(user_id, now) == 0]
 
     async def _enabled_here(self, message: discord.Message) -> bool:
         """Previews on in this channel, or (for a thread) in its parent channel."""

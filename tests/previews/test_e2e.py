@@ -363,3 +363,32 @@ async def test_name_resolving_to_loopback_is_refused_after_lookup(env: BotEnv, s
     assert followup.json.get("flags", 0) & 64
     assert "loopback" in followup.json["content"]
     assert no_pings(followup.json)
+
+
+async def test_automatic_previews_are_rate_limited_per_fan(env: BotEnv, site: Site) -> None:
+    # A fan pasting links non-stop must not make the bot flood the channel with cards
+    # (and mood-poll reactions): a few previews per minute each, the rest are skipped.
+    await enable(env)
+    before = len(env.fake.requests)
+    for batch in range(4):
+        links = " ".join(site.url(f"/twitter?n={batch}{i}") for i in range(3))
+        await env.fake.post_message(env.guild_id, env.channel_id, env.fan_id, links)
+
+    async def six() -> bool:
+        return len(previews_sent(env, before)) >= 6
+
+    await until(six, "six previews")
+    await env.settle(rounds=30)
+    assert len(previews_sent(env, before)) == 6
+    assert site.hits == {"twitter": 6}  # the skipped links were not even fetched
+    # Another fan is not affected.
+    source = await env.fake.post_message(
+        env.guild_id, env.channel_id, env.fan2_id, site.url("/twitter?n=other")
+    )
+
+    async def seven() -> bool:
+        return len(previews_sent(env, before)) >= 7
+
+    await until(seven, "the other fan's preview")
+    last = previews_sent(env, before)[-1]
+    assert int(last.json["message_reference"]["message_id"]) == int(source["id"])
