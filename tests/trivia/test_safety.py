@@ -184,3 +184,19 @@ def test_tied_players_share_their_rank_on_the_leaderboard() -> None:
     rows = [Standing(1, 300, 3, 3), Standing(2, 300, 3, 4), Standing(3, 120, 1, 1)]
     lines = leaderboard_text("week", rows).splitlines()[1:]
     assert [line.split(" ")[0] for line in lines] == ["1.", "1.", "3."]
+
+
+# -- answers that cannot be typed or told apart ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("answers: ['🎉']", "questions[0].answers[0]: needs a letter or a digit"),
+        ("answers: [x]\n    choices: [x, '💋', '🌂']", "questions[0].choices[1]: needs a letter"),
+        ("answers: ['?!', ok]", "questions[0].answers[0]: needs a letter or a digit"),
+    ],
+)
+def test_answers_and_choices_need_a_letter_or_digit(body: str, expected: str) -> None:
+    source = f"name: P\nquestions:\n  - question: Q?\n    {body}\n"
+    assert any(expected in problem for problem in _problems(source)), _problems(source)
