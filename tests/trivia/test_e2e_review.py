@@ -106,3 +106,52 @@ async def test_stop_and_deadline_together_post_one_standings(env: BotEnv) -> Non
     assert ("Game stopped" in posts[0]) == (status == "stopped")
     assert ("already ended" in text) == (status == "finished"), (text, status)
     assert env.running.scheduler.job_ids("trivia:") == []
+
+
+TABLES = ("trivia_packs", "trivia_disabled_packs", "trivia_games", "trivia_answers")
+
+
+async def _snapshot(env: BotEnv) -> dict[str, list[tuple[Any, ...]]]:
+    return {t: [tuple(r) for r in await _rows(env, f"SELECT * FROM {t}")] for t in TABLES}  # noqa: S608
+
+
+def _alias_bomb() -> bytes:
+    many = ", ".join(["*s"] * 10)
+    return (
+        f's: &s "{"x" * 200_000}"\n'
+        f"q: &q {{question: *s, answers: [{many}], explanation: *s}}\n"
+        f"name: x\nquestions: [{', '.join(['*q'] * 1900)}]\n"
+    ).encode()
+
+
+async def test_every_broken_upload_is_refused_privately_and_changes_nothing(env: BotEnv) -> None:
+    ok = await env.slash(
+        env.mod_id,
+        "trivia",
+        "import",
+        file=("ok.yaml", b"name: Ours\nquestions:\n - {question: Q?, answers: [a, b]}\n", "x"),
+    )
+    assert "Imported" in await ok.reply_text()
+    before = await _snapshot(env)
+    cases = [
+        (b"name: Empty\nquestions: []\n", "questions: empty"),
+        (b"name: Ours\nquestions:\n - question: No answers?\n", "answers: missing"),
+        (b"name: Ours\nquestions:\n - {question: Q?, answers: [a], choices: [a, A]}\n", "dup"),
+        (
+            b"name: O\nquestions:\n - {question: Q, answers: [a], choices: [a, b, c, d, e, f]}\n",
+            "6 choices, at most 5",
+        ),
+        (b"name: '@everyone'\nquestions:\n - {question: Q?, answers: [a]}\n", "mention"),
+        (b"name: Ours\nquestions:\n - {question: '[x](https://e.vil)', answers: [a]}\n", "link"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8"),
+        (b"just some text", "expected a mapping"),
+        (b"x" * (5 * 1024 * 1024), "at most 256 KiB"),
+        (_alias_bomb(), "aliases"),
+    ]
+    for data, expected in cases:
+        itx = await env.slash(env.mod_id, "trivia", "import", file=("p.yaml", data, "x"))
+        text = await itx.reply_text(timeout=3)
+        assert expected in text, (expected, text)
+        assert itx.is_ephemeral
+        assert "nothing was imported" in text.casefold() or "Nothing was imported" in text
+    assert await _snapshot(env) == before
