@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cogs.trivia.library import shipped_packs
-from tests.harness import BotEnv, message_text
+from tests.harness import BotEnv, message_text, no_pings
 
 START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 PACK = "Secretary Kim"
@@ -155,3 +155,53 @@ async def test_every_broken_upload_is_refused_privately_and_changes_nothing(env:
         assert itx.is_ephemeral
         assert "nothing was imported" in text.casefold() or "Nothing was imported" in text
     assert await _snapshot(env) == before
+
+
+def _message_payloads(env: BotEnv) -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+    for r in env.fake.requests:
+        body = r.json if isinstance(r.json, dict) else None
+        if r.method not in ("POST", "PATCH") or body is None:
+            continue
+        if "/callback" in r.path:
+            body = body.get("data") or {}
+        if "content" in body or "embeds" in body or "components" in body:
+            out.append((f"{r.method} {r.path}", body))
+    return out
+
+
+async def test_nothing_the_game_sends_can_ping(env: BotEnv) -> None:
+    await env.advance_to(START)
+    start = await env.slash(env.fan_id, "trivia", "start", pack=PACK, questions=2)
+    await start.reply_text()
+    question = await env.fake.wait_for_request("POST", rf"/channels/{env.channel_id}/messages")
+    row = (await _rows(env, "SELECT plan FROM trivia_games"))[0]
+    plan = json.loads(row["plan"])
+    ids = [c["custom_id"] for r in question.json["components"] for c in r["components"]]
+    message_id = int(question.response["id"])
+    for user in (env.fan_id, env.fan2_id, env.fan_id):
+        click = await env.fake.click(
+            env.guild_id, env.channel_id, user, message_id, ids[plan[0]["correct"]]
+        )
+        await click.reply_text()
+    await env.advance_to(START + timedelta(seconds=21))  # reveal (edit + post), question 2
+    await env.fake.wait_for_request(
+        "POST",
+        rf"/channels/{env.channel_id}/messages",
+        predicate=lambda r: "Question 2/2" in message_text(r.json),
+    )
+    stop = await env.slash(env.fan_id, "trivia", "stop")
+    await stop.reply_text()
+    for command, options in (("leaderboard", {}), ("stats", {"member": env.fan2_id})):
+        await env.reply(env.fan2_id, "trivia", command, **options)
+    await env.reply(env.fan2_id, "trivia", "packs")
+    await env.reply(env.fan2_id, "trivia", "start", questions=0)  # an error reply
+    before = len(env.fake.requests)
+    await env.slash(env.fan_id, "trivia", "start", pack=PACK, questions=1)
+    await env.fake.wait_for_request("POST", rf"/channels/{env.channel_id}/messages", after=before)
+    await env.restart()  # the interrupted-game notice
+    await env.fake.wait_for_request("POST", rf"/channels/{env.channel_id}/messages", after=before)
+    sent = _message_payloads(env)
+    assert len(sent) >= 15
+    loud = [(where, body.get("allowed_mentions")) for where, body in sent if not no_pings(body)]
+    assert loud == []

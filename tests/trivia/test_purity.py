@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_pure_modules_import_no_io_libraries() -> None:
@@ -16,3 +18,19 @@ def test_pure_modules_import_no_io_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]", out.stdout
+
+
+SENDS = {"send", "edit", "send_message", "edit_message", "edit_original_response"}
+
+
+def test_every_send_and_edit_names_its_allowed_mentions() -> None:
+    # The bot has a no-pings default, but the house rule is explicit: every send says it.
+    root = Path(__file__).resolve().parents[2] / "cogs" / "trivia"
+    missing: list[str] = []
+    for path in sorted(root.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if node.func.attr in SENDS and "allowed_mentions" not in {k.arg for k in node.keywords}:
+                missing.append(f"{path.name}:{node.lineno} .{node.func.attr}(")
+    assert missing == []
