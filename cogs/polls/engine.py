@@ -58,6 +58,7 @@ class ReactionEvent:
     key: str | None = None
     emoji: str = ""  # the reaction form, for removing it
     is_bot: bool = False
+    at: int = 0  # unix time it arrived (set by `submit`); decides whether it beat the deadline
 
 
 @dataclass
@@ -158,7 +159,7 @@ class PollEngine:
     def submit(self, event: ReactionEvent) -> None:
         """Queue an event for a poll message (called synchronously by listeners)."""
         if event.message_id in self.by_message:
-            self._queue.append(event)
+            self._queue.append(replace(event, at=int(self.bot.clock.now().timestamp())))
             self._wake.set()
 
     def requeue_front(self, events: list[ReactionEvent]) -> None:
@@ -205,7 +206,7 @@ class PollEngine:
             if state.reconciling:
                 state.deferred.append(event)
                 continue
-            self._apply(state, event, now, ops, tidy)
+            self._apply(state, event, event.at or now, ops, tidy)
         self._unsaved += ops
         try:
             await self.store.apply(self._unsaved)

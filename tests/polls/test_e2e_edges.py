@@ -483,3 +483,23 @@ async def test_manage_messages_problems_are_kept_per_channel(env: BotEnv) -> Non
     assert done.status == 204
     await env.settle(10)
     assert await keys() == [f"manage_messages:{room}"]
+
+
+async def test_a_vote_cast_before_the_deadline_counts_even_if_reconciliation_ends_after_it(
+    env: BotEnv,
+) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b", duration="30m")
+    ends_at = await env.running.db.fetch_value(
+        "SELECT ends_at FROM polls WHERE poll_id = ?", (poll_id,)
+    )
+    await env.stop()
+    # Start-up reconciliation is slowed down by a rate limit on listing 🇧 (after 🇦 was
+    # listed); a fan votes 🇦 meanwhile, so only the live event carries that vote.
+    env.fake.rate_limit_next("GET", rf".*/reactions/{B}", retry_after=1.0)
+    await env.start()
+    assert env.running.get_cog("Polls").service.engine.by_id[poll_id].reconciling  # type: ignore[union-attr]
+    assert env.fake.find_requests("GET", rf".*/reactions/{A}")
+    await react(env, message, env.fan_id, A)
+    # ... and the deadline passes before reconciliation is done.
+    env.travel_to(datetime.fromtimestamp(ends_at, UTC) + timedelta(seconds=1))
+    await wait_votes(env, poll_id, [(env.fan_id, 0)])
