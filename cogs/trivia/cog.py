@@ -29,7 +29,7 @@ from cogs.trivia.game import (
 from cogs.trivia.library import Library, shipped_packs
 from cogs.trivia.packs import MAX_FILE_BYTES, PackError, pack_key, parse_pack
 from cogs.trivia.runner import Runner, StartRequest
-from cogs.trivia.store import RUNNING_CONFLICT, StoredPack, TriviaStore
+from cogs.trivia.store import RUNNING_CONFLICT, GameRow, StoredPack, TriviaStore
 from cogs.trivia.views import COG_NAME, AnswerButton
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         if closed:
             self._notice_task = asyncio.create_task(self._announce_when_ready(closed))
 
-    async def _announce_when_ready(self, closed: list[tuple[int, int]]) -> None:
+    async def _announce_when_ready(self, closed: list[GameRow]) -> None:
         await self.bot.wait_until_ready()
         await self.runner.announce_interrupted(closed)
 

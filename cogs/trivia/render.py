@@ -99,6 +99,15 @@ def leaderboard_text(period: str, rows: list[Standing]) -> str:
     return "\n".join(lines)
 
 
+def interrupted_text(rows: list[Standing]) -> str:
+    """The notice for a game a restart closed, with the points its players keep (top 10)."""
+    lines = [RESTART_NOTICE]
+    scored = [row for row in rows if row.points > 0][:10]
+    for rank, row in zip(ranks([row.points for row in scored]), scored, strict=True):
+        lines.append(f"{rank}. <@{row.user_id}> — {row.points} points ({row.correct} right)")
+    return "\n".join(lines)
+
+
 def stats_text(user_id: int, stats: PlayerStats) -> str:
     """A member's trivia numbers."""
     if stats.answers == 0:

@@ -20,7 +20,7 @@ from bot.replies import NO_PINGS
 from cogs.trivia import render
 from cogs.trivia.game import Answer, Game, Mode, plan_game
 from cogs.trivia.packs import Pack
-from cogs.trivia.store import NewGame, TriviaStore
+from cogs.trivia.store import GameRow, NewGame, TriviaStore
 from cogs.trivia.views import answer_view
 
 if TYPE_CHECKING:
@@ -277,21 +277,22 @@ class Runner:
         await self.store.record_answer(game.game_id, game.guild_id, answer, int(self._now()))
         return answer
 
-    async def close_interrupted(self) -> list[tuple[int, int]]:
-        """At start-up: close games a restart left running; return (guild, channel) pairs."""
+    async def close_interrupted(self) -> list[GameRow]:
+        """At start-up: close the games a restart left running, and return them."""
         rows = await self.store.close_interrupted(int(self._now()))
         for row in rows:
             log.info("trivia game closed after restart", extra={"game_id": row.game_id})
-        return [(row.guild_id, row.channel_id) for row in rows]
+        return rows
 
-    async def announce_interrupted(self, channels: list[tuple[int, int]]) -> None:
-        """Tell each interrupted game's channel that it was closed."""
-        for guild_id, channel_id in channels:
-            channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+    async def announce_interrupted(self, games: list[GameRow]) -> None:
+        """Tell each interrupted game's channel that it was closed, with the points kept."""
+        for row in games:
+            standings = await self.store.game_standings(row.game_id)
+            channel = self.bot.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
             try:
-                await channel.send(render.RESTART_NOTICE, allowed_mentions=NO_PINGS)
+                await channel.send(render.interrupted_text(standings), allowed_mentions=NO_PINGS)
             except discord.HTTPException:
-                log.info("could not announce closed game", extra={"channel_id": channel_id})
+                log.info("could not announce closed game", extra={"game_id": row.game_id})
 
     def shutdown(self) -> None:
         """Forget the games in memory and their jobs (the rows stay 'running' for restart)."""

@@ -205,3 +205,30 @@ async def test_nothing_the_game_sends_can_ping(env: BotEnv) -> None:
     assert len(sent) >= 15
     loud = [(where, body.get("allowed_mentions")) for where, body in sent if not no_pings(body)]
     assert loud == []
+
+
+async def test_restart_notice_lists_the_points_kept(env: BotEnv) -> None:
+    await env.advance_to(START)
+    start = await env.slash(env.fan_id, "trivia", "start", pack=PACK, questions=3)
+    await start.reply_text()
+    question = await env.fake.wait_for_request("POST", rf"/channels/{env.channel_id}/messages")
+    plan = json.loads((await _rows(env, "SELECT plan FROM trivia_games"))[0]["plan"])
+    ids = [c["custom_id"] for r in question.json["components"] for c in r["components"]]
+    click = await env.fake.click(
+        env.guild_id,
+        env.channel_id,
+        env.fan2_id,
+        int(question.response["id"]),
+        ids[plan[0]["correct"]],
+    )
+    await click.reply_text()
+    points = (await _rows(env, "SELECT points FROM trivia_answers"))[0]["points"]
+    before = len(env.fake.requests)
+    await env.restart()
+    notice = await env.fake.wait_for_request(
+        "POST", rf"/channels/{env.channel_id}/messages", after=before
+    )
+    text = message_text(notice.json)
+    assert "restarted" in text
+    assert f"<@{env.fan2_id}> — {points} points" in text
+    assert no_pings(notice.json)
