@@ -214,6 +214,15 @@ class Announcer:
 
     # -- the job ----------------------------------------------------------------------------
     async def run(self, guild_id: int, drama_id: int) -> None:
+        """The job: announce what is due; on an unexpected error, retry in a minute."""
+        try:
+            await self._run(guild_id, drama_id)
+        except Exception:
+            log.exception("airtime job failed", extra={"guild_id": guild_id, "drama_id": drama_id})
+            retry_at = self.clock.now() + RETRY_AFTER
+            self.scheduler.schedule(job_id(drama_id), retry_at, self.run, guild_id, drama_id)
+
+    async def _run(self, guild_id: int, drama_id: int) -> None:
         """Send everything due for one drama, then schedule its next announcement."""
         drama = await self.store.get_drama(guild_id, drama_id)
         plan = plan_of(drama) if drama is not None else None

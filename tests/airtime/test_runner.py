@@ -1,0 +1,174 @@
+"""The announcer with a real store and scheduler; only Discord (the sender) is stood in for."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.db import Database
+from bot.migrate import migrate
+from bot.scheduler import Scheduler
+from cogs.airtime.runner import (
+    HORIZON,
+    SWEEP_JOB,
+    Announcer,
+    CannotCheck,
+    SendRefused,
+    job_id,
+)
+from cogs.airtime.store import AirtimeStore
+from tests.airtime.test_store import KIM
+
+EP1 = datetime(2018, 6, 6, 12, 30, tzinfo=UTC)
+
+
+@dataclass
+class StubDiscord:
+    """Discord's side: records posts; can fail, refuse, or hide history."""
+
+    posts: list[tuple[int, str, int | None]] = field(default_factory=list)
+    fail_next: Exception | None = None
+    history: dict[int, list[tuple[datetime, str]]] = field(default_factory=dict)
+    history_error: bool = False
+    now: FixedClock | None = None
+
+    async def send(self, channel_id: int, content: str, role_id: int | None, drama_id: int) -> int:
+        if self.fail_next is not None:
+            error, self.fail_next = self.fail_next, None
+            raise error
+        self.posts.append((channel_id, content, role_id))
+        assert self.now is not None
+        self.history.setdefault(channel_id, []).append((self.now.now(), content))
+        return len(self.posts)
+
+    async def find_sent(self, channel_id: int, after: datetime, prefix: str) -> int | None:
+        if self.history_error:
+            raise CannotCheck("403")
+        for index, (at, content) in enumerate(self.history.get(channel_id, [])):
+            if at >= after and content.startswith(prefix):
+                return index + 1
+        return None
+
+
+@dataclass
+class Problems:
+    open: dict[str, str] = field(default_factory=dict)
+
+    async def report_problem(self, guild_id: int, feature: str, key: str, message: str) -> None:
+        self.open[key] = message
+
+    async def clear_problem(self, guild_id: int, feature: str, key: str) -> None:
+        self.open.pop(key, None)
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[tuple[Announcer, StubDiscord, FixedClock, int]]:
+    db = Database(tmp_path / "x.db")
+    await db.connect()
+    await migrate(db)
+    clock = FixedClock(EP1 - timedelta(hours=3))
+    store = AirtimeStore(db)
+    drama_id = await store.add_drama(KIM, created_by=1, now=clock.now())
+    await store.set_announce(drama_id, channel_id=50, role_id=60, leads=(30,), now=clock.now())
+    discord = StubDiscord(now=clock)
+    scheduler = Scheduler()
+    # Started (so jobs replace each other like in the bot) but paused: these tests call the
+    # job functions themselves at the FixedClock's time.
+    scheduler._scheduler.start(paused=True)
+    announcer = Announcer(store, scheduler, clock, discord, Problems())
+    try:
+        yield announcer, discord, clock, drama_id
+    finally:
+        scheduler.shutdown()
+        await db.close()
+
+
+async def states(announcer: Announcer, drama_id: int) -> dict[tuple[str, str], str]:
+    return {key: row.state for key, row in (await announcer.store.ledger(drama_id)).items()}
+
+
+async def test_rebuild_plans_one_job_at_the_next_announcement(world) -> None:
+    announcer, _, _, drama_id = world
+    assert await announcer.rebuild() == 1
+    assert announcer.scheduler.next_run(job_id(drama_id)) == EP1 - timedelta(minutes=30)
+
+
+async def test_far_announcements_wait_in_the_heap_until_the_sweep(world) -> None:
+    announcer, _, clock, drama_id = world
+    clock.set(EP1 - timedelta(days=3))
+    await announcer.rebuild()
+    assert announcer.scheduler.next_run(job_id(drama_id)) is None
+    assert [entry[2] for entry in announcer.later] == [drama_id]
+    sweep_at = announcer.scheduler.next_run(SWEEP_JOB)
+    assert sweep_at is not None
+    assert sweep_at <= clock.now() + timedelta(hours=1)
+    clock.set(EP1 - timedelta(minutes=30) - HORIZON + timedelta(seconds=1))
+    await announcer.sweep()
+    assert announcer.scheduler.next_run(job_id(drama_id)) == EP1 - timedelta(minutes=30)
+
+
+async def test_unknown_send_outcome_is_verified_then_sent_once(world) -> None:
+    announcer, discord, clock, drama_id = world
+    clock.set(EP1 - timedelta(minutes=30))
+    discord.fail_next = RuntimeError("502 from Discord after retries")
+    await announcer.run(KIM.guild_id, drama_id)
+    assert discord.posts == []
+    assert await states(announcer, drama_id) == {("1", "remind30"): "claimed"}
+    assert announcer.scheduler.next_run(job_id(drama_id)) == clock.now() + timedelta(seconds=60)
+    clock.set(clock.now() + timedelta(minutes=1))
+    await announcer.run(KIM.guild_id, drama_id)  # history shows nothing: send (late)
+    assert len(discord.posts) == 1
+    assert discord.posts[0][1].endswith("(late: the bot was offline)")
+    await announcer.run(KIM.guild_id, drama_id)
+    assert len(discord.posts) == 1
+    assert await states(announcer, drama_id) == {("1", "remind30"): "sent"}
+
+
+async def test_unverifiable_claim_is_never_resent(world) -> None:
+    announcer, discord, clock, drama_id = world
+    clock.set(EP1 - timedelta(minutes=30))
+    discord.fail_next = RuntimeError("connection reset")
+    await announcer.run(KIM.guild_id, drama_id)
+    discord.history_error = True
+    await announcer.run(KIM.guild_id, drama_id)
+    assert discord.posts == []
+    assert await states(announcer, drama_id) == {("1", "remind30"): "uncertain"}
+
+
+async def test_refusal_is_reported_and_cleared_by_the_next_success(world) -> None:
+    announcer, discord, clock, drama_id = world
+    clock.set(EP1 - timedelta(minutes=30))
+    discord.fail_next = SendRefused("the channel no longer exists.")
+    await announcer.run(KIM.guild_id, drama_id)
+    problems = announcer.problems
+    assert isinstance(problems, Problems)
+    assert list(problems.open) == [f"announce:{drama_id}"]
+    clock.set(EP1)
+    await announcer.run(KIM.guild_id, drama_id)
+    assert problems.open == {}
+    assert await states(announcer, drama_id) == {
+        ("1", "remind30"): "failed",
+        ("1", "onair"): "sent",
+    }
+
+
+async def test_removed_drama_job_does_nothing(world) -> None:
+    announcer, discord, clock, drama_id = world
+    await announcer.store.remove_drama(drama_id)
+    clock.set(EP1)
+    await announcer.run(KIM.guild_id, drama_id)
+    assert discord.posts == []
+
+
+async def test_drama_without_announcements_gets_no_job(world) -> None:
+    announcer, _, _, drama_id = world
+    await announcer.store.set_announce(drama_id, channel_id=None, role_id=None, leads=(),
+                                       now=EP1)  # fmt: skip
+    assert await announcer.rebuild() == 0
+    assert announcer.scheduler.job_ids("airtime:") == []
+    assert replace(KIM).title == "Secretary Kim"
