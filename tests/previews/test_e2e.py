@@ -392,3 +392,20 @@ async def test_automatic_previews_are_rate_limited_per_fan(env: BotEnv, site: Si
     await until(seven, "the other fan's preview")
     last = previews_sent(env, before)[-1]
     assert int(last.json["message_reference"]["message_id"]) == int(source["id"])
+
+
+async def test_remove_button_custom_id_cannot_be_forged(env: BotEnv, site: Site) -> None:
+    # The poster id in the custom_id is visible to everyone, but a click only counts for a
+    # component that is on the message (Discord checks, and discord.py matches dynamic items
+    # against the message's own components): a tampered id changes nothing.
+    await enable(env)
+    _, rec = await post_and_wait_preview(env, site.url("/og"))
+    message_id = int(rec.response["id"])
+    before = len(env.fake.requests)
+    forged = f"preview:remove:{env.fan2_id}"
+    await env.fake.click(env.guild_id, env.channel_id, env.fan2_id, message_id, forged)
+    await env.settle(rounds=30)
+    assert env.fake.get_message(env.channel_id, message_id) is not None
+    assert not [r for r in env.fake.requests[before:] if r.method == "DELETE"]
+    rows = await env.running.db.fetch_all("SELECT poster_id FROM preview_posts")
+    assert [row["poster_id"] for row in rows] == [env.fan_id]
