@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.errors import NotFound
+from bot.replies import clean
 from cogs.trivia.packs import Pack, PackError, pack_key, parse_pack
 from cogs.trivia.store import StoredPack, TriviaStore
 
@@ -118,10 +119,13 @@ class Library:
         key = pack_key(name)
         entry = next((e for e in entries if e.key == key), None)
         if entry is None:
-            raise NotFound(f"There is no pack called '{name[:60]}'. `/trivia packs` lists them.")
+            raise NotFound(
+                f"There is no pack called '{clean(name, limit=60)}'. `/trivia packs` lists them."
+            )
         if entry.disabled:
             raise NotFound(
-                f"The pack '{entry.name}' is disabled here. A moderator can `/trivia enable` it."
+                f"The pack '{clean(entry.name)}' is disabled here. "
+                "A moderator can `/trivia enable` it."
             )
         return await self._load(guild_id, entry)
 
@@ -131,4 +135,4 @@ class Library:
         for stored in await self.store.guild_packs(guild_id):
             if stored.name_key == entry.key:
                 return self._parse(stored)
-        raise NotFound(f"The pack '{entry.name}' was just removed.")
+        raise NotFound(f"The pack '{clean(entry.name)}' was just removed.")

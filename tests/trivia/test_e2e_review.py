@@ -232,3 +232,12 @@ async def test_restart_notice_lists_the_points_kept(env: BotEnv) -> None:
     assert "restarted" in text
     assert f"<@{env.fan2_id}> — {points} points" in text
     assert no_pings(notice.json)
+
+
+async def test_an_unknown_pack_name_is_echoed_inert(env: BotEnv) -> None:
+    itx = await env.slash(env.fan_id, "trivia", "start", pack="**loud** @everyone")
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "**loud**" not in text
+    assert "@everyone" not in text  # escape_mentions breaks it with a zero-width space
+    assert await _rows(env, "SELECT * FROM trivia_games") == []
