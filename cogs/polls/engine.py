@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Collection, Coroutine
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -230,7 +230,8 @@ class PollEngine:
             return  # the close job is on its way; the result is what stood at the deadline
         if event.kind is EventKind.CLEAR:
             ops += clear_ops(state, event.key, now)
-            self.spawn(self.readd_reactions(state.poll, event.key))
+            keys = None if event.key is None else {event.key}
+            self.spawn(self.readd_reactions(state.poll, keys))
             return
         position = None if event.key is None else state.keys.get(event.key)
         if position is None or state.poll.anonymous:
@@ -296,12 +297,12 @@ class PollEngine:
         """Whether a removal in this channel was refused recently."""
         return channel_id in self._forbidden
 
-    async def readd_reactions(self, poll: Poll, key: str | None) -> None:
-        """Put the bot's option reactions back after a moderator cleared them."""
+    async def readd_reactions(self, poll: Poll, keys: Collection[str] | None) -> None:
+        """Put the bot's option reactions (all, or those of `keys`) back, in option order."""
         if poll.message_id is None or poll.anonymous:
             return
         for option in poll.options:
-            if key is not None and option.key != key:
+            if keys is not None and option.key not in keys:
                 continue
             try:
                 async with self._rest:

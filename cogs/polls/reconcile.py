@@ -78,6 +78,10 @@ def removed_pairs(known: Votes, real: Mapping[int, set[int]]) -> list[tuple[int,
     ]
 
 
+def _key(emoji: Mapping[str, Any]) -> str:
+    return str(emoji["id"]) if emoji.get("id") else logic.emoji_key(emoji.get("name") or "")
+
+
 def _read_key(channel_id: int) -> str:
     return f"read_access:{channel_id}"
 
@@ -155,10 +159,10 @@ class Reconciler:
 
     async def _real_votes(self, state: PollState, reactions: Sequence[Any]) -> dict[int, set[int]]:
         real: dict[int, set[int]] = {}
+        self._readd_missing(state, reactions)
         for reaction in reactions:
             emoji = reaction.get("emoji") or {}
-            key = str(emoji["id"]) if emoji.get("id") else logic.emoji_key(emoji.get("name") or "")
-            position = state.keys.get(key)
+            position = state.keys.get(_key(emoji))
             if position is None:
                 await self._clear_foreign(state, emoji)
                 continue
@@ -195,6 +199,13 @@ class Reconciler:
                 break
             after = int(page[-1]["id"])
         return users
+
+    def _readd_missing(self, state: PollState, reactions: Sequence[Any]) -> None:
+        """Add back option reactions the bot does not hold (it stopped while adding them)."""
+        held = {_key(r.get("emoji") or {}) for r in reactions if r.get("me")}
+        missing = {option.key for option in state.poll.options} - held
+        if missing:
+            self.engine.spawn(self.engine.readd_reactions(state.poll, missing))
 
     async def _clear_foreign(self, state: PollState, emoji: Mapping[str, Any]) -> None:
         poll = state.poll

@@ -503,3 +503,21 @@ async def test_a_vote_cast_before_the_deadline_counts_even_if_reconciliation_end
     # ... and the deadline passes before reconciliation is done.
     env.travel_to(datetime.fromtimestamp(ends_at, UTC) + timedelta(seconds=1))
     await wait_votes(env, poll_id, [(env.fan_id, 0)])
+
+
+async def test_option_reactions_missing_after_a_crash_are_added_back(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b | c")
+    mid = int(message["id"])
+    await env.stop()
+    # The bot died while adding its reactions: 🇧 and 🇨 never made it.
+    bot = env.fake.bot_user_id
+    env.fake.remove_reaction_offline(env.guild_id, env.channel_id, mid, bot, B)
+    env.fake.remove_reaction_offline(env.guild_id, env.channel_id, mid, bot, "🇨")
+    start = len(env.fake.requests)
+    await env.start()
+    await env.fake.wait_for_request("PUT", rf".*/{mid}/reactions/🇨/@me", after=start)
+    assert env.fake.reaction_users(env.channel_id, mid, B) == [bot]
+    assert env.fake.reaction_users(env.channel_id, mid, "🇨") == [bot]
+    puts = [r.path.split("/")[-2] for r in env.fake.find_requests("PUT", ".*/reactions/.*")]
+    assert puts[-2:] == [B, "🇨"]
+    assert poll_id
