@@ -35,6 +35,10 @@ MANAGE_MESSAGES_HINT = (
     "Grant me Manage Messages in <#{channel_id}> so I can tidy poll votes (remove replaced "
     "votes and stray reactions); until then each fan's latest vote counts."
 )
+ADD_REACTIONS_HINT = (
+    "I could not put a poll's voting reactions back in <#{channel_id}>: grant me Add "
+    "Reactions and Read Message History there."
+)
 RETRY_FORBIDDEN_SECONDS = 300.0
 RETRY_COMMIT_SECONDS = (0.05, 0.2, 1.0, 5.0)  # waits between attempts at a failed commit
 MAX_REST_IN_FLIGHT = 8
@@ -309,9 +313,19 @@ class PollEngine:
                     await self.bot.http.add_reaction(
                         poll.channel_id, poll.message_id, logic.reaction_form(option.emoji)
                     )
+            except discord.Forbidden:
+                hint = ADD_REACTIONS_HINT.format(channel_id=poll.channel_id)
+                key = f"add_reactions:{poll.channel_id}"
+                await self.bot.guild_settings.report_problem(poll.guild_id, "polls", key, hint)
+                log.warning(
+                    "no permission to re-add poll reactions", extra={"poll_id": poll.poll_id}
+                )
+                return
             except discord.HTTPException:
                 log.warning("could not re-add a poll reaction", extra={"poll_id": poll.poll_id})
                 return
+        key = f"add_reactions:{poll.channel_id}"
+        await self.bot.guild_settings.clear_problem(poll.guild_id, "polls", key)
 
 
 def vote_ops(

@@ -521,3 +521,27 @@ async def test_option_reactions_missing_after_a_crash_are_added_back(env: BotEnv
     puts = [r.path.split("/")[-2] for r in env.fake.find_requests("PUT", ".*/reactions/.*")]
     assert puts[-2:] == [B, "🇨"]
     assert poll_id
+
+
+async def test_option_reactions_that_cannot_be_restored_are_reported(env: BotEnv) -> None:
+    from tests.fakediscord.state import ADD_REACTIONS, BOT_DEFAULT_PERMISSIONS
+
+    _, message = await create(env, question="Q", options="a | b")
+    mid = int(message["id"])
+    env.fake.set_bot_permissions(
+        env.guild_id, BOT_DEFAULT_PERMISSIONS & ~ADD_REACTIONS, channel_id=env.channel_id
+    )
+    await env.fake.sync()
+    env.fake.world.clear_reactions(mid)
+    await env.fake.dispatch(
+        "MESSAGE_REACTION_REMOVE_ALL",
+        {"channel_id": str(env.channel_id), "message_id": str(mid), "guild_id": str(env.guild_id)},
+    )
+
+    async def reported() -> bool:
+        problems = await env.running.guild_settings.problems(env.guild_id, "polls")
+        return [p.key for p in problems] == [f"add_reactions:{env.channel_id}"]
+
+    await until(reported, "missing Add Reactions reported")
+    shown = await env.reply(env.mod_id, "config", "show")
+    assert "Add Reactions" in shown
