@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from cogs.previews.extract import Article
 
@@ -27,6 +27,11 @@ EMBED_COLOUR = 0xE0457B
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]()<>])")
 _LINE_START = re.compile(r"(?m)^(\s*)([#>\-+]|\d+\.)")
 _MENTION = re.compile(r"@(everyone|here|[!&]?\d+)")
+# Embeddings, overrides and isolates: U+202E turns "gpj.exe" into "exe.jpg" on screen.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class DramaMention:
 
 def escape(text: str) -> str:
     """Make page text inert in Discord markdown: no formatting, links, headings or mentions."""
+    text = _BIDI.sub("", text)
     text = _MARKDOWN.sub(r"\\\1", text)
     text = _LINE_START.sub(r"\1\\\2", text)
     return _MENTION.sub("@\u200b\\1", text)
@@ -65,13 +71,26 @@ def reading_minutes(words: int) -> int | None:
 
 
 def _safe_url(url: str | None) -> str | None:
-    if not url or len(url) > URL_LIMIT:
+    """An http(s) URL Discord accepts in an embed (spaces and non-ASCII escaped), or None."""
+    if not url or len(url) > URL_LIMIT or _URL_CONTROL.search(url.strip()):
         return None
     try:
-        parts = urlsplit(url)
-    except ValueError:
+        parts = urlsplit(url.strip())
+        port, host = parts.port, parts.hostname
+        if ":" not in (host or ""):
+            host = (host or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
         return None
-    return url if parts.scheme in {"http", "https"} and parts.hostname else None
+    if parts.scheme not in {"http", "https"} or not host or "@" in parts.netloc:
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    path = quote(parts.path, safe=_PATH_SAFE)
+    query = quote(parts.query, safe=_QUERY_SAFE)
+    fragment = quote(parts.fragment, safe=_QUERY_SAFE)
+    safe = urlunsplit((parts.scheme, netloc, path, query, fragment))
+    return safe if len(safe) <= URL_LIMIT else None
 
 
 _SITE_PREFIXES = ("www.", "m.", "mobile.", "amp.")
@@ -145,7 +164,7 @@ def build_embed(article: Article, extra_lines: Sequence[str] = ()) -> dict[str, 
     canonical = _safe_url(article.canonical)
     if canonical and not same_site(canonical, article.url):
         canonical = None
-    link = canonical or _safe_url(article.url) or article.url
+    link = canonical or _safe_url(article.url)
     host = (urlsplit(article.url).hostname or "").removeprefix("www.")
     title = escape(article.title or host or "Link")
     embed: dict[str, Any] = {
@@ -153,10 +172,10 @@ def build_embed(article: Article, extra_lines: Sequence[str] = ()) -> dict[str, 
         "title": shorten(title, TITLE_LIMIT),
         "color": EMBED_COLOUR,
     }
-    if _safe_url(link):
+    if link:
         embed["url"] = link
     if article.site_name:
-        embed["author"] = {"name": shorten(article.site_name, AUTHOR_LIMIT)}
+        embed["author"] = {"name": shorten(_BIDI.sub("", article.site_name), AUTHOR_LIMIT)}
     embed["footer"] = {"text": shorten(host, FOOTER_LIMIT) or "link preview"}
     image = _safe_url(article.image)
     if image:

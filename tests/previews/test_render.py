@@ -185,3 +185,37 @@ def test_host_pace() -> None:
 def test_canonical_link_only_on_the_same_site(url: str, canonical: str, link: str | None) -> None:
     embed = build_embed(full_article(url=url, canonical=canonical))
     assert embed["url"] == (link or url)
+
+
+@pytest.mark.parametrize(
+    ("image", "sent"),
+    [
+        # Discord refuses the whole message when an embed URL is not well formed, so one
+        # sloppy og:image would cost the fan the whole preview.
+        ("https://img.example/a b.jpg", "https://img.example/a%20b.jpg"),
+        ("https://img.example/사진.jpg?w=1", "https://img.example/%EC%82%AC%EC%A7%84.jpg?w=1"),
+        ("https://img.example/a%20b.jpg", "https://img.example/a%20b.jpg"),
+        ("https://bücher.example/a.jpg", "https://xn--bcher-kva.example/a.jpg"),
+        ("https://img.example/a\nb.jpg", None),
+        ("https://img.example/a\x00.jpg", None),
+        ("https://img.example:99999/a.jpg", None),
+        ("https://user:pw@img.example/a.jpg", None),
+    ],
+)
+def test_embed_urls_are_well_formed(image: str, sent: str | None) -> None:
+    canonical = image.replace("img.", "www.")
+    embed = build_embed(
+        full_article(url="https://www.example/story", image=image, canonical=canonical)
+    )
+    assert embed.get("image", {}).get("url") == sent
+    if sent and "img." in sent:  # the same site: the canonical link is used, escaped too
+        assert embed["url"] == sent.replace("img.", "www.")
+    else:
+        assert embed["url"] == "https://www.example/story"
+
+
+def test_bidi_overrides_are_removed_from_page_text() -> None:
+    # U+202E makes "gpj.exe" read as "exe.jpg"; isolates and overrides have no place in a card.
+    embed = build_embed(full_article(title="Episode \u202e1 recap\u202c", author="Kim\u2067 x"))
+    assert embed["title"] == "Episode 1 recap"
+    assert {f["name"]: f["value"] for f in embed["fields"]}["By"] == "Kim x"
