@@ -353,3 +353,31 @@ async def test_gzip_bomb_is_inflated_in_small_steps(servers: Servers, fetcher: F
         tracemalloc.stop()
     assert page.truncated
     assert peak < 16 * 1024 * 1024
+
+
+async def test_single_flight_survives_a_cancelled_waiter(
+    servers: Servers, fetcher: Fetcher
+) -> None:
+    url = servers.url("/slow")
+    first = asyncio.ensure_future(fetcher.fetch(url))
+    others = [asyncio.ensure_future(fetcher.fetch(url)) for _ in range(3)]
+    await asyncio.sleep(0.05)
+    first.cancel()  # the fan who started it gave up; the others still want the page
+    pages = await asyncio.wait_for(asyncio.gather(*others), timeout=2)
+    assert all(page.body == PAGE for page in pages)
+    assert first.cancelled()
+    assert servers.hits["/slow"] == 1
+
+
+async def test_single_flight_failure_reaches_every_waiter(
+    servers: Servers, fetcher: Fetcher
+) -> None:
+    results = await asyncio.wait_for(
+        asyncio.gather(
+            *(fetcher.fetch(servers.url("/missing")) for _ in range(10)), return_exceptions=True
+        ),
+        timeout=2,
+    )
+    assert all(isinstance(r, FetchError) and "404" in r.message for r in results)
+    assert servers.hits["/missing"] == 1
+    assert not fetcher._flight.in_flight(servers.url("/missing"))
