@@ -248,3 +248,24 @@ async def test_busy_is_not_remembered_as_a_failure(
         await fetcher.close()
         await previewer.parser.close()
     assert hits == {"one": 1}
+
+
+async def test_each_guilds_policy_applies_to_cached_results(
+    previewer: Previewer, server: tuple[TestServer, dict[str, int]]
+) -> None:
+    test_server, hits = server
+    hop = f"http://127.0.0.2:{test_server.port}/hop"  # redirects to elsewhere.test
+    assert (await previewer.preview(hop)).article.title == "story"  # guild 1: no policy
+    # Guild 2 denies the site the link redirected to; guild 3 allows only other sites. The
+    # cached article from guild 1's fetch must not slip past either policy.
+    deny = GuildPolicy(2, "all", True, (), ("elsewhere.test",))
+    only = GuildPolicy(3, "allowlist", True, ("127.0.0.2",), ())
+    with pytest.raises(PreviewRefused, match="blocked previews"):
+        await previewer.preview(hop, deny)
+    with pytest.raises(PreviewRefused, match="only previews sites"):
+        await previewer.preview(hop, only)
+    direct = f"http://127.0.0.2:{test_server.port}/story"
+    assert (await previewer.preview(direct, only)).article.title == "story"
+    with pytest.raises(PreviewRefused, match="blocked previews"):
+        await previewer.preview(direct, GuildPolicy(4, "all", True, (), ("127.0.0.2",)))
+    assert hits == {"hop": 1, "story": 2}
