@@ -109,8 +109,10 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
         stored = await self.service.resolve(guild.id, str(drama_id))
         await self._done(
             interaction,
-            "Added:\n" + render.summary(info_of(stored), now) + "\nNext: `/drama announce` to "
-            "post reminders and on-air messages.",
+            "Added:\n"
+            + render.summary(info_of(stored), now)
+            + "\nTip: `/drama announce` sets up reminders "
+            "and on-air posts.",
         )
 
     @drama.command(name="edit")
