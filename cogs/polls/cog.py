@@ -13,10 +13,11 @@ from discord.ext import commands
 
 from bot.app import DramaBot
 from bot.checks import member_is_moderator, moderator_only, require_guild
-from bot.errors import Conflict, InvalidInput, MissingBotPermission, NotAllowed, NotFound
+from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.guild_settings import Feature
 from bot.replies import NO_PINGS, send_ephemeral
 from cogs.polls import logic, messages
+from cogs.polls.access import can_see, check_bot_permissions
 from cogs.polls.engine import EventKind, ReactionEvent
 from cogs.polls.service import NewPoll, PollService
 from cogs.polls.store import Poll, PollStore
@@ -49,46 +50,6 @@ def _event(kind: EventKind, payload: discord.RawReactionActionEvent) -> Reaction
         form,
         is_bot=bool(member is not None and member.bot),
     )
-
-
-def _check_bot_permissions(
-    channel: discord.abc.Messageable, guild: discord.Guild, anonymous: bool
-) -> None:
-    """Refuse, naming what to grant, before posting a poll the bot could not run."""
-    if not isinstance(channel, discord.abc.GuildChannel | discord.Thread) or guild.me is None:
-        return
-    send = "send_messages_in_threads" if isinstance(channel, discord.Thread) else "send_messages"
-    needed = [
-        ("view_channel", "View Channel"),
-        (send, "Send Messages"),
-        ("embed_links", "Embed Links"),
-    ]
-    if not anonymous:
-        needed += [
-            ("add_reactions", "Add Reactions"),
-            ("read_message_history", "Read Message History"),
-        ]
-    perms = channel.permissions_for(guild.me)
-    missing = [name for flag, name in needed if not getattr(perms, flag)]
-    if missing:
-        raise MissingBotPermission(
-            f"I need {', '.join(missing)} in <#{channel.id}> to run a poll there; "
-            "ask a moderator to grant it, then try again."
-        )
-
-
-def _can_see(interaction: discord.Interaction[DramaBot], poll: Poll) -> bool:
-    """Whether the user may see `poll`: they can view its channel (or manage the server).
-
-    A poll whose channel is gone (or not cached) is shown to server managers only.
-    """
-    guild, user = interaction.guild, interaction.user
-    if guild is None or not isinstance(user, discord.Member):
-        return False
-    if user.guild_permissions.manage_guild or user.guild_permissions.administrator:
-        return True
-    channel = guild.get_channel_or_thread(poll.channel_id)
-    return channel is not None and channel.permissions_for(user).view_channel
 
 
 class PollsCog(commands.Cog, name="Polls"):
@@ -168,7 +129,7 @@ class PollsCog(commands.Cog, name="Polls"):
             anonymous,
             logic.parse_duration(duration),
         )
-        _check_bot_permissions(channel, guild, request.anonymous)
+        check_bot_permissions(channel, guild, request.anonymous)
         await interaction.response.defer(ephemeral=True, thinking=True)
         made = await self.service.post(
             channel,
@@ -239,7 +200,7 @@ class PollsCog(commands.Cog, name="Polls"):
             (
                 s
                 for s in self.service.engine.by_id.values()
-                if s.poll.guild_id == guild.id and _can_see(interaction, s.poll)
+                if s.poll.guild_id == guild.id and can_see(interaction, s.poll)
             ),
             key=lambda s: s.poll.poll_id,
         )
@@ -300,13 +261,13 @@ class PollsCog(commands.Cog, name="Polls"):
             for p in polls
             if p.guild_id == interaction.guild_id
             and (needle in str(p.poll_id) or needle in p.question.casefold())
-            and _can_see(interaction, p)
+            and can_see(interaction, p)
         ][:25]
 
     async def _guild_poll(self, interaction: discord.Interaction[DramaBot], poll_id: int) -> Poll:
         guild = require_guild(interaction)
         found = await self.service.store.get(poll_id)
-        if found is None or found.guild_id != guild.id or not _can_see(interaction, found):
+        if found is None or found.guild_id != guild.id or not can_see(interaction, found):
             # The same answer whether the poll is elsewhere or hidden: nothing to guess from.
             raise NotFound(f"There is no poll #{poll_id} in this server; see `/poll list`.")
         return found

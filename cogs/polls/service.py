@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -14,6 +14,7 @@ import discord
 from bot.errors import Conflict, InvalidInput, MissingBotPermission, NotFound
 from bot.replies import NO_PINGS
 from cogs.polls import logic, messages
+from cogs.polls.announce import post_results
 from cogs.polls.engine import PollEngine, PollState, has_ended
 from cogs.polls.logic import Option, Tally
 from cogs.polls.reconcile import Reconciler
@@ -26,10 +27,6 @@ log = logging.getLogger(__name__)
 
 UNKNOWN_EMOJI = 10014
 RECONCILE_WAIT_SECONDS = 120.0
-POST_RESULTS_HINT = (
-    "I could not post a poll's results in <#{channel_id}>: grant me View Channel, Send "
-    "Messages and Embed Links there (`/poll results` shows them meanwhile)."
-)
 REACTION_PERMS = (
     "I could not add the voting reactions: grant me Add Reactions and Read Message History "
     "in this channel."
@@ -99,7 +96,7 @@ class PollService:
             try:
                 votes = await self.store.votes(poll.poll_id)
                 result = logic.tally(len(poll.options), votes, poll.multi)
-                await self._announce(poll, result, "")
+                await post_results(self.bot, poll, result, "")
                 await self.store.results_posted(poll.poll_id)
             except Exception:
                 log.exception(
@@ -259,46 +256,9 @@ class PollService:
         log.info("poll closed", extra={"poll_id": poll_id, "reason": reason})
         posted = False
         if announce:
-            posted = await self._announce(poll, result, closer)
+            posted = await post_results(self.bot, poll, result, closer)
             await self.store.results_posted(poll_id)
         return Closed(poll, result, posted)
-
-    async def _announce(self, poll: Poll, result: Tally, closer: str) -> bool:
-        """Show the final results on the poll message and as a reply to it.
-
-        A refusal (missing permission) is reported to moderators; success clears it.
-        """
-        if poll.message_id is None:
-            return False
-        embed = messages.closed_embed(poll, result, closer)
-        http = self.bot.http
-        ref = discord.MessageReference(
-            message_id=poll.message_id, channel_id=poll.channel_id, fail_if_not_exists=False
-        )
-        message_id = poll.message_id
-        outcomes = [
-            await _attempt(
-                poll,
-                "edit",
-                lambda: http.edit_message(
-                    poll.channel_id, message_id, params=_params(embed=embed, view=None)
-                ),
-            ),
-            await _attempt(
-                poll,
-                "post",
-                lambda: http.send_message(
-                    poll.channel_id, params=_params(embed=embed, message_reference=ref.to_dict())
-                ),
-            ),
-        ]
-        key = f"post_results:{poll.channel_id}"
-        if "forbidden" in outcomes:
-            hint = POST_RESULTS_HINT.format(channel_id=poll.channel_id)
-            await self.bot.guild_settings.report_problem(poll.guild_id, "polls", key, hint)
-        elif outcomes[1] == "ok":
-            await self.bot.guild_settings.clear_problem(poll.guild_id, "polls", key)
-        return outcomes[1] == "ok"
 
     async def close_channel(self, channel_id: int) -> None:
         """A channel (or thread) went away: close its polls quietly."""
@@ -341,21 +301,6 @@ class PollService:
         return ClickResult(poll, tuple(new), position, added)
 
 
-async def _attempt(poll: Poll, what: str, call: Callable[[], Awaitable[object]]) -> str:
-    """Run one REST call of the results: "ok", "forbidden" or "failed" (logged)."""
-    try:
-        await call()
-    except discord.Forbidden:
-        log.warning("no permission to %s poll results", what, extra={"poll_id": poll.poll_id})
-        return "forbidden"
-    except discord.HTTPException as error:
-        log.info(
-            "could not %s poll results: %s", what, error.status, extra={"poll_id": poll.poll_id}
-        )
-        return "failed"
-    return "ok"
-
-
 def _set_choices(state: PollState, user_id: int, choices: list[int]) -> None:
     if choices:
         state.votes[user_id] = choices
@@ -383,10 +328,6 @@ def _view(poll: Poll) -> discord.ui.View | None:
     from cogs.polls.views import vote_view
 
     return vote_view(poll)
-
-
-def _params(**kwargs: object) -> discord.http.MultipartParameters:
-    return discord.http.handle_message_parameters(allowed_mentions=NO_PINGS, **kwargs)  # type: ignore[arg-type]
 
 
 async def _wait(state: PollState, seconds: float) -> None:
