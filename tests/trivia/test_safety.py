@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from cogs.trivia.game import Mode, PlayerScore, plan_game
+from bot.errors import InvalidInput
+from cogs.trivia.game import Game, Mode, PlayerScore, plan_game, plan_question
 from cogs.trivia.match import Matcher
 from cogs.trivia.packs import MAX_ALIASES, Pack, PackError, Question, parse_pack
 from cogs.trivia.render import leaderboard_text, standings_text
@@ -200,3 +201,26 @@ def test_tied_players_share_their_rank_on_the_leaderboard() -> None:
 def test_answers_and_choices_need_a_letter_or_digit(body: str, expected: str) -> None:
     source = f"name: P\nquestions:\n  - question: Q?\n    {body}\n"
     assert any(expected in problem for problem in _problems(source)), _problems(source)
+
+
+# -- the deadline instant ----------------------------------------------------------------------
+
+
+def test_the_deadline_instant_still_counts_and_a_moment_later_does_not() -> None:
+    pack = Pack("P", "", (Question(0, "Q?", ("9",), ("5", "8", "9", "12")),))
+    planned = plan_question(pack.questions[0], pack, Mode.BUTTONS, random.Random(0))
+    assert planned is not None
+    assert planned.correct is not None
+    game = Game(1, 10, 20, 30, Mode.BUTTONS, 20, "P", [planned])
+    game.ask(1000.0)
+    on_time = game.answer_choice(1, 0, planned.correct, 1020.0)
+    assert on_time.correct
+    assert on_time.points == 100  # no speed bonus left, no streak yet
+    with pytest.raises(InvalidInput, match="closed"):
+        game.answer_choice(2, 0, planned.correct, 1020.001)
+    typed = Game(2, 10, 21, 30, Mode.TYPED, 20, "P", [planned])
+    typed.ask(1000.0)
+    assert typed.answer_text(1, "9", 1020.001) is None
+    right = typed.answer_text(2, "nine", 1020.0)
+    assert right is not None
+    assert right.correct
