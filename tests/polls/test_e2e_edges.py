@@ -545,3 +545,34 @@ async def test_option_reactions_that_cannot_be_restored_are_reported(env: BotEnv
     await until(reported, "missing Add Reactions reported")
     shown = await env.reply(env.mod_id, "config", "show")
     assert "Add Reactions" in shown
+
+
+async def test_every_reply_of_the_poll_commands_forbids_pings(env: BotEnv) -> None:
+    # Without the bot-wide default, so each reply must set allowed_mentions itself.
+    env.running.allowed_mentions = None
+    evil = f"@everyone <@&{env.mod_role_id}> <@{env.mod_id}>"
+    poll_id, _ = await create(env, question=evil, options=f"{evil} | b")
+    anon_id, anon = await create(env, question=evil, options=f"{evil} | b", anonymous=True)
+    itxs = [
+        await env.slash(env.fan_id, "poll", "results", poll=poll_id),
+        await env.slash(env.fan_id, "poll", "results", poll=anon_id),
+        await env.slash(env.fan_id, "poll", "list"),
+        await env.slash(env.mod_id, "poll", "export", poll=poll_id),
+        await env.fake.click(
+            env.guild_id, env.channel_id, env.fan_id, int(anon["id"]), f"poll:vote:{anon_id}:0"
+        ),
+        await env.slash(env.fan2_id, "poll", "close", poll=poll_id),  # refused: not theirs
+        await env.slash(env.fan_id, "poll", "close", poll=poll_id),
+        await env.slash(env.fan_id, "poll", "results", poll=poll_id),  # closed: final embed
+    ]
+    for itx in itxs:
+        await itx.reply_text()
+        for rec in [await itx.response(), *env.fake.find_requests("POST", itx._webhook_re)]:
+            data = rec.json.get("data", rec.json) if rec.json else {}
+            if data.get("content") or data.get("embeds"):
+                assert no_pings(data), data
+    # And every message the bot posted or edited in the channel (polls, results).
+    sent = env.fake.find_requests("POST", rf"/channels/{env.channel_id}/messages")
+    sent += env.fake.find_requests("PATCH", rf"/channels/{env.channel_id}/messages/\d+")
+    assert len(sent) >= 4
+    assert all(no_pings(rec.json) for rec in sent)
