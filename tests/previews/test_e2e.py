@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import pytest
 
 from tests.harness import BotEnv, message_text, no_pings
 from tests.previews.conftest import Site
@@ -409,3 +412,32 @@ async def test_remove_button_custom_id_cannot_be_forged(env: BotEnv, site: Site)
     assert not [r for r in env.fake.requests[before:] if r.method == "DELETE"]
     rows = await env.running.db.fetch_all("SELECT poster_id FROM preview_posts")
     assert [row["poster_id"] for row in rows] == [env.fan_id]
+
+
+async def test_bots_are_ignored_and_logs_hold_no_links_or_text(
+    env: BotEnv, site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await enable(env)
+    other_bot = env.fake.add_member(env.guild_id, name="newsbot", bot=True)
+    await env.fake.sync()
+    before = len(env.fake.requests)
+    await env.fake.post_message(env.guild_id, env.channel_id, other_bot, site.url("/og"))
+    secret = "my-private-words"
+    await env.fake.post_message(
+        env.guild_id,
+        env.channel_id,
+        env.fan_id,
+        f"{secret} {site.url('/missing-Xq7path')} {site.internal_url('/admin-Zk9')}",
+    )
+    # The last message is previewed: everything before it was handled (and skipped).
+    source, rec = await post_and_wait_preview(env, site.url("/twitter?ref=Wv3query"))
+    assert int(rec.json["message_reference"]["message_id"]) == int(source["id"])
+    await env.settle(rounds=20)
+    assert len(previews_sent(env, before)) == 1
+    assert "og" not in site.hits  # the bot's link was never fetched
+    ours = [r for r in caplog.records if r.name.startswith(("cogs", "bot"))]
+    assert any(r.name.startswith("cogs.previews") for r in ours)  # it did log, just not these
+    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in ours)
+    for private in (secret, "Xq7path", "Zk9", "Wv3query", "127.0.0.2", "127.0.0.1"):
+        assert private not in logged
