@@ -1,6 +1,7 @@
 -- trivia: packs uploaded by moderators, per-guild pack switches, games and every answer.
 
--- A moderator-uploaded pack; `source` is the validated YAML as uploaded.
+-- A moderator-uploaded pack; `source` is the validated YAML as uploaded. Listing a pack reads
+-- only these columns (never re-parses `source`).
 CREATE TABLE trivia_packs (
     guild_id       INTEGER NOT NULL,
     name_key       TEXT    NOT NULL,
@@ -10,6 +11,7 @@ CREATE TABLE trivia_packs (
     source         TEXT    NOT NULL,
     uploaded_by    INTEGER NOT NULL,
     uploaded_at    INTEGER NOT NULL,
+    description    TEXT    NOT NULL DEFAULT '',
     PRIMARY KEY (guild_id, name_key)
 );
 

@@ -237,7 +237,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         """List the trivia packs of this server."""
         guild = require_guild(interaction)
         lines = ["**Trivia packs**"]
-        for entry in await self.library.entries(guild.id, describe=True):
+        for entry in await self.library.entries(guild.id):
             origin = "built-in" if entry.shipped else "uploaded"
             state = " — *disabled*" if entry.disabled else ""
             drama = f" · {clean(entry.drama)}" if entry.drama else ""
@@ -294,6 +294,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             source,
             interaction.user.id,
             int(self.bot.clock.now().timestamp()),
+            pack.description,
         )
         replaced = await self.store.save_pack(guild.id, stored)
         verb = "Updated" if replaced else "Imported"

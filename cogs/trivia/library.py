@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -80,11 +81,11 @@ class Library:
             self._parsed[stored.source] = pack
         return pack
 
-    async def entries(self, guild_id: int, *, describe: bool = False) -> list[PackEntry]:
+    async def entries(self, guild_id: int) -> list[PackEntry]:
         """Every pack the guild can see, shipped first, each marked disabled or not.
 
-        Uploaded packs are only parsed (for their description) when `describe` is set, so
-        autocomplete and lookups stay cheap.
+        Uploaded packs are listed from their stored columns, never re-parsed: 50 big uploads
+        would otherwise hold the event loop for seconds.
         """
         disabled = await self.store.disabled_keys(guild_id)
         entries = [
@@ -92,12 +93,11 @@ class Library:
             for key, p in shipped_packs().items()
         ]
         for stored in await self.store.guild_packs(guild_id):
-            description = self._parse(stored).description if describe else ""
             entries.append(
                 PackEntry(
                     stored.name_key,
                     stored.name,
-                    description,
+                    stored.description,
                     stored.drama,
                     stored.question_count,
                     False,
@@ -134,5 +134,8 @@ class Library:
             return shipped_packs()[entry.key]
         for stored in await self.store.guild_packs(guild_id):
             if stored.name_key == entry.key:
-                return self._parse(stored)
+                cached = self._parsed.get(stored.source)
+                if cached is not None:
+                    return cached
+                return await asyncio.to_thread(self._parse, stored)
         raise NotFound(f"The pack '{clean(entry.name)}' was just removed.")

@@ -26,6 +26,7 @@ class StoredPack:
     source: str
     uploaded_by: int
     uploaded_at: int
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ class TriviaStore:
             existed = await cursor.fetchone() is not None
             await conn.execute(
                 "INSERT OR REPLACE INTO trivia_packs (guild_id, name_key, name, drama, "
-                "question_count, source, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "question_count, source, uploaded_by, uploaded_at, description) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     guild_id,
                     pack.name_key,
@@ -104,6 +106,7 @@ class TriviaStore:
                     pack.source,
                     pack.uploaded_by,
                     pack.uploaded_at,
+                    pack.description,
                 ),
             )
         return existed
@@ -111,8 +114,8 @@ class TriviaStore:
     async def guild_packs(self, guild_id: int) -> list[StoredPack]:
         """A guild's uploaded packs by name."""
         rows = await self.db.fetch_all(
-            "SELECT name_key, name, drama, question_count, source, uploaded_by, uploaded_at "
-            "FROM trivia_packs WHERE guild_id = ? ORDER BY name_key",
+            "SELECT name_key, name, drama, question_count, source, uploaded_by, uploaded_at, "
+            "description FROM trivia_packs WHERE guild_id = ? ORDER BY name_key",
             (guild_id,),
         )
         return [StoredPack(*tuple(row)) for row in rows]

@@ -11,6 +11,7 @@ from bot.db import Database
 from bot.errors import Conflict
 from bot.migrate import migrate
 from cogs.trivia.game import Answer
+from cogs.trivia.library import Library
 from cogs.trivia.store import NewGame, StoredPack, TriviaStore
 
 GUILD, CHANNEL = 10, 20
@@ -122,3 +123,15 @@ async def test_packs_and_switches(store: TriviaStore) -> None:
     assert await store.disabled_keys(GUILD) == {"mine"}
     assert await store.set_disabled(GUILD, "mine", False, 5, 102)
     assert await store.disabled_keys(GUILD) == set()
+
+
+async def test_pack_listing_needs_no_parsing(store: TriviaStore) -> None:
+    # /trivia packs must answer within Discord's 3 s even with 50 big uploads: the listing
+    # reads stored columns and never re-parses a pack's YAML.
+    broken = StoredPack("mine", "Mine", None, 2, "{{ not yaml", 5, 100, "Our own questions.")
+    await store.save_pack(GUILD, broken)
+    library = Library(store)
+    entries = await library.entries(GUILD)
+    mine = next(e for e in entries if e.key == "mine")
+    assert mine.description == "Our own questions."
+    assert mine.question_count == 2
