@@ -14,6 +14,7 @@ import time
 import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import pytest
 from aiohttp import web
@@ -80,7 +81,12 @@ def article_app(servers: Servers) -> web.Application:
     async def missing(request: web.Request) -> web.StreamResponse:
         return await count(request, web.Response(status=404, text="nope"))
 
+    async def typed(request: web.Request) -> web.StreamResponse:
+        headers = {"Content-Type": request.query["t"]}
+        return await count(request, web.Response(body=PAGE, headers=headers))
+
     app = web.Application()
+    app.router.add_get("/typed", typed)
     app.router.add_get("/page", page)
     app.router.add_get("/slow", slow_page)
     app.router.add_get("/redirect", redirect)
@@ -381,3 +387,28 @@ async def test_single_flight_failure_reaches_every_waiter(
     assert all(isinstance(r, FetchError) and "404" in r.message for r in results)
     assert servers.hits["/missing"] == 1
     assert not fetcher._flight.in_flight(servers.url("/missing"))
+
+
+@pytest.mark.parametrize(
+    ("content_type", "parsed"),
+    [
+        ("text/html", True),
+        ("TEXT/HTML; Charset=EUC-KR", True),
+        ("text/html ;charset=utf-8", True),
+        ("application/xhtml+xml", True),
+        ("text/html-but-not", False),
+        ("text/plain", False),
+        ("application/json", False),
+        ("image/svg+xml", False),
+        ("application/octet-stream", False),
+    ],
+)
+async def test_content_types(
+    servers: Servers, fetcher: Fetcher, content_type: str, parsed: bool
+) -> None:
+    url = servers.url(f"/typed?t={quote(content_type)}")
+    if parsed:
+        assert (await fetcher.fetch(url)).content_type == content_type
+    else:
+        with pytest.raises(FetchError, match="not a web page"):
+            await fetcher.fetch(url)
