@@ -31,7 +31,8 @@ HELP_NOTE = (
     "to 32 days); without one the poll stays open until closed. Single-choice polls count "
     "each fan's latest reaction. Anonymous polls vote with buttons (click again to withdraw) "
     "and show counts only at the end. Votes are never lost: after a restart the bot re-reads "
-    "every open poll's reactions. Give the bot Manage Messages so it can tidy replaced votes."
+    "every open poll's reactions. Give the bot Manage Messages so it can tidy replaced votes. "
+    "Votes after a poll's end do not count; an anonymous poll's export waits until it closes."
 )
 
 
