@@ -37,7 +37,8 @@ SCORING_HELP = (
     "Typed: guess as often as you like, wrong guesses cost nothing; when the answer is a number "
     "(an episode, a year) only your first 3 numbers count. Questions about scenes from "
     "episodes that have not aired for this server are never asked (an episode counts as aired "
-    "2 hours after its broadcast starts)."
+    "2 hours after its broadcast starts). Leaderboard periods are in UTC: a week starts on "
+    "Monday 00:00, a month on the 1st at 00:00; equal points share a place."
 )
 
 

@@ -411,6 +411,7 @@ async def test_help_states_the_scoring_formula_and_autocomplete(env: BotEnv) -> 
     text = await env.reply(env.fan_id, "help", topic="trivia")
     assert "100 points" in text
     assert "10 × (streak − 1), at most 50" in text
+    assert "a week starts on Monday 00:00" in text
     choices = await env.fake.autocomplete(
         env.guild_id, env.channel_id, env.fan_id, ("trivia", "start"), focused="pack", value="secr"
     )
