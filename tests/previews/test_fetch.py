@@ -235,6 +235,13 @@ async def test_dns_rebinding_is_checked_at_connect_time(
         "http://[::ffff:127.0.0.1]:PORT/secret",
         "file:///etc/passwd",
         "http://user:pw@news.test:PORT/",
+        "//127.0.0.1:PORT/secret",  # protocol-relative
+        "//internal.test:PORT/secret",
+        "gopher://127.0.0.1:PORT/_GET",
+        "data:text/html,<title>x</title>",
+        "javascript:alert(1)",
+        "http://[::ffff:0:127.0.0.1]:PORT/",
+        "http://metadata.test/latest/meta-data/",
     ],
 )
 async def test_redirect_to_a_blocked_address(
