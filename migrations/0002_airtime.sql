@@ -63,3 +63,4 @@ CREATE TABLE airtime_announcements (
 );
 
 CREATE INDEX airtime_announcements_recent ON airtime_announcements (claimed_at);
+CREATE INDEX airtime_announcements_drama ON airtime_announcements (drama_id);

@@ -258,12 +258,15 @@ class AirtimeStore:
         dramas = [_from_row(row) for row in rows]
         if not dramas:
             return []
-        if len(dramas) == 1:
-            exc_rows = await self.db.fetch_all(
-                "SELECT * FROM airtime_exceptions WHERE drama_id = ?", (dramas[0].drama_id,)
+        exc_rows: list[aiosqlite.Row] = []
+        ids = [drama.drama_id for drama in dramas]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            exc_rows += await self.db.fetch_all(
+                f"SELECT * FROM airtime_exceptions WHERE drama_id IN ({marks})",  # noqa: S608 - placeholders only
+                chunk,
             )
-        else:
-            exc_rows = await self.db.fetch_all("SELECT * FROM airtime_exceptions")
         return _attach_exceptions(dramas, exc_rows)
 
     # -- exceptions -------------------------------------------------------------------------
