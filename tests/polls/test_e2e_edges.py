@@ -576,3 +576,24 @@ async def test_every_reply_of_the_poll_commands_forbids_pings(env: BotEnv) -> No
     sent += env.fake.find_requests("PATCH", rf"/channels/{env.channel_id}/messages/\d+")
     assert len(sent) >= 4
     assert all(no_pings(rec.json) for rec in sent)
+
+
+async def test_keycaps_flags_skin_tones_and_hearts_vote_end_to_end(env: BotEnv) -> None:
+    poll_id, message = await create(
+        env, question="Q", options="1️⃣ one | 🇰🇷 Korea | 👍🏽 tone | ❤️ love | ★ star", multi=True
+    )
+    mid = int(message["id"])
+    puts = [r.path.split("/")[-2] for r in env.fake.find_requests("PUT", rf".*/{mid}/reactions/.*")]
+    assert puts == ["1️⃣", "🇰🇷", "👍🏽", "❤️", A]
+    await react(env, message, env.fan_id, "1️⃣")
+    await react(env, message, env.fan_id, "🇰🇷")
+    await react(env, message, env.fan2_id, "👍🏽")
+    await react(env, message, env.fan2_id, "❤")  # a client that drops the variation selector
+    await react(env, message, env.mod_id, A)
+    await react(env, message, env.mod_id, "👍")  # no skin tone: a different emoji, not a vote
+    await wait_votes(
+        env,
+        poll_id,
+        [(env.fan_id, 0), (env.fan_id, 1), (env.fan2_id, 2), (env.fan2_id, 3), (env.mod_id, 4)],
+    )
+    await env.fake.wait_for_request("DELETE", rf".*/{mid}/reactions/👍/{env.mod_id}")
