@@ -16,6 +16,7 @@ Matching (lenient but honest):
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
@@ -35,6 +36,7 @@ from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 from cogs.previews.dates import parse_date  # noqa: E402
 from cogs.previews.extract import Article, extract_article  # noqa: E402
 from cogs.previews.jsonld import parse_jsonld  # noqa: E402
+from cogs.previews.parser import ParseFailed, ParserPool  # noqa: E402
 from cogs.previews.urls import normalise_url  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "previews"
@@ -153,6 +155,55 @@ def main() -> None:
     if "-v" in sys.argv or "--misses" in sys.argv:
         print("misses:")
         print("\n".join(misses))
+    asyncio.run(hostile_pages(corpus, records))
+
+
+# Pages that make lexbor (or a naive regex) spend seconds to minutes of CPU; 1 MiB each.
+HOSTILE = {
+    "200k nested <div>": b"<html><body>" + b"<div>" * 220_000,
+    "140k <option> in <select>": b"<select>" + b"<option>" * 140_000,
+    "100k attributes on a tag": b"<div " + b" ".join(b"a%d=1" % i for i in range(100_000)),
+    "JSON-LD of unclosed <!--": b"<script type='application/ld+json'>" + b"<!--" * 200_000,
+    "1 MiB attribute": b"<meta property='og:title' content='" + b"A" * (1 << 20),
+}
+
+
+async def hostile_pages(corpus: Path, records: list[dict[str, Any]]) -> None:
+    """Whole pages through the worker pool, timing each and the worst event-loop stall."""
+    pool = ParserPool()
+    try:
+        await pool.extract(b"<title>warm up</title>", "https://example.invalid/")
+        real = [(corpus / record["file"]).read_bytes()[: 1 << 20] for record in records]
+        spent = []
+        for body in real:
+            start = time.perf_counter()
+            await pool.extract(body, "https://example.invalid/")
+            spent.append((time.perf_counter() - start) * 1000)
+        print(
+            f"through the parser process (IPC included): median {statistics.median(spent):.2f} "
+            f"ms, max {max(spent):.2f} ms per real page"
+        )
+        for name, body in HOSTILE.items():
+            elapsed, stall, outcome = await _watch(pool, body[: 1 << 20])
+            print(f"  {name:26} {elapsed:6.0f} ms, worst loop stall {stall:5.1f} ms, {outcome}")
+    finally:
+        await pool.close()
+
+
+async def _watch(pool: ParserPool, body: bytes) -> tuple[float, float, str]:
+    worst = 0.0
+    start = time.perf_counter()
+    task = asyncio.ensure_future(pool.extract(body, "https://example.invalid/"))
+    while not task.done():
+        tick = time.perf_counter()
+        await asyncio.sleep(0.005)
+        worst = max(worst, time.perf_counter() - tick - 0.005)
+    try:
+        task.result()
+        outcome = "parsed"
+    except ParseFailed as error:
+        outcome = f"refused: {error.message}"
+    return (time.perf_counter() - start) * 1000, worst * 1000, outcome
 
 
 def jsonld_robustness(folder: Path) -> tuple[int, int]:
