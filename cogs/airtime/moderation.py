@@ -45,6 +45,29 @@ async def catalog_autocomplete(
     ][:25]
 
 
+def permission_warnings(
+    guild: discord.Guild, channel: discord.TextChannel | None, role: discord.Role | None
+) -> list[str]:
+    """What would stop announcements or follows, checked up front (Discord still decides)."""
+    me = guild.me
+    if me is None or channel is None:
+        return []
+    warnings = []
+    perms = channel.permissions_for(me)
+    if not (perms.view_channel and perms.send_messages):
+        warnings.append(
+            f"⚠️ I can't post in {channel.mention}: give me View Channel and Send Messages there."
+        )
+    if role is not None and not me.guild_permissions.manage_roles:
+        warnings.append("⚠️ I need Manage Roles so fans can `/airtime follow`.")
+    elif role is not None and role >= me.top_role:
+        warnings.append(
+            f"⚠️ {role.mention} is above my highest role, so I can't give it to fans: "
+            "drag my role above it in Server Settings → Roles."
+        )
+    return warnings
+
+
 class DramaCog(commands.Cog, name="AirtimeModeration"):
     """Moderators keep the server's dramas and their announcements."""
 
@@ -301,7 +324,8 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
                                                     problem_key(found.drama_id))  # fmt: skip
         next_run = await self.service.announcer.refresh(guild.id, found.drama_id)
         log.info("announce set", extra={"guild_id": guild.id, "drama_id": found.drama_id})
-        await self._done(interaction, self._announce_text(found, channel, role, leads, next_run))
+        text = self._announce_text(found, channel, role, leads, next_run)
+        await self._done(interaction, "\n".join([text, *permission_warnings(guild, channel, role)]))
 
     @staticmethod
     def _announce_text(

@@ -436,3 +436,22 @@ async def test_missing_permission_is_reported_then_cleared_on_success(env: BotEn
     assert rec.status == 200
     await env.settle()
     assert await env.running.guild_settings.problems(env.guild_id, "airtime") == []
+
+
+async def test_announce_warns_about_permissions_up_front(env: BotEnv) -> None:
+    env.travel_to(datetime(2018, 6, 1, tzinfo=UTC))
+    channel = env.fake.add_channel(env.guild_id, "locked")
+    high_role = env.fake.add_role(env.guild_id, "VIP", position=50)
+    await env.settle()
+    env.fake.set_bot_permissions(env.guild_id, VIEW_CHANNEL, channel_id=channel)
+    await env.settle()
+    await env.reply(env.mod_id, "drama", "add", catalog="secretary-kim")
+    text = await env.reply(env.mod_id, "drama", "announce", drama="Secretary Kim",
+                           channel=channel, role=high_role)  # fmt: skip
+    assert "I can't post in" in text
+    assert "above my highest role" in text
+    fine = env.fake.add_role(env.guild_id, "fans")
+    await env.settle()
+    text = await env.reply(env.mod_id, "drama", "announce", drama="Secretary Kim",
+                           channel=env.channel_id, role=fine)  # fmt: skip
+    assert "⚠️" not in text
