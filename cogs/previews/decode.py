@@ -46,6 +46,24 @@ _ALIASES = {
     "utf8": "utf-8",
 }
 
+_NOT_WEB = frozenset(
+    {
+        "utf-16",
+        "utf-16-le",
+        "utf-16-be",
+        "utf-32",
+        "utf-32-le",
+        "utf-32-be",
+        "utf-7",
+        "undefined",
+        "punycode",
+        "idna",
+        "unicode-escape",
+        "raw-unicode-escape",
+        "rot-13",
+    }
+)
+
 _HTTP_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
@@ -57,15 +75,14 @@ def normalise_label(label: str | None) -> str | None:
     name = label.strip().strip("\"'").lower()
     name = _ALIASES.get(name, name)
     try:
-        codec = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
-    # Labels that make no sense for bytes that arrived as HTML text.
-    if codec in {"utf-16", "utf-16-le", "utf-16-be", "utf-32", "rot-13"} or codec.endswith(
-        "_codec"
-    ):
+    # Only text encodings a web page can really be in: not bytes-to-bytes codecs (base64,
+    # zlib), not Python's escapes, UTF-7 (which hides markup) or a quadratic punycode.
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_WEB:
         return None
-    return _ALIASES.get(codec, codec)
+    return _ALIASES.get(info.name, info.name)
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:

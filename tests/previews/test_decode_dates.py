@@ -91,3 +91,29 @@ def test_future_dates_rejected_when_bounded() -> None:
 def test_date_from_url(url: str | None, day: str | None) -> None:
     found = date_from_url(url)
     assert (found.date().isoformat() if found else None) == day
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "undefined",  # a codec whose decode always raises
+        "base64",  # bytes-to-bytes codecs: not text encodings at all
+        "quopri",
+        "zlib",
+        "bz2",
+        "punycode",  # quadratic on a megabyte; never a web page's encoding
+        "idna",
+        "utf-7",  # WHATWG forbids it (it hides markup)
+        "unicode_escape",
+        "raw_unicode_escape",
+        "utf-32-le",
+        "utf-16-be",
+    ],
+)
+def test_labels_that_are_not_web_encodings_mean_utf8(label: str) -> None:
+    page = f"<title>{KOREAN} +ADw-b+AD4-</title>"
+    for content_type, body in (
+        (f"text/html; charset={label}", page.encode()),
+        ("text/html", f"<meta charset={label}>{page}".encode()),
+    ):
+        assert page in decode_html(body, content_type)
