@@ -21,10 +21,10 @@ from bot.replies import NO_PINGS, send_ephemeral
 from cogs.airtime import render
 from cogs.airtime.ics import render_calendar
 from cogs.airtime.public import COG_NAME, TrackedDrama
+from cogs.airtime.records import Drama
 from cogs.airtime.runner import JOB_PREFIX, SWEEP_JOB
 from cogs.airtime.schedule import aired_count, next_numbered_after
 from cogs.airtime.service import AirtimeService
-from cogs.airtime.store import Drama
 from cogs.airtime.validate import describe_slots
 from cogs.airtime.views import FollowButton
 

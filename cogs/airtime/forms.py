@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.errors import InvalidInput
 from cogs.airtime import catalog
+from cogs.airtime.records import Drama
 from cogs.airtime.schedule import Slot
-from cogs.airtime.store import Drama
 from cogs.airtime.validate import (
     DELAY_MAX,
     NAME_MAX,

@@ -16,10 +16,11 @@ from bot.replies import send_ephemeral
 from cogs.airtime import announce, catalog, render
 from cogs.airtime.cog import drama_autocomplete, info_of
 from cogs.airtime.forms import DramaForm, changes_for, new_drama
+from cogs.airtime.records import Drama
 from cogs.airtime.runner import job_id, problem_key
 from cogs.airtime.schedule import KST, shifted_by_skip
 from cogs.airtime.service import AirtimeService
-from cogs.airtime.store import Drama, forget_moved
+from cogs.airtime.store import forget_moved
 from cogs.airtime.validate import (
     check_range,
     check_text,

@@ -36,7 +36,8 @@ from cogs.airtime.announce import (
     DramaText,
     Plan,
 )
-from cogs.airtime.store import AirtimeStore, Drama, Ledger
+from cogs.airtime.records import Drama, Ledger
+from cogs.airtime.store import AirtimeStore
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,9 @@ from discord import app_commands
 
 from bot.errors import InvalidInput, MissingBotPermission, NotFound
 from bot.replies import NO_PINGS, clean, role_ping, send_ephemeral
+from cogs.airtime.records import Drama
 from cogs.airtime.runner import Announcer, CannotCheck, SendRefused
-from cogs.airtime.store import AirtimeStore, Drama
+from cogs.airtime.store import AirtimeStore
 from cogs.airtime.views import follow_view
 
 if TYPE_CHECKING:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,14 +13,8 @@ import aiosqlite
 
 from bot.db import Database
 from bot.errors import Conflict
-from cogs.airtime.schedule import (
-    DramaSpec,
-    Episode,
-    Slot,
-    Special,
-    episode_list,
-    iter_episodes,
-)
+from cogs.airtime.records import Drama, Ledger
+from cogs.airtime.schedule import Special
 from cogs.airtime.validate import decode_slots, encode_slots
 
 _COLUMNS = (
@@ -40,61 +34,6 @@ EDITABLE = frozenset(
         "streaming_delay_min",
     }
 )
-
-
-@dataclass(frozen=True)
-class Drama:
-    """One drama a guild tracks, with its exceptions."""
-
-    drama_id: int
-    guild_id: int
-    title: str
-    aliases: tuple[str, ...]
-    network: str
-    slots: tuple[Slot, ...]
-    premiere: date
-    episodes: int
-    runtime_min: int
-    streaming: str | None = None
-    streaming_delay_min: int | None = None
-    catalog_key: str | None = None
-    channel_id: int | None = None
-    role_id: int | None = None
-    leads: tuple[int, ...] = (30,)
-    announce_since: datetime | None = None
-    skips: frozenset[date] = frozenset()
-    moves: dict[int, datetime] = field(default_factory=dict)
-    specials: tuple[Special, ...] = ()
-
-    @property
-    def spec(self) -> DramaSpec:
-        """The pure schedule model."""
-        return DramaSpec(
-            self.slots,
-            self.premiere,
-            self.episodes,
-            self.runtime_min,
-            self.skips,
-            self.moves,
-            self.specials,
-        )
-
-    def iter_episodes(self, since: datetime | None = None) -> Iterator[Episode]:
-        """Broadcasts in air order, lazily (only those at or after `since` when given)."""
-        return iter_episodes(self.spec, since)
-
-    def episode_list(self, since: datetime | None = None) -> list[Episode]:
-        """Broadcasts in air order (only those at or after `since` when given)."""
-        return episode_list(self.spec, since)
-
-    def names(self) -> tuple[str, ...]:
-        """Title then aliases."""
-        return (self.title, *self.aliases)
-
-    def matches(self, name: str) -> bool:
-        """Whether `name` is this drama's title or an alias (case-insensitive)."""
-        wanted = " ".join(name.split()).casefold()
-        return any(wanted == known.casefold() for known in self.names())
 
 
 def _unix(instant: datetime) -> int:
@@ -358,16 +297,6 @@ class AirtimeStore:
         for drama_id, episode_key, kind, state in rows:
             result[drama_id][(episode_key, kind)] = state
         return result
-
-
-@dataclass(frozen=True)
-class Ledger:
-    """One ledger row."""
-
-    state: str
-    channel_id: int | None
-    message_id: int | None
-    claimed_at: datetime
 
 
 def _ledger(row: aiosqlite.Row) -> Ledger:

@@ -12,8 +12,9 @@ import pytest
 from bot.db import Database
 from bot.errors import Conflict
 from bot.migrate import migrate
+from cogs.airtime.records import Drama
 from cogs.airtime.schedule import Slot
-from cogs.airtime.store import AirtimeStore, Drama, forget_moved
+from cogs.airtime.store import AirtimeStore, forget_moved
 
 NOW = datetime(2018, 6, 1, tzinfo=UTC)
 WED_THU = (Slot(2, time(21, 30)), Slot(3, time(21, 30)))

@@ -1,0 +1,81 @@
+"""The records the airtime store returns: a drama (with its exceptions) and a ledger row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from cogs.airtime.schedule import (
+    DramaSpec,
+    Episode,
+    Slot,
+    Special,
+    episode_list,
+    iter_episodes,
+)
+
+
+@dataclass(frozen=True)
+class Drama:
+    """One drama a guild tracks, with its exceptions."""
+
+    drama_id: int
+    guild_id: int
+    title: str
+    aliases: tuple[str, ...]
+    network: str
+    slots: tuple[Slot, ...]
+    premiere: date
+    episodes: int
+    runtime_min: int
+    streaming: str | None = None
+    streaming_delay_min: int | None = None
+    catalog_key: str | None = None
+    channel_id: int | None = None
+    role_id: int | None = None
+    leads: tuple[int, ...] = (30,)
+    announce_since: datetime | None = None
+    skips: frozenset[date] = frozenset()
+    moves: dict[int, datetime] = field(default_factory=dict)
+    specials: tuple[Special, ...] = ()
+
+    @property
+    def spec(self) -> DramaSpec:
+        """The pure schedule model."""
+        return DramaSpec(
+            self.slots,
+            self.premiere,
+            self.episodes,
+            self.runtime_min,
+            self.skips,
+            self.moves,
+            self.specials,
+        )
+
+    def iter_episodes(self, since: datetime | None = None) -> Iterator[Episode]:
+        """Broadcasts in air order, lazily (only those at or after `since` when given)."""
+        return iter_episodes(self.spec, since)
+
+    def episode_list(self, since: datetime | None = None) -> list[Episode]:
+        """Broadcasts in air order (only those at or after `since` when given)."""
+        return episode_list(self.spec, since)
+
+    def names(self) -> tuple[str, ...]:
+        """Title then aliases."""
+        return (self.title, *self.aliases)
+
+    def matches(self, name: str) -> bool:
+        """Whether `name` is this drama's title or an alias (case-insensitive)."""
+        wanted = " ".join(name.split()).casefold()
+        return any(wanted == known.casefold() for known in self.names())
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """One ledger row."""
+
+    state: str
+    channel_id: int | None
+    message_id: int | None
+    claimed_at: datetime
