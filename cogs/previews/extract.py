@@ -22,6 +22,7 @@ from cogs.previews.decode import decode_html
 MAX_FIELD_CHARS = 2000
 MAX_URL_CHARS = 2048
 MIN_PARAGRAPH_CHARS = 60
+MAX_WORD_DIGITS = 7  # a declared wordCount above 9,999,999 is not an article
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+")
@@ -303,10 +304,20 @@ def _canonical(page: _Page, base: str) -> str | None:
     return _absolute(base, page.meta.get("og:url")) or _absolute(base, page.links.get("canonical"))
 
 
+def _declared_words(value: Any) -> int | None:
+    """A JSON-LD wordCount that is a plausible count (not `²`, not 5000 digits), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_WORD_DIGITS):
+        return None
+    return int(text) or None
+
+
 def _word_count(page: _Page, tree: LexborHTMLParser) -> int:
-    declared = _from_jsonld(page, "wordCount")
-    if isinstance(declared, int | str) and str(declared).isdigit():
-        return int(declared)
+    declared = _declared_words(_from_jsonld(page, "wordCount"))
+    if declared is not None:
+        return declared
     scope = tree.css_first("article") or tree.body
     if scope is None:
         return 0

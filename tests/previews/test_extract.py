@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -174,3 +175,21 @@ def test_hostile_pages_never_crash(garbage: bytes) -> None:
 def test_article_json_round_trip() -> None:
     article = load("og.html")
     assert Article.from_json(article.to_json()) == article
+
+
+@pytest.mark.parametrize(
+    ("declared", "words"),
+    [
+        ("1200", 1200),
+        (1200, 1200),
+        ("²", 0),  # str.isdigit() says yes, int() says no
+        ("9" * 5000, 0),  # beyond int()'s digit limit
+        ("12345678901", 0),  # no article is ten billion words long
+        (-5, 0),
+        (True, 0),
+    ],
+)
+def test_declared_word_count_never_crashes(declared: object, words: int) -> None:
+    ld = json.dumps({"@type": "NewsArticle", "headline": "H", "wordCount": declared})
+    body = f"<script type='application/ld+json'>{ld}</script>".encode()
+    assert extract_article(body, "https://e.example/").words == words
