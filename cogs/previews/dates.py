@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 EARLIEST_YEAR = 1990
+LATEST_YEAR = 2100  # later "dates" are placeholders (9999-12-31) or misread numbers
 MAX_DATE_CHARS = 80
 
 _ISO = re.compile(
@@ -76,7 +77,7 @@ def parse_date(text: str | None, *, latest: datetime | None = None) -> datetime 
         or _parse_epoch(text)
         or _parse_words(text)
     )
-    if result is None or result.year < EARLIEST_YEAR:
+    if result is None or not EARLIEST_YEAR <= result.year <= LATEST_YEAR:
         return None
     if latest is not None and result > latest + timedelta(days=2):
         return None

@@ -117,3 +117,16 @@ def test_labels_that_are_not_web_encodings_mean_utf8(label: str) -> None:
         ("text/html", f"<meta charset={label}>{page}".encode()),
     ):
         assert page in decode_html(body, content_type)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["9999-12-31T23:59:59-23:59", "9999999999999", "2286-11-20", "3000-01-01T00:00:00Z"],
+)
+def test_placeholder_dates_far_in_the_future_are_ignored(text: str) -> None:
+    # Shown as a Discord timestamp, year 9999 is noise (or "Invalid Date") in every client.
+    assert parse_date(text) is None
+
+
+def test_dates_this_century_still_parse() -> None:
+    assert parse_date("2099-12-31") == datetime(2099, 12, 31, tzinfo=UTC)
