@@ -597,3 +597,41 @@ async def test_keycaps_flags_skin_tones_and_hearts_vote_end_to_end(env: BotEnv) 
         [(env.fan_id, 0), (env.fan_id, 1), (env.fan2_id, 2), (env.fan2_id, 3), (env.mod_id, 4)],
     )
     await env.fake.wait_for_request("DELETE", rf".*/{mid}/reactions/👍/{env.mod_id}")
+
+
+async def test_votes_streaming_in_while_the_poll_closes_match_the_posted_results(
+    env: BotEnv,
+) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b", multi=True)
+    fans = [9_200_000_000_000_000 + i for i in range(300)]
+    for user_id in fans:
+        env.fake.world.ensure_user(user_id, "fan")
+
+    async def stream() -> None:
+        # Straight onto the gateway (no per-event sync: the bot's heartbeat answers to the
+        # fake's sync barrier are rate limited by discord.py), a few at a time.
+        for i, user_id in enumerate(fans):
+            env.fake.world.add_reaction(int(message["id"]), A, user_id)
+            payload = env.fake._reaction_event_payload("MESSAGE_REACTION_ADD", message, A, user_id)
+            env.fake.gateway.enqueue_dispatch("MESSAGE_REACTION_ADD", payload)
+            if i % 5 == 0:
+                await asyncio.sleep(0.002)
+
+    streaming = asyncio.create_task(stream())
+    await until(lambda: _count(env, poll_id, 20), "some votes in")
+    start = len(env.fake.requests)
+    text = await env.reply(env.mod_id, "poll", "close", poll=poll_id)
+    assert "Closed poll" in text
+    await streaming
+    await env.settle(10)
+    reply = await env.fake.wait_for_request(
+        "POST", rf"/channels/{env.channel_id}/messages", after=start
+    )
+    stored = len(await votes(env, poll_id))
+    assert 20 <= stored < len(fans)
+    noun = "voter" if stored == 1 else "voters"
+    assert f"Winner: 🇦 a · {stored} {noun}" in message_text(reply.json)
+
+
+async def _count(env: BotEnv, poll_id: int, at_least: int) -> bool:
+    return len(await votes(env, poll_id)) >= at_least
