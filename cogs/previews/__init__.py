@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.app import DramaBot
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the page parser process imports this package: keep it light
+    from bot.app import DramaBot
 
 
 async def setup(bot: DramaBot) -> None:
