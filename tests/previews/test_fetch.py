@@ -85,7 +85,16 @@ def article_app(servers: Servers) -> web.Application:
         headers = {"Content-Type": request.query["t"]}
         return await count(request, web.Response(body=PAGE, headers=headers))
 
+    async def big_headers(request: web.Request) -> web.StreamResponse:
+        many = int(request.query.get("many", "1"))
+        size = int(request.query.get("size", "10"))
+        response = web.Response(body=PAGE, content_type="text/html")
+        for i in range(many):
+            response.headers[f"X-Filler-{i}"] = "a" * size
+        return await count(request, response)
+
     app = web.Application()
+    app.router.add_get("/headers", big_headers)
     app.router.add_get("/typed", typed)
     app.router.add_get("/page", page)
     app.router.add_get("/slow", slow_page)
@@ -419,3 +428,12 @@ async def test_content_types(
     else:
         with pytest.raises(FetchError, match="not a web page"):
             await fetcher.fetch(url)
+
+
+@pytest.mark.parametrize("query", ["size=200000", "many=5000"])
+async def test_huge_or_countless_headers_are_refused(
+    servers: Servers, fetcher: Fetcher, query: str
+) -> None:
+    with pytest.raises(FetchError, match="couldn't reach"):
+        await fetcher.fetch(servers.url(f"/headers?{query}"))
+    assert (await fetcher.fetch(servers.url("/headers?many=3"))).body == PAGE
