@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections import deque
 from collections.abc import Collection, Coroutine
 from dataclasses import dataclass, field, replace
@@ -188,16 +189,36 @@ class PollEngine:
                 self._queue.clear()
                 self._busy = True
                 try:
-                    await self._commit_batch(batch)
-                    self._failures = 0
-                except Exception:
-                    # The votes stay in `_unsaved` and go first into the next attempt.
-                    log.exception("vote batch failed", extra={"unsaved": len(self._unsaved)})
-                    await asyncio.sleep(RETRY_COMMIT_SECONDS[self._failures])
-                    self._failures = min(self._failures + 1, len(RETRY_COMMIT_SECONDS) - 1)
+                    await self._attempt(batch)
                 finally:
                     self._busy = False
             self._batch_done.set()
+
+    async def _attempt(self, batch: list[ReactionEvent]) -> None:
+        """Commit one batch; on failure its votes stay in `_unsaved` for the next attempt."""
+        try:
+            try:
+                await self._commit_batch(batch)
+            except sqlite3.IntegrityError:
+                # Not transient: save what the database accepts, one vote at a time.
+                log.exception("vote batch refused", extra={"unsaved": len(self._unsaved)})
+                await self._save_one_by_one()
+            self._failures = 0
+        except Exception:
+            log.exception("vote batch failed", extra={"unsaved": len(self._unsaved)})
+            await asyncio.sleep(RETRY_COMMIT_SECONDS[self._failures])
+            self._failures = min(self._failures + 1, len(RETRY_COMMIT_SECONDS) - 1)
+
+    async def _save_one_by_one(self) -> None:
+        ops, self._unsaved = self._unsaved, []
+        for index, op in enumerate(ops):
+            try:
+                await self.store.apply([op])
+            except sqlite3.IntegrityError:
+                log.warning("vote refused by the database", extra={"poll_id": op.poll_id})
+            except Exception:
+                self._unsaved = ops[index:] + self._unsaved
+                raise
 
     async def _commit_batch(self, batch: list[ReactionEvent]) -> None:
         ops: list[VoteOp] = []

@@ -635,3 +635,16 @@ async def test_votes_streaming_in_while_the_poll_closes_match_the_posted_results
 
 async def _count(env: BotEnv, poll_id: int, at_least: int) -> bool:
     return len(await votes(env, poll_id)) >= at_least
+
+
+async def test_a_vote_the_database_refuses_does_not_block_everyone_elses(env: BotEnv) -> None:
+    broken, broken_msg = await create(env, question="Q1", options="a | b")
+    fine, fine_msg = await create(env, question="Q2", options="a | b")
+    # Someone tampered with the database: the first poll's options are gone.
+    await env.running.db.execute("DELETE FROM poll_options WHERE poll_id = ?", (broken,))
+    await react(env, broken_msg, env.fan_id, A)
+    await react(env, fine_msg, env.fan2_id, B)
+    await wait_votes(env, fine, [(env.fan2_id, 1)])
+    await react(env, fine_msg, env.fan_id, A)
+    await wait_votes(env, fine, [(env.fan2_id, 1), (env.fan_id, 0)])
+    assert await votes(env, broken) == []
