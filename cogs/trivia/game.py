@@ -13,6 +13,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.errors import InvalidInput, NotFound
+from cogs.trivia.escape import clean
 from cogs.trivia.match import MAX_GUESS_CHARS, Matcher, normalise
 from cogs.trivia.packs import Pack, Question
 
@@ -156,7 +157,7 @@ def plan_game(
 ) -> tuple[list[Planned], int]:
     """Pick up to `count` askable questions; also return how many the spoiler guard hid."""
     if not pack.questions:
-        raise NotFound(f"The pack '{pack.name}' has no questions.")
+        raise NotFound(f"The pack '{clean(pack.name)}' has no questions.")
     safe = spoiler_safe(pack.questions, aired)
     hidden = len(pack.questions) - len(safe)
     # Distractors come from the aired scenes only: an unaired scene's answer offered as a
@@ -172,7 +173,7 @@ def plan_game(
             planned.append(item)
     if not planned:
         reason = " yet: its scenes have not aired here" if hidden else " in this mode"
-        raise NotFound(f"The pack '{pack.name}' has no question that can be asked{reason}.")
+        raise NotFound(f"The pack '{clean(pack.name)}' has no question that can be asked{reason}.")
     return planned, hidden
 
 
