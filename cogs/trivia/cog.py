@@ -279,7 +279,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             raise Conflict(
                 f"'{clean(pack.name)}' is the name of a built-in pack; choose another `name`."
             )
-        existing = {stored.name_key for stored in await self.store.guild_packs(guild.id)}
+        existing = {listed.name_key for listed in await self.store.pack_summaries(guild.id)}
         if pack.key not in existing and len(existing) >= MAX_GUILD_PACKS:
             raise Conflict(
                 f"This server already has {MAX_GUILD_PACKS} packs; replace one by "

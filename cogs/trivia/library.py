@@ -84,15 +84,15 @@ class Library:
     async def entries(self, guild_id: int) -> list[PackEntry]:
         """Every pack the guild can see, shipped first, each marked disabled or not.
 
-        Uploaded packs are listed from their stored columns, never re-parsed: 50 big uploads
-        would otherwise hold the event loop for seconds.
+        Uploaded packs are listed from their stored columns: their files are neither read nor
+        re-parsed (autocomplete lists packs on every keystroke; 50 uploads are ~13 MB).
         """
         disabled = await self.store.disabled_keys(guild_id)
         entries = [
             PackEntry(key, p.name, p.description, p.drama, len(p.questions), True, key in disabled)
             for key, p in shipped_packs().items()
         ]
-        for stored in await self.store.guild_packs(guild_id):
+        for stored in await self.store.pack_summaries(guild_id):
             entries.append(
                 PackEntry(
                     stored.name_key,
@@ -132,10 +132,10 @@ class Library:
     async def _load(self, guild_id: int, entry: PackEntry) -> Pack:
         if entry.shipped:
             return shipped_packs()[entry.key]
-        for stored in await self.store.guild_packs(guild_id):
-            if stored.name_key == entry.key:
-                cached = self._parsed.get(stored.source)
-                if cached is not None:
-                    return cached
-                return await asyncio.to_thread(self._parse, stored)
-        raise NotFound(f"The pack '{clean(entry.name)}' was just removed.")
+        stored = await self.store.pack_source(guild_id, entry.key)
+        if stored is None:
+            raise NotFound(f"The pack '{clean(entry.name)}' was just removed.")
+        cached = self._parsed.get(stored.source)
+        if cached is not None:
+            return cached
+        return await asyncio.to_thread(self._parse, stored)

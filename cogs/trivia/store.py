@@ -30,6 +30,17 @@ class StoredPack:
 
 
 @dataclass(frozen=True)
+class PackSummary:
+    """An uploaded pack as listed: its stored columns, never its file."""
+
+    name_key: str
+    name: str
+    drama: str | None
+    question_count: int
+    description: str
+
+
+@dataclass(frozen=True)
 class NewGame:
     """What is stored when a game starts."""
 
@@ -111,21 +122,23 @@ class TriviaStore:
             )
         return existed
 
-    async def guild_packs(self, guild_id: int) -> list[StoredPack]:
-        """A guild's uploaded packs by name."""
+    async def pack_summaries(self, guild_id: int) -> list[PackSummary]:
+        """A guild's uploaded packs by name, without their files (cheap: for every listing)."""
         rows = await self.db.fetch_all(
-            "SELECT name_key, name, drama, question_count, source, uploaded_by, uploaded_at, "
-            "description FROM trivia_packs WHERE guild_id = ? ORDER BY name_key",
+            "SELECT name_key, name, drama, question_count, description FROM trivia_packs "
+            "WHERE guild_id = ? ORDER BY name_key",
             (guild_id,),
         )
-        return [StoredPack(*tuple(row)) for row in rows]
+        return [PackSummary(*tuple(row)) for row in rows]
 
-    async def count_packs(self, guild_id: int) -> int:
-        """How many packs the guild uploaded."""
-        value = await self.db.fetch_value(
-            "SELECT COUNT(*) FROM trivia_packs WHERE guild_id = ?", (guild_id,)
+    async def pack_source(self, guild_id: int, key: str) -> StoredPack | None:
+        """One uploaded pack with its file, for a game about to use it."""
+        row = await self.db.fetch_one(
+            "SELECT name_key, name, drama, question_count, source, uploaded_by, uploaded_at, "
+            "description FROM trivia_packs WHERE guild_id = ? AND name_key = ?",
+            (guild_id, key),
         )
-        return int(value or 0)
+        return None if row is None else StoredPack(*tuple(row))
 
     async def set_disabled(self, guild_id: int, key: str, disabled: bool, by: int, at: int) -> bool:
         """Switch a pack off (or on); return whether anything changed."""

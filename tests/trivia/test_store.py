@@ -116,8 +116,12 @@ async def test_packs_and_switches(store: TriviaStore) -> None:
     pack = StoredPack("mine", "Mine", None, 2, "name: Mine", 5, 100)
     assert not await store.save_pack(GUILD, pack)
     assert await store.save_pack(GUILD, pack)  # replaced
-    assert [p.name_key for p in await store.guild_packs(GUILD)] == ["mine"]
-    assert await store.guild_packs(GUILD + 1) == []
+    assert [p.name_key for p in await store.pack_summaries(GUILD)] == ["mine"]
+    assert await store.pack_summaries(GUILD + 1) == []
+    stored = await store.pack_source(GUILD, "mine")
+    assert stored is not None
+    assert stored.source == "name: Mine"
+    assert await store.pack_source(GUILD + 1, "mine") is None
     assert await store.set_disabled(GUILD, "mine", True, 5, 100)
     assert not await store.set_disabled(GUILD, "mine", True, 5, 101)
     assert await store.disabled_keys(GUILD) == {"mine"}
@@ -135,3 +139,26 @@ async def test_pack_listing_needs_no_parsing(store: TriviaStore) -> None:
     mine = next(e for e in entries if e.key == "mine")
     assert mine.description == "Our own questions."
     assert mine.question_count == 2
+
+
+async def test_listing_and_autocomplete_never_read_pack_files(store: TriviaStore) -> None:
+    # Autocomplete lists packs on every keystroke: 50 uploads of 256 KiB must not be read
+    # each time. Only the pack picked for a game has its file read, and only that one.
+    source = "name: Big\nquestions:\n  - question: Q?\n    answers: [A]\n"
+    for n in range(3):
+        pack = StoredPack(f"big {n}", f"Big {n}", None, 1, source.replace("Big", f"Big {n}"), 5, 1)
+        await store.save_pack(GUILD, pack)
+    statements: list[str] = []
+    await store.db.conn.set_trace_callback(statements.append)
+    library = Library(store)
+    entries = await library.entries(GUILD)
+    assert [e.key for e in entries if not e.shipped] == ["big 0", "big 1", "big 2"]
+    assert statements
+    assert not [s for s in statements if "source" in s]
+    statements.clear()
+    chosen = await library.find(GUILD, "big 1")
+    assert chosen.name == "Big 1"
+    reads = [s for s in statements if "source" in s]
+    assert len(reads) == 1
+    assert "name_key" in reads[0]
+    await store.db.conn.set_trace_callback(None)
