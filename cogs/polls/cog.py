@@ -18,8 +18,8 @@ from bot.guild_settings import Feature
 from bot.replies import NO_PINGS, send_ephemeral
 from cogs.polls import logic, messages
 from cogs.polls.access import can_see, check_bot_permissions
-from cogs.polls.engine import EventKind, ReactionEvent
 from cogs.polls.service import NewPoll, PollService
+from cogs.polls.state import EventKind, ReactionEvent
 from cogs.polls.store import Poll, PollStore
 from cogs.polls.views import VoteButton
 

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 
 from cogs.polls import logic
-from cogs.polls.engine import PollEngine, PollState, Tidy
+from cogs.polls.engine import PollEngine
+from cogs.polls.state import PollState, Tidy
 from cogs.polls.store import OpKind, VoteOp, Votes
 
 if TYPE_CHECKING:

@@ -15,9 +15,10 @@ from bot.errors import Conflict, InvalidInput, MissingBotPermission, NotFound
 from bot.replies import NO_PINGS
 from cogs.polls import logic, messages
 from cogs.polls.announce import post_results
-from cogs.polls.engine import PollEngine, PollState, has_ended
+from cogs.polls.engine import PollEngine
 from cogs.polls.logic import Option, Tally
 from cogs.polls.reconcile import Reconciler
+from cogs.polls.state import PollState, has_ended
 from cogs.polls.store import OpKind, Poll, PollStore, VoteOp
 
 if TYPE_CHECKING:
