@@ -215,7 +215,14 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         self, interaction: discord.Interaction[Any], game_id: int, question: int, choice: int
     ) -> None:
         """An answer button was clicked: record the first click and confirm privately."""
-        click = await self.runner.click(game_id, interaction.user.id, question, choice)
+        click = await self.runner.click(
+            game_id,
+            interaction.user.id,
+            question,
+            choice,
+            interaction.guild_id,
+            interaction.channel_id,
+        )
         await send_ephemeral(
             interaction,
             f"Locked in: **{render.LETTERS[choice]}. {clean(click.label)}**. "

@@ -250,15 +250,28 @@ class Runner:
             await self._finish(game, "stopped")
             return True
 
-    async def click(self, game_id: int, user_id: int, question: int, choice: int) -> Click:
+    async def click(
+        self,
+        game_id: int,
+        user_id: int,
+        question: int,
+        choice: int,
+        guild_id: int | None,
+        channel_id: int | None,
+    ) -> Click:
         """Record a button answer (committed) and return it; InvalidInput when it cannot count.
 
-        The picked label and the deadline are read before the write: the deadline job may
-        reveal and ask the next question while the row is being committed.
+        The click must come from the game's own guild and channel (the ids in a custom_id are
+        not proof of where it was pressed). The picked label and the deadline are read before
+        the write: the deadline job may reveal and ask the next question meanwhile.
         """
         game = self.games.get(game_id)
         if game is None:
             raise InvalidInput("This trivia game is over.")
+        if (guild_id, channel_id) != (game.guild_id, game.channel_id):
+            raise InvalidInput(
+                "This button belongs to a trivia game in another channel, so it was not counted."
+            )
         answer = game.answer_choice(user_id, question, choice, self._now())
         click = Click(answer, game.current.choices[choice], game.deadline)
         await self.store.record_answer(game_id, game.guild_id, answer, int(self._now()))

@@ -13,6 +13,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.db import Database
+from bot.errors import InvalidInput
 from bot.migrate import migrate
 from cogs.trivia.game import Game, Mode, plan_question
 from cogs.trivia.packs import Pack, Question
@@ -60,7 +61,7 @@ async def test_click_confirmation_names_the_clicked_choice_when_the_reveal_lands
     runner, game = await _running(store, clock)
     first = game.current
     clock.set(START + timedelta(seconds=20))  # the deadline instant: the click still counts
-    click = asyncio.create_task(runner.click(game.game_id, USER, 0, 4))
+    click = asyncio.create_task(runner.click(game.game_id, USER, 0, 4, GUILD, CHANNEL))
     await asyncio.sleep(0)  # judged; its row is being written
     # Meanwhile the deadline job reveals and asks question 2 (two choices only).
     game.close()
@@ -71,3 +72,19 @@ async def test_click_confirmation_names_the_clicked_choice_when_the_reveal_lands
     assert result.deadline == (START + timedelta(seconds=20)).timestamp()
     rows = await store.db.fetch_all("SELECT question_index, choice_index FROM trivia_answers")
     assert [tuple(r) for r in rows] == [(0, 4)]
+
+
+@pytest.mark.parametrize(
+    ("guild", "channel"),
+    [(GUILD + 1, CHANNEL), (GUILD, CHANNEL + 1), (GUILD + 1, CHANNEL + 1), (None, CHANNEL)],
+)
+async def test_click_outside_the_games_guild_or_channel_is_refused(
+    store: TriviaStore, guild: int | None, channel: int | None
+) -> None:
+    runner, game = await _running(store, FixedClock(START))
+    with pytest.raises(InvalidInput, match="another channel"):
+        await runner.click(game.game_id, USER, 0, 1, guild, channel)
+    assert game.answers == {}
+    assert await store.db.fetch_all("SELECT * FROM trivia_answers") == []
+    counted = await runner.click(game.game_id, USER, 0, 1, GUILD, CHANNEL)
+    assert counted.answer.user_id == USER
