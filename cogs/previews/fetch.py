@@ -300,9 +300,10 @@ class Fetcher:
     async def _follow(self, url: str, deadline: asyncio.Timeout) -> FetchedPage:
         session = self._open()
         current = url
+        waited = 0.0  # pace waits of every hop share one budget
         for _hop in range(self.limits.max_redirects + 1):
             host, _port = check_url(current, self.allowed)
-            await self._pace_wait(host, deadline)
+            waited += await self._pace_wait(host, deadline, self.limits.max_pace_wait - waited)
             self.upstream_requests += 1
             async with session.get(current, allow_redirects=False) as response:
                 location = response.headers.get("Location")
@@ -312,9 +313,9 @@ class Fetcher:
                 return await self._read(current, response)
         raise FetchError("That link redirects too many times.")
 
-    async def _pace_wait(self, host: str, deadline: asyncio.Timeout) -> None:
-        """Wait for the host's next slot; the wait is ours, so it extends the deadline."""
-        wait = self._pace.reserve(host, time.monotonic(), self.limits.max_pace_wait)
+    async def _pace_wait(self, host: str, deadline: asyncio.Timeout, budget: float) -> float:
+        """Wait for the host's next slot (at most `budget` s); it extends the deadline."""
+        wait = self._pace.reserve(host, time.monotonic(), budget)
         if wait is None:
             raise FetchBusy(BUSY)
         if wait > 0:
@@ -322,6 +323,7 @@ class Fetcher:
             if when is not None:
                 deadline.reschedule(when + wait)
             await asyncio.sleep(wait)
+        return wait
 
     async def _read(self, url: str, response: aiohttp.ClientResponse) -> FetchedPage:
         if not 200 <= response.status < 300:

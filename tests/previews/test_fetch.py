@@ -437,3 +437,19 @@ async def test_huge_or_countless_headers_are_refused(
     with pytest.raises(FetchError, match="couldn't reach"):
         await fetcher.fetch(servers.url(f"/headers?{query}"))
     assert (await fetcher.fetch(servers.url("/headers?many=3"))).body == PAGE
+
+
+async def test_pace_waits_across_redirects_share_one_budget(
+    servers: Servers, dns: LiveTable
+) -> None:
+    # Each hop to the same host waits for its pace slot, and those waits extend the deadline;
+    # all of them together are bounded, so a redirect chain cannot stretch a fetch for long.
+    limits = FetchLimits(host_interval=0.3, max_pace_wait=0.5, total_timeout=5)
+    paced = Fetcher(ALLOWED, limits, hosts=dns)
+    start = time.monotonic()
+    try:
+        with pytest.raises(FetchBusy):
+            await paced.fetch(servers.url("/loop/1?stop=5"))
+    finally:
+        await paced.close()
+    assert time.monotonic() - start < 1.0
