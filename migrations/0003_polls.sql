@@ -15,6 +15,7 @@ CREATE TABLE polls (
     ends_at      INTEGER,                 -- NULL: open until someone closes it
     closed_at    INTEGER,                 -- NULL while open
     close_reason TEXT,
+    closed_by    INTEGER,                 -- who closed it early (NULL: deadline, deletion)
     results_pending INTEGER NOT NULL DEFAULT 0  -- 1: closed, results not yet on Discord
 );
 

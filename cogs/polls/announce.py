@@ -24,14 +24,14 @@ POST_RESULTS_HINT = (
 )
 
 
-async def post_results(bot: DramaBot, poll: Poll, result: Tally, closer: str) -> bool:
+async def post_results(bot: DramaBot, poll: Poll, result: Tally) -> bool:
     """Show the final results on the poll message and as a reply to it.
 
     A refusal (missing permission) is reported to moderators; success clears it.
     """
     if poll.message_id is None:
         return False
-    embed = messages.closed_embed(poll, result, closer)
+    embed = messages.closed_embed(poll, result)
     http = bot.http
     ref = discord.MessageReference(
         message_id=poll.message_id, channel_id=poll.channel_id, fail_if_not_exists=False

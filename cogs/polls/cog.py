@@ -159,7 +159,7 @@ class PollsCog(commands.Cog, name="Polls"):
         if found.is_open:
             embed = messages.live_embed(found, result)
         else:
-            embed = messages.closed_embed(found, result, "")
+            embed = messages.closed_embed(found, result)
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
         )
@@ -181,7 +181,7 @@ class PollsCog(commands.Cog, name="Polls"):
         if not found.is_open:
             raise Conflict(f"Poll #{found.poll_id} is already closed.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        done = await self.service.close(found.poll_id, "closed", announce=True, closer=user.mention)
+        done = await self.service.close(found.poll_id, "closed", announce=True, closer_id=user.id)
         text = f"Closed poll #{found.poll_id}; the results are posted under it."
         if done is None:
             text = f"Poll #{found.poll_id} was already closed."

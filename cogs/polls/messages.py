@@ -84,9 +84,9 @@ def results_body(poll: Poll, result: Tally, *, final: bool, limit: int = LABEL_S
     return f"{question_text(poll)}\n\n{text}"
 
 
-def closed_embed(poll: Poll, result: Tally, closer: str) -> discord.Embed:
+def closed_embed(poll: Poll, result: Tally) -> discord.Embed:
     """The poll message after closing (and the results reply): final results."""
-    by = f" by {closer}" if closer else ""
+    by = f" by <@{poll.closed_by}>" if poll.closed_by else ""
     reason = REASONS.get(poll.close_reason or "", "closed").format(closer=by)
     when = timestamp(poll.closed_at.timestamp(), "F") if poll.closed_at else ""
     body = fit(

@@ -97,7 +97,7 @@ class PollService:
             try:
                 votes = await self.store.votes(poll.poll_id)
                 result = logic.tally(len(poll.options), votes, poll.multi)
-                await post_results(self.bot, poll, result, "")
+                await post_results(self.bot, poll, result)
                 await self.store.results_posted(poll.poll_id)
             except Exception:
                 log.exception(
@@ -230,7 +230,7 @@ class PollService:
             log.exception("closing a poll failed", extra={"poll_id": poll_id})
 
     async def close(
-        self, poll_id: int, reason: str, *, announce: bool, closer: str = ""
+        self, poll_id: int, reason: str, *, announce: bool, closer_id: int | None = None
     ) -> Closed | None:
         """Close a poll once (its votes flushed first); announce the results if asked."""
         state = self.engine.by_id.get(poll_id)
@@ -242,7 +242,9 @@ class PollService:
         forgotten = self.engine.forget(poll_id)
         self.bot.scheduler.cancel(job_id(poll_id))
         try:
-            closed = await self.store.close(poll_id, self.now(), reason, announce=announce)
+            closed = await self.store.close(
+                poll_id, self.now(), reason, announce=announce, closed_by=closer_id
+            )
         except BaseException:
             if forgotten is not None:  # not closed after all: keep counting, keep the deadline
                 self.engine.register(forgotten.poll, forgotten.votes)
@@ -257,7 +259,7 @@ class PollService:
         log.info("poll closed", extra={"poll_id": poll_id, "reason": reason})
         posted = False
         if announce:
-            posted = await post_results(self.bot, poll, result, closer)
+            posted = await post_results(self.bot, poll, result)
             await self.store.results_posted(poll_id)
         return Closed(poll, result, posted)
 

@@ -16,7 +16,7 @@ from cogs.polls.logic import Option
 
 _POLL_COLUMNS = (
     "poll_id, guild_id, channel_id, message_id, author_id, question, multi, anonymous, "
-    "created_at, ends_at, closed_at, close_reason"
+    "created_at, ends_at, closed_at, close_reason, closed_by"
 )
 # Votes only change while their poll is open: a write still in flight when the poll closes
 # (a button click, a reconciliation) must not alter the results already announced.
@@ -50,6 +50,7 @@ class Poll:
     closed_at: datetime | None
     close_reason: str | None
     options: tuple[Option, ...]
+    closed_by: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -221,16 +222,24 @@ class PollStore:
         async with self._db.transaction() as conn:
             await _apply(conn, ops)
 
-    async def close(self, poll_id: int, at: datetime, reason: str, *, announce: bool) -> bool:
+    async def close(
+        self,
+        poll_id: int,
+        at: datetime,
+        reason: str,
+        *,
+        announce: bool,
+        closed_by: int | None = None,
+    ) -> bool:
         """Mark the poll closed; False if it already was (or does not exist).
 
         With `announce`, the results stay pending until `results_posted`, so a crash before
         they reach Discord is caught up at start-up.
         """
         changed = await self._db.execute(
-            "UPDATE polls SET closed_at = ?, close_reason = ?, results_pending = ? "
+            "UPDATE polls SET closed_at = ?, close_reason = ?, results_pending = ?, closed_by = ? "
             "WHERE poll_id = ? AND closed_at IS NULL",
-            (_unix(at), reason, int(announce), poll_id),
+            (_unix(at), reason, int(announce), closed_by, poll_id),
         )
         return changed > 0
 
@@ -274,4 +283,5 @@ def _poll(row: aiosqlite.Row, options: tuple[Option, ...]) -> Poll:
         closed_at=_when(row["closed_at"]),
         close_reason=row["close_reason"],
         options=options,
+        closed_by=row["closed_by"],
     )

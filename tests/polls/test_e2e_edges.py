@@ -312,8 +312,8 @@ async def test_deadline_and_poll_close_at_once_post_the_results_once(env: BotEnv
     service = env.running.get_cog("Polls").service  # type: ignore[union-attr]
     jobs = await asyncio.gather(
         service.close_job(poll_id),
-        service.close(poll_id, "closed", announce=True, closer="<@1>"),
-        service.close(poll_id, "closed", announce=True, closer="<@2>"),
+        service.close(poll_id, "closed", announce=True, closer_id=1),
+        service.close(poll_id, "closed", announce=True, closer_id=2),
     )
     assert sum(1 for done in jobs[1:] if done is not None) <= 1
     await env.fake.wait_for_request("POST", rf"/channels/{env.channel_id}/messages", after=start)
@@ -648,3 +648,13 @@ async def test_a_vote_the_database_refuses_does_not_block_everyone_elses(env: Bo
     await react(env, fine_msg, env.fan_id, A)
     await wait_votes(env, fine, [(env.fan2_id, 1), (env.fan_id, 0)])
     assert await votes(env, broken) == []
+
+
+async def test_results_of_a_closed_poll_still_say_who_closed_it(env: BotEnv) -> None:
+    poll_id, _ = await create(env, question="Q", options="a | b")
+    await env.reply(env.mod_id, "poll", "close", poll=poll_id)
+    text = await env.reply(env.fan_id, "poll", "results", poll=poll_id)
+    assert f"closed early by <@{env.mod_id}>" in text
+    await env.restart()
+    text = await env.reply(env.fan_id, "poll", "results", poll=poll_id)
+    assert f"closed early by <@{env.mod_id}>" in text

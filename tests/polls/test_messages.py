@@ -41,6 +41,7 @@ def huge_poll(*, anonymous: bool = False, closed: bool = True) -> Poll:
         closed_at=CREATED + timedelta(days=1) if closed else None,
         close_reason="closed" if closed else None,
         options=options,
+        closed_by=123_456_789_012_345_678 if closed else None,
     )
 
 
@@ -60,7 +61,7 @@ TALLIES = [
 @pytest.mark.parametrize("result", TALLIES)
 def test_closed_results_fit_in_one_embed(result: Tally) -> None:
     poll = huge_poll()
-    embed = messages.closed_embed(poll, result, "<@123456789012345678>")
+    embed = messages.closed_embed(poll, result)
     assert_fits(embed)
     body = embed.description or ""
     # Every option and the verdict survive.
@@ -92,13 +93,13 @@ def test_short_labels_are_shown_whole() -> None:
     poll = huge_poll()
     short = Option("🔥", "Episode 9 **finale**")
     poll = Poll(**{**poll.__dict__, "options": (short, Option("💋", "b"))})
-    embed = messages.closed_embed(poll, Tally((2, 1), 3), "")
+    embed = messages.closed_embed(poll, Tally((2, 1), 3))
     assert "🔥 Episode 9 \\*\\*finale\\*\\* 🏆" in (embed.description or "")
 
 
 def test_a_many_way_tie_names_the_options_briefly() -> None:
     poll = huge_poll()
-    embed = messages.closed_embed(poll, TALLIES[0], "")
+    embed = messages.closed_embed(poll, TALLIES[0])
     verdict = (embed.description or "").split("\n\n")[-2]
     assert verdict.startswith("Tie between")
     assert len(verdict) < 1500
