@@ -8,6 +8,7 @@ reached. DNS is the outside world, so names come from a table injected into our 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import ipaddress
 import time
@@ -93,7 +94,26 @@ def article_app(servers: Servers) -> web.Application:
             response.headers[f"X-Filler-{i}"] = "a" * size
         return await count(request, response)
 
+    async def endless(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/html"})
+        await response.prepare(request)
+        servers.hits["/endless"] = servers.hits.get("/endless", 0) + 1
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            while True:  # chunked, as fast as the client reads, forever
+                await response.write(b"<p>" + b"x" * 65536 + b"</p>")
+        return response
+
+    async def short_body(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/html"})
+        response.content_length = 100_000  # promises 100 kB, sends 5 bytes, then stalls
+        await response.prepare(request)
+        await response.write(b"hello")
+        await asyncio.sleep(5)
+        return response
+
     app = web.Application()
+    app.router.add_get("/endless", endless)
+    app.router.add_get("/short-body", short_body)
     app.router.add_get("/headers", big_headers)
     app.router.add_get("/typed", typed)
     app.router.add_get("/page", page)
@@ -453,3 +473,18 @@ async def test_pace_waits_across_redirects_share_one_budget(
     finally:
         await paced.close()
     assert time.monotonic() - start < 1.0
+
+
+async def test_endless_chunked_stream_is_cut_at_the_cap(servers: Servers, fetcher: Fetcher) -> None:
+    page = await fetcher.fetch(servers.url("/endless"))
+    assert page.truncated
+    assert len(page.body) == fetcher.limits.max_bytes
+
+
+async def test_content_length_that_lies_hits_the_read_timeout(
+    servers: Servers, fetcher: Fetcher
+) -> None:
+    start = time.monotonic()
+    with pytest.raises(FetchError, match="too long"):
+        await fetcher.fetch(servers.url("/short-body"))
+    assert time.monotonic() - start < 1.5
