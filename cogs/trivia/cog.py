@@ -28,7 +28,7 @@ from cogs.trivia.game import (
 )
 from cogs.trivia.library import Library, shipped_packs
 from cogs.trivia.packs import MAX_FILE_BYTES, PackError, pack_key, parse_pack
-from cogs.trivia.runner import Runner, StartRequest
+from cogs.trivia.runner import Begun, Runner, StartRequest
 from cogs.trivia.store import RUNNING_CONFLICT, GameRow, StoredPack, TriviaStore
 from cogs.trivia.views import COG_NAME, AnswerButton
 
@@ -132,13 +132,17 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         except BaseException:
             await self.runner.abandon(game)
             raise
-        if not await self.runner.begin(game):
+        begun = await self.runner.begin(game)
+        if begun is Begun.CANNOT_POST:
             await interaction.followup.send(
                 "I cannot post in this channel, so the game was called off. A moderator can "
                 "grant me View Channel, Send Messages and Embed Links here.",
                 ephemeral=True,
                 allowed_mentions=NO_PINGS,
             )
+        elif begun is Begun.FAILED:
+            # Public, like the intro it follows: everyone waiting should know.
+            await interaction.followup.send(render.FIRST_QUESTION_FAILED, allowed_mentions=NO_PINGS)
 
     async def _request(
         self,

@@ -11,6 +11,14 @@ from cogs.trivia.store import PlayerStats, Standing
 
 LETTERS = "ABCDE"
 RESTART_NOTICE = "The bot restarted; this game was closed. Points earned so far are kept."
+FAILED_NOTICE = (
+    "⚠️ Something went wrong on my side, so this trivia game was stopped. "
+    "Points earned so far are kept."
+)
+FIRST_QUESTION_FAILED = (
+    "⚠️ Something went wrong on my side before the first question, so the game was called "
+    "off. Please try `/trivia start` again in a moment."
+)
 TYPED_NEEDS_INTENT = (
     "Typed answers need the Message Content intent, which this bot does not have, so this game "
     "uses buttons instead. An admin can enable 'Message Content Intent' in the Discord Developer "

@@ -11,6 +11,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import discord
@@ -30,6 +31,14 @@ log = logging.getLogger(__name__)
 
 JOB_PREFIX = "trivia:deadline:"
 PROBLEM_KEY = "post:{channel_id}"
+
+
+class Begun(StrEnum):
+    """How asking a game's first question went."""
+
+    ASKED = "asked"  # posted (or the game was stopped before it began)
+    CANNOT_POST = "cannot post"  # Discord refused the post: the game was called off
+    FAILED = "failed"  # something of ours failed (the database): the game was called off
 
 
 @dataclass(frozen=True)
@@ -121,16 +130,30 @@ class Runner:
     def _channel(self, game: Game) -> discord.PartialMessageable:
         return self.bot.get_partial_messageable(game.channel_id, guild_id=game.guild_id)
 
-    async def begin(self, game: Game) -> bool:
-        """Ask the first question, under the game's lock so a racing stop waits for it."""
+    async def begin(self, game: Game) -> Begun:
+        """Ask the first question, under the game's lock so a racing stop waits for it.
+
+        Any failure closes the game: a game with no question and no timer would hold the
+        channel until the next restart.
+        """
         async with game.lock:
             if self.games.get(game.game_id) is not game:
-                return True  # stopped before it began: nothing to post
-            return await self.ask(game)
+                return Begun.ASKED  # stopped before it began: nothing to post
+            try:
+                return Begun.ASKED if await self.ask(game) else Begun.CANNOT_POST
+            except Exception:
+                log.exception("trivia first question failed", extra={"game_id": game.game_id})
+                await self._abort(game)
+                return Begun.FAILED
 
     async def ask(self, game: Game) -> bool:
-        """Post the current question and schedule its deadline; False if it could not be posted."""
+        """Post the current question and schedule its deadline; False if it could not be posted.
+
+        The question's index is saved before it is posted: if the database fails, the question
+        is never shown (the caller closes the game).
+        """
         game.ask(self._now())
+        await self.store.set_index(game.game_id, game.index)
         embed = discord.Embed(
             title=render.question_title(game),
             description=render.question_text(game),
@@ -155,7 +178,6 @@ class Runner:
                 game.guild_id, "trivia", PROBLEM_KEY.format(channel_id=game.channel_id)
             )
         game.message_id = message.id
-        await self.store.set_index(game.game_id, game.index)
         deadline = datetime.fromtimestamp(game.deadline, UTC)
         self.bot.scheduler.schedule(
             f"{JOB_PREFIX}{game.game_id}", deadline, self.on_deadline, game.game_id, game.index
@@ -185,8 +207,8 @@ class Runner:
             except Exception:
                 # A job must never leave a game running with no timer: close it, keep points.
                 log.exception("trivia deadline failed", extra={"game_id": game_id})
-                if self.games.get(game_id) is game:
-                    await self._end(game, "stopped")
+                if await self._abort(game):
+                    await self._say(game, render.FAILED_NOTICE)
 
     async def _step(self, game: Game) -> None:
         try:
@@ -197,6 +219,26 @@ class Runner:
             await self.ask(game)
         else:
             await self._finish(game, "finished")
+
+    async def _abort(self, game: Game) -> bool:
+        """Close a game after a failure of ours; False if it had already ended.
+
+        The game leaves memory and the scheduler first, so even if the database is the
+        trouble it stops taking answers; a row left 'running' is closed at the next start.
+        """
+        if self.games.get(game.game_id) is not game:
+            return False
+        try:
+            await self._end(game, "stopped")
+        except Exception:
+            log.exception("could not close trivia game", extra={"game_id": game.game_id})
+        return True
+
+    async def _say(self, game: Game, text: str) -> None:
+        try:
+            await self._channel(game).send(text, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.info("could not post a trivia notice", extra={"game_id": game.game_id})
 
     async def abandon(self, game: Game) -> None:
         """Close a game that never got going (its start failed half-way)."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.harness import BotEnv
+from tests.harness import BotEnv, message_text
 
 START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 PACK = "Secretary Kim"
@@ -38,3 +38,63 @@ async def test_click_from_another_channel_is_refused_and_not_counted(env: BotEnv
     assert "Locked in" in await own.reply_text()
     rows = await env.running.db.fetch_all("SELECT user_id FROM trivia_answers")
     assert [r["user_id"] for r in rows] == [env.fan2_id]
+
+
+FAIL_INDEX_SAVE = (
+    "CREATE TRIGGER fail_index BEFORE UPDATE OF current_index ON trivia_games "
+    "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+)
+
+
+async def test_first_question_not_saved_closes_the_game_with_a_message(env: BotEnv) -> None:
+    await env.advance_to(START)
+    await env.running.db.execute(FAIL_INDEX_SAVE)
+    before = len(env.fake.requests)
+    itx = await env.slash(env.fan_id, "trivia", "start", pack=PACK, questions=3)
+    assert "started" in await itx.reply_text()
+    followup = (await itx.followups(1))[0]
+    text = message_text(followup.json)
+    assert "went wrong" in text, text
+    assert "called off" in text, text
+    row = await env.running.db.fetch_one("SELECT status FROM trivia_games")
+    assert row is not None
+    assert row["status"] == "stopped"
+    runner = env.running.get_cog("Trivia").runner  # type: ignore[union-attr]
+    assert runner.in_channel(env.channel_id) is None
+    assert env.running.scheduler.job_ids("trivia:") == []
+    # The question was not posted: a game no one can finish is not put in front of players.
+    posts = [
+        r
+        for r in env.fake.requests[before:]
+        if r.method == "POST" and r.path == f"/channels/{env.channel_id}/messages"
+    ]
+    assert not [p for p in posts if (p.json or {}).get("embeds")]
+    # Once the database works again, the channel is free for a new game.
+    await env.running.db.execute("DROP TRIGGER fail_index")
+    intro, _ = await _start(env, env.fan_id, pack=PACK, questions=1)
+    assert "started" in intro
+
+
+async def test_next_question_not_saved_stops_the_game_with_a_message(env: BotEnv) -> None:
+    await env.advance_to(START)
+    await _start(env, env.fan_id, pack=PACK, questions=2)
+    await env.running.db.execute(FAIL_INDEX_SAVE)
+    before = len(env.fake.requests)
+    await env.advance_to(START + timedelta(seconds=21))
+    notice = await env.fake.wait_for_request(
+        "POST",
+        rf"/channels/{env.channel_id}/messages",
+        after=before,
+        predicate=lambda r: "went wrong" in message_text(r.json),
+    )
+    assert "stopped" in message_text(notice.json)
+    row = await env.running.db.fetch_one("SELECT status FROM trivia_games")
+    assert row is not None
+    assert row["status"] == "stopped"
+    assert env.running.scheduler.job_ids("trivia:") == []
+    posts = [
+        r
+        for r in env.fake.requests[before:]
+        if r.method == "POST" and r.path == f"/channels/{env.channel_id}/messages"
+    ]
+    assert not [p for p in posts if (p.json or {}).get("embeds")]  # question 2 never shown
