@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 50
 MAX_CHOICES = 25
+# Autocomplete values are drama ids; longer digit strings are titles (or junk), never ids.
+MAX_ID_DIGITS = 18
 
 
 class DiscordSender:
@@ -77,7 +79,7 @@ class AirtimeService:
     async def resolve(self, guild_id: int, name: str) -> Drama:
         """A drama of this guild by autocomplete id, title or alias; `NotFound` otherwise."""
         text = name.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS:
             found = await self.store.get_drama(guild_id, int(text))
             if found is not None:
                 return found

@@ -21,6 +21,7 @@ _COLUMNS = (
     "drama_id, guild_id, title, aliases, network, slots, premiere, episodes, runtime_min, "
     "streaming, streaming_delay_min, catalog_key, channel_id, role_id, remind, announce_since"
 )
+SQLITE_INT_LIMIT = 2**63
 EDITABLE = frozenset(
     {
         "title",
@@ -153,7 +154,9 @@ class AirtimeStore:
         await self.db.execute("DELETE FROM airtime_dramas WHERE drama_id = ?", (drama_id,))
 
     async def get_drama(self, guild_id: int, drama_id: int) -> Drama | None:
-        """One drama of this guild, with its exceptions."""
+        """One drama of this guild, with its exceptions (None for ids SQLite cannot hold)."""
+        if not 0 < drama_id < SQLITE_INT_LIMIT:
+            return None
         found = await self._load("WHERE guild_id = ? AND drama_id = ?", (guild_id, drama_id))
         return found[0] if found else None
 

@@ -117,3 +117,9 @@ async def test_announce_since_is_kept_when_settings_change(store: AirtimeStore) 
 async def test_schema_rejects_out_of_range_counts(store: AirtimeStore) -> None:
     with pytest.raises(Exception, match="CHECK"):
         await store.add_drama(replace(KIM, episodes=0), created_by=5, now=NOW)
+
+
+@pytest.mark.parametrize("drama_id", [0, -1, 2**63, 10**30])
+async def test_ids_sqlite_cannot_hold_find_nothing(store: AirtimeStore, drama_id: int) -> None:
+    await store.add_drama(KIM, created_by=5, now=NOW)
+    assert await store.get_drama(1, drama_id) is None
