@@ -186,8 +186,8 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
         form = DramaForm(title, network, days, time, premiere, episodes, runtime, streaming,
                          streaming_delay, aliases)  # fmt: skip
         changes = changes_for(before, form, now)
-        move = self._move(before, changes, move_episode, move_to)
-        special = self._special(special_at, special_title)
+        move = self._move(before, changes, move_episode, move_to, now)
+        special = self._special(special_at, special_title, now)
         if not changes and move is None and special is None:
             raise InvalidInput("Nothing to change: give at least one option.")
         store = self.service.store
@@ -204,7 +204,11 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
 
     @staticmethod
     def _move(
-        drama: Drama, changes: dict[str, object], episode: int | None, to: str | None
+        drama: Drama,
+        changes: dict[str, object],
+        episode: int | None,
+        to: str | None,
+        now: datetime,
     ) -> tuple[int, datetime] | None:
         if episode is None and to is None:
             return None
@@ -212,16 +216,16 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
             raise InvalidInput("To move an episode give both `move_episode` and `move_to`.")
         count = int(str(changes.get("episodes", drama.episodes)))
         check_range(episode, 1, count, "The episode to move")
-        return episode, parse_kst_datetime(to)
+        return episode, parse_kst_datetime(to, now)
 
     @staticmethod
-    def _special(at: str | None, title: str | None) -> tuple[datetime, str] | None:
+    def _special(at: str | None, title: str | None, now: datetime) -> tuple[datetime, str] | None:
         if at is None:
             if title is not None:
                 raise InvalidInput("Give `special_at` (KST `YYYY-MM-DD HH:MM`) for the special.")
             return None
         name = check_text(title, "special's title", 100) if title else "Special"
-        return parse_kst_datetime(at), name
+        return parse_kst_datetime(at, now), name
 
     @drama.command(name="remove")
     @moderator_only()

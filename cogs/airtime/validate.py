@@ -176,9 +176,15 @@ def describe_slots(slots: tuple[Slot, ...]) -> str:
     return ", ".join(slot.label() for slot in sorted(slots)) + " KST"
 
 
-def parse_kst_datetime(text: str) -> datetime:
-    """`2018-06-22 23:00` (KST) → aware UTC datetime."""
+def parse_kst_datetime(text: str, now: datetime) -> datetime:
+    """`2018-06-22 23:00` (KST) → aware UTC datetime, dated 1990 to two years from `now`."""
     day_text, _, time_text = text.strip().partition(" ")
     if not time_text.strip():
         raise InvalidInput("Give a KST date and time like `2018-06-22 23:00`.")
-    return to_utc(parse_date(day_text), parse_time(time_text))
+    day, at = parse_date(day_text), parse_time(time_text)
+    latest = now.astimezone(KST).date() + timedelta(days=PREMIERE_MAX_AHEAD_DAYS)
+    if not EARLIEST_PREMIERE <= day <= latest:
+        raise InvalidInput(
+            f"The date must be between {EARLIEST_PREMIERE} and {latest} (KST); you gave {day}."
+        )
+    return to_utc(day, at)
