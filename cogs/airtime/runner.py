@@ -167,15 +167,19 @@ class Announcer:
             self.scheduler.schedule(SWEEP_JOB, max(by, now), self.sweep)
 
     async def refresh(self, guild_id: int, drama_id: int) -> datetime | None:
-        """Re-plan one drama after a change; return when its next job runs."""
+        """Re-plan one drama from the database; return when its next job runs.
+
+        A `claimed` row seen here is a post in flight (its job settles it) or one whose
+        outcome is unknown (retried in `RETRY_AFTER`), so it is checked again then, not now.
+        """
         drama = await self.store.get_drama(guild_id, drama_id)
         if drama is None:
             self.scheduler.cancel(job_id(drama_id))
             return None
         ledger = await self.store.ledger(drama_id)
-        return self._schedule(
-            drama, {key: row.state for key, row in ledger.items()}, now=self.clock.now()
-        )
+        now = self.clock.now()
+        states = {key: row.state for key, row in ledger.items()}
+        return self._schedule(drama, states, now, now + RETRY_AFTER)
 
     def _schedule(
         self,
@@ -196,10 +200,11 @@ class Announcer:
             )
             episodes = drama.iter_episodes(since=window)
             nxt = announce.next_outstanding(episodes, plan, set(states), now)
+        due = max(nxt.due, now) if nxt is not None else None
         if pending:
-            run_at = retry_at or now
-        elif nxt is not None:
-            run_at = max(nxt.due, now)
+            run_at = min(retry_at or now, due or datetime.max.replace(tzinfo=now.tzinfo))
+        elif due is not None:
+            run_at = due
         else:
             self.scheduler.cancel(job_id(drama.drama_id))
             return None
@@ -245,7 +250,8 @@ class Announcer:
                 outcomes.append(states[item.key])
         if "sent" in outcomes and _was_failing(ledger):
             await self.problems.clear_problem(drama.guild_id, "airtime", problem_key(drama_id))
-        self._schedule(drama, states, self.clock.now(), self.clock.now() + RETRY_AFTER)
+        # Re-read: a moderator may have changed the drama while the posts were in flight.
+        await self.refresh(guild_id, drama_id)
 
     async def _deliver(self, drama: Drama, item: Announcement, now: datetime) -> str:
         decision = announce.decide(item, now)

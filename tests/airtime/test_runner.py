@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,8 +36,12 @@ class StubDiscord:
     history: dict[int, list[tuple[datetime, str]]] = field(default_factory=dict)
     history_error: bool = False
     now: FixedClock | None = None
+    during_send: Callable[[], Awaitable[None]] | None = None
 
     async def send(self, channel_id: int, content: str, role_id: int | None, drama_id: int) -> int:
+        if self.during_send is not None:
+            hook, self.during_send = self.during_send, None
+            await hook()
         if self.fail_next is not None:
             error, self.fail_next = self.fail_next, None
             raise error
@@ -172,3 +176,30 @@ async def test_drama_without_announcements_gets_no_job(world) -> None:
     assert await announcer.rebuild() == 0
     assert announcer.scheduler.job_ids("airtime:") == []
     assert replace(KIM).title == "Secretary Kim"
+
+
+async def test_a_change_made_while_a_post_is_in_flight_is_not_overwritten(world) -> None:
+    announcer, discord, clock, drama_id = world
+    clock.set(EP1 - timedelta(minutes=30))
+
+    async def moderator_adds_a_15_min_reminder() -> None:
+        await announcer.store.set_announce(drama_id, channel_id=50, role_id=60, leads=(30, 15),
+                                           now=clock.now())  # fmt: skip
+        await announcer.refresh(KIM.guild_id, drama_id)
+
+    discord.during_send = moderator_adds_a_15_min_reminder
+    await announcer.run(KIM.guild_id, drama_id)
+    assert len(discord.posts) == 1
+    assert announcer.scheduler.next_run(job_id(drama_id)) == EP1 - timedelta(minutes=15)
+
+
+async def test_a_pending_claim_does_not_delay_a_sooner_announcement(world) -> None:
+    announcer, discord, clock, drama_id = world
+    await announcer.store.set_announce(drama_id, channel_id=50, role_id=60, leads=(31, 30),
+                                       now=clock.now())  # fmt: skip
+    clock.set(EP1 - timedelta(minutes=30, seconds=30))
+    discord.fail_next = RuntimeError("502 from Discord after retries")
+    await announcer.run(KIM.guild_id, drama_id)
+    assert await states(announcer, drama_id) == {("1", "remind31"): "claimed"}
+    # The 30-minute reminder is due in 30 s: the retry (in 60 s) must not push it later.
+    assert announcer.scheduler.next_run(job_id(drama_id)) == EP1 - timedelta(minutes=30)
