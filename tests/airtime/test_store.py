@@ -123,3 +123,20 @@ async def test_schema_rejects_out_of_range_counts(store: AirtimeStore) -> None:
 async def test_ids_sqlite_cannot_hold_find_nothing(store: AirtimeStore, drama_id: int) -> None:
     await store.add_drama(KIM, created_by=5, now=NOW)
     assert await store.get_drama(1, drama_id) is None
+
+
+async def test_announcements_turned_off_then_on_are_owed_from_the_new_start(
+    store: AirtimeStore,
+) -> None:
+    drama_id = await store.add_drama(KIM, created_by=5, now=NOW)
+    await store.set_announce(drama_id, channel_id=5, role_id=6, leads=(30,), now=NOW)
+    off = datetime(2018, 6, 10, tzinfo=UTC)
+    await store.set_announce(drama_id, channel_id=None, role_id=None, leads=(30,), now=off)
+    got = await store.get_drama(1, drama_id)
+    assert got is not None
+    assert got.announce_since is None
+    on = datetime(2018, 7, 1, tzinfo=UTC)
+    await store.set_announce(drama_id, channel_id=5, role_id=6, leads=(30,), now=on)
+    got = await store.get_drama(1, drama_id)
+    assert got is not None
+    assert got.announce_since == on
