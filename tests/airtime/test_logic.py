@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -433,3 +434,56 @@ def test_episode_list_since_matches_the_full_list(name: str, days: int) -> None:
         since = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=days)
     full = [ep for ep in schedule.episode_list(spec) if ep.at >= since]
     assert schedule.episode_list(spec, since) == full
+
+
+def parse_ics(text: str) -> list[dict[str, str]]:
+    """A strict reader: CRLF only, unfold, split NAME:VALUE, unescape TEXT; one dict per block."""
+    assert text.endswith("\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    assert "\r" not in text.replace("\r\n", "")
+    unfolded = text.replace("\r\n ", "").split("\r\n")[:-1]
+    blocks: list[dict[str, str]] = []
+    stack: list[str] = []
+    for line in unfolded:
+        name, sep, value = line.partition(":")
+        assert sep, line
+        assert name, line
+        assert name == name.upper(), line
+        if name == "BEGIN":
+            stack.append(value)
+            blocks.append({"BEGIN": value})
+        elif name == "END":
+            assert stack.pop() == value
+        else:
+            assert name not in blocks[-1], f"{name} twice"
+            unescaped = re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], value)
+            bare = re.sub(r"\\.", "", value)  # what is left outside escapes
+            assert ";" not in bare, value
+            assert "," not in bare, value
+            blocks[-1][name] = unescaped
+    assert stack == []
+    return blocks
+
+
+def test_calendar_parses_back_with_every_required_property() -> None:
+    title = "Kim, Part; 1 — 김비서가 왜 그럴까 " + "long title " * 5
+    spec = secretary_kim(specials=(Special(7, kst(2018, 6, 9, 20, 0), "Recap, part 1; BTS"),))
+    episodes = schedule.episode_list(spec)
+    now = datetime(2018, 6, 1, 3, 4, 5, tzinfo=UTC)
+    text = ics.render_calendar(drama_id=3, title=title, network="tvN, CJ", runtime_min=70,
+                               episodes=episodes, now=now)  # fmt: skip
+    blocks = parse_ics(text)
+    calendar, events = blocks[0], blocks[1:]
+    assert calendar["VERSION"] == "2.0"
+    assert calendar["PRODID"]
+    assert calendar["X-WR-CALNAME"] == title
+    assert len(events) == 17
+    assert len({event["UID"] for event in events}) == 17
+    for event, ep in zip(events, episodes, strict=True):
+        assert event["DTSTAMP"] == "20180601T030405Z"
+        start = datetime.strptime(event["DTSTART"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        end = datetime.strptime(event["DTEND"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        assert (start, end - start) == (ep.at, timedelta(minutes=70))
+        assert event["SUMMARY"] == f"{title} — {ep.label()}"
+        assert event["LOCATION"] == "tvN, CJ"
+    assert events[2]["SUMMARY"].endswith("Special: Recap, part 1; BTS")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from tests.airtime.test_e2e import EP1, EP2, MSG, assert_role_only, ledger, posts, setup_announced
 from tests.harness import BotEnv
 
 
@@ -45,3 +46,66 @@ async def test_moves_and_specials_far_from_now_are_refused(
     assert itx.is_ephemeral
     assert "must be between" in text
     assert await exceptions(env) == []
+
+
+async def test_cut_while_armed_announces_no_episode_that_no_longer_exists(env: BotEnv) -> None:
+    _, channel, _ = await setup_announced(env, remind="none")
+    start = len(env.fake.requests)
+    await env.advance_to(EP1)
+    await env.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    # The job is now armed for episode 2; the drama is cut to a single episode.
+    text = await env.reply(env.mod_id, "drama", "edit", drama="Secretary Kim", episodes=1)
+    assert "1 episodes" in text
+    await env.advance_to(EP2 + timedelta(minutes=5))
+    await env.settle(10)
+    assert len(posts(env, channel)) == 1
+    assert [row[0] for row in await ledger(env)] == ["1"]
+    # Extended again before episode 3's slot: it is announced at its time.
+    await env.reply(env.mod_id, "drama", "edit", drama="Secretary Kim", episodes=16)
+    start = len(env.fake.requests)
+    ep3 = datetime(2018, 6, 13, 12, 30, tzinfo=UTC)
+    await env.advance_to(ep3)
+    rec = await env.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    assert "episode 3 is on air now" in rec.json["content"]
+    assert "late" not in rec.json["content"]
+
+
+async def test_a_special_is_announced_with_reminder_and_on_air_post(env: BotEnv) -> None:
+    drama_id, channel, role = await setup_announced(env, remind="30")
+    text = await env.reply(
+        env.mod_id,
+        "drama",
+        "edit",
+        drama="Secretary Kim",
+        special_at="2018-06-09 20:00",
+        special_title="Making of, part 1",
+    )
+    assert "Updated" in text
+    special_at = datetime(2018, 6, 9, 11, 0, tzinfo=UTC)
+    special_id = await env.running.db.fetch_value(
+        "SELECT exception_id FROM airtime_exceptions WHERE kind = 'special'"
+    )
+    await env.advance_to(EP2 + timedelta(minutes=1))
+    await env.settle()
+    start = len(env.fake.requests)
+    await env.advance_to(special_at - timedelta(minutes=30))
+    rec = await env.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    assert_role_only(rec.json, role)
+    unix = int(special_at.timestamp())
+    assert f"special: Making of, part 1 airs <t:{unix}:R>" in rec.json["content"]
+    assert "(20:00 KST)" in rec.json["content"]
+    start = len(env.fake.requests)
+    await env.advance_to(special_at)
+    rec = await env.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    assert_role_only(rec.json, role)
+    assert "special: Making of, part 1 is on air now on tvN" in rec.json["content"]
+    assert rec.json["components"][0]["components"][0]["custom_id"] == f"airtime:follow:{drama_id}"
+    await env.restart()
+    await env.settle(10)
+    assert len(posts(env, channel, after=start)) == 1
+    rows = [row for row in await ledger(env) if row[0] == f"sp{special_id}"]
+    assert rows == [(f"sp{special_id}", "onair", "sent"), (f"sp{special_id}", "remind30", "sent")]
+    # The special took no episode's slot: episode 3 still airs on Wed 2018-06-13.
+    text = await env.reply(env.fan_id, "airtime", "episodes", drama="Secretary Kim")
+    assert "Episode 3 · <t:" in text
+    assert "2018-06-13 21:30 KST" in text
