@@ -36,10 +36,12 @@ SCORING_HELP = (
     "10 × (streak − 1), at most 50, for consecutive right answers in the same game. "
     "Everyone who is right before the timer ends scores. Buttons: your first click counts. "
     "Typed: guess as often as you like, wrong guesses cost nothing; when the answer is a number "
-    "(an episode, a year) only your first 3 numbers count. Questions about scenes from "
-    "episodes that have not aired for this server are never asked (an episode counts as aired "
-    "2 hours after its broadcast starts). Leaderboard periods are in UTC: a week starts on "
-    "Monday 00:00, a month on the 1st at 00:00; equal points share a place."
+    "(an episode, a year) only your first 3 numbers count. Chat that is no guess (over 60 "
+    "characters or 8 words, or like no answer or choice) is not counted in stats. "
+    "Questions about scenes from episodes that have not aired for this server are never "
+    "asked (an episode counts as aired 2 hours after its broadcast starts). Leaderboard "
+    "periods are in UTC: a week starts on Monday 00:00, a month on the 1st at 00:00; equal "
+    "points share a place."
 )
 
 
@@ -268,25 +270,27 @@ class Game:
         return self._accept(user_id, choice, choice == self.current.correct, 1, now)
 
     def answer_text(self, user_id: int, text: str, now: float) -> Answer | None:
-        """Judge a typed guess; None when it does not count.
+        """Judge a typed message; None when it does not count.
 
-        It does not count when the question is closed, the player was already right, or, for
-        a number answer (an episode, a year), when it is not a number or the player used up
-        their 3 tries: numbers could otherwise be guessed one by one. Text answers take any
-        number of guesses.
+        It does not count when the question is closed, the player was already right, for a
+        number answer (an episode, a year) when the player used up their 3 tries (numbers
+        could otherwise be guessed one by one), or when it is wrong and no plausible guess
+        (`Matcher.is_attempt`): chatter is neither stored nor counted as a try. Text answers
+        take any number of guesses.
         """
         if not self.open or now > self.deadline:
             return None
         previous = self.answers.get(user_id)
         if previous is not None and previous.correct:
             return None
-        guess = normalise(text[: MAX_GUESS_CHARS + 1])
         matcher = self.current.matcher
-        used_up = previous is not None and previous.tries >= TYPED_TRIES
-        if matcher.numeric and (not guess.isdigit() or used_up):
+        if matcher.numeric and previous is not None and previous.tries >= TYPED_TRIES:
+            return None
+        guess = normalise(text[: MAX_GUESS_CHARS + 1])
+        right = len(text) <= MAX_GUESS_CHARS and matcher.matches(guess)
+        if not right and not matcher.is_attempt(text.strip(), guess):
             return None
         tries = 1 if previous is None else previous.tries + 1
-        right = len(text) <= MAX_GUESS_CHARS and matcher.matches(guess)
         return self._accept(user_id, None, right, tries, now)
 
     def close(self) -> list[Answer]:

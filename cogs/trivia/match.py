@@ -11,6 +11,9 @@ a swapped pair of letters is one edit) and its digits are the same. Numbers neve
 away and is refused; so is a guess nearer to a wrong choice than to the answer, and a guess
 that merely extends an answer ("Kim Mi Sook" for "Kim Mi So"; only a plural or possessive
 "s" may follow it).
+
+A wrong message counts as a try (stored, shown in stats and the reveal's "Wrong answers") only
+when it plausibly is a guess, see `Matcher.is_attempt`; other chatter in the channel is ignored.
 """
 
 from __future__ import annotations
@@ -19,9 +22,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 MAX_GUESS_CHARS = 200
+# A wrong message is a try only if it is this short and near an answer or choice of the question.
+MAX_ATTEMPT_CHARS = 60
+MAX_ATTEMPT_WORDS = 8
+ATTEMPT_SIMILARITY = 50  # rapidfuzz ratio (0-100) to some accepted answer or choice
+MIN_SHARED_WORD = 3  # a shared word this long (not a stop word) also makes it a guess
+_STOP_WORDS = frozenset({"the", "and", "for", "not", "was", "its", "his", "her", "who"})
 
 _UNITS = {
     "zero": 0,
@@ -163,6 +173,8 @@ class Matcher:
     answers: frozenset[str]
     fuzzy: tuple[tuple[str, int, str], ...]  # (answer, allowed edits, its digits)
     rivals: frozenset[str]
+    candidates: tuple[str, ...] = ()  # answers and rivals: what a guess looks like
+    words: frozenset[str] = frozenset()  # their telling words, for `is_attempt`
 
     @classmethod
     def build(cls, answers: tuple[str, ...], rivals: tuple[str, ...] = ()) -> Matcher:
@@ -174,7 +186,14 @@ class Matcher:
             if not answer.isdigit() and allowed_edits(len(answer)) > 0
         )
         wrong = frozenset(n for n in (normalise(r) for r in rivals) if n and n not in normal)
-        return cls(normal, fuzzy, wrong)
+        candidates = tuple(sorted(normal | wrong))
+        words = frozenset(
+            word
+            for candidate in candidates
+            for word in candidate.split()
+            if len(word) >= MIN_SHARED_WORD and word not in _STOP_WORDS
+        )
+        return cls(normal, fuzzy, wrong, candidates, words)
 
     @property
     def numeric(self) -> bool:
@@ -196,6 +215,28 @@ class Matcher:
         if text in self.rivals or not self.fuzzy:
             return False
         return self._near(text)
+
+    def is_attempt(self, raw: str, guess: str) -> bool:
+        """Whether a message that is not right still counts as a try (else it is chatter).
+
+        `raw` is the message, `guess` its normalised form. A try is short (at most 60
+        characters and 8 words) and, for a number answer, is a number ("8", "episode 12",
+        "twelve"); for a text answer it is like an accepted answer or choice of the question:
+        a rapidfuzz ratio of at least 50 to one of them ("Kim Mi Sook", "9:00 pm", "MBC" among
+        the choices) or a shared word of 3+ letters ("Park Hyung Sik", "web novel").
+        """
+        if not guess or len(raw) > MAX_ATTEMPT_CHARS:
+            return False
+        if len(raw.split()) > MAX_ATTEMPT_WORDS:
+            return False
+        if self.numeric:
+            return guess.isdigit()
+        if not self.words.isdisjoint(guess.split()):
+            return True
+        return any(
+            fuzz.ratio(guess, candidate, score_cutoff=ATTEMPT_SIMILARITY)
+            for candidate in self.candidates
+        )
 
     def _near(self, text: str) -> bool:
         if self._extends_an_answer(text):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cogs.trivia.library import shipped_packs
+from cogs.trivia.match import normalise
 from tests.harness import BotEnv, message_text
 
 START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -98,3 +101,44 @@ async def test_next_question_not_saved_stops_the_game_with_a_message(env: BotEnv
         if r.method == "POST" and r.path == f"/channels/{env.channel_id}/messages"
     ]
     assert not [p for p in posts if (p.json or {}).get("embeds")]  # question 2 never shown
+
+
+async def test_typed_chatter_gives_bystanders_no_game_and_no_wrong_answers(env: BotEnv) -> None:
+    await env.advance_to(START)
+    await _start(env, env.fan_id, pack=PACK, questions=1, mode="typed")
+    row = await env.running.db.fetch_one("SELECT plan FROM trivia_games")
+    assert row is not None
+    question = shipped_packs()["secretary kim"].questions[json.loads(row["plan"])[0]["q"]]
+    accepted = {normalise(a) for a in question.answers}
+    wrong = next((c for c in question.choices if normalise(c) not in accepted), "99")
+    if question.answers[0].isdigit():
+        wrong = "99"
+    for chatter in (
+        "good morning everyone",
+        "omg i know this one",
+        "I rewatched the whole drama last weekend and still cannot remember this",
+    ):
+        await env.fake.post_message(env.guild_id, env.channel_id, env.fan2_id, chatter)
+    await env.fake.post_message(env.guild_id, env.channel_id, env.fan_id, wrong)
+    for _ in range(100):
+        rows = await env.running.db.fetch_all("SELECT user_id, correct, tries FROM trivia_answers")
+        if rows:
+            break
+        await env.settle(1)
+    await env.settle()
+    rows = await env.running.db.fetch_all("SELECT user_id, correct, tries FROM trivia_answers")
+    assert [tuple(r) for r in rows] == [(env.fan_id, 0, 1)]
+    before = len(env.fake.requests)
+    await env.advance_to(START + timedelta(seconds=21))
+    reveal = await env.fake.wait_for_request(
+        "POST",
+        rf"/channels/{env.channel_id}/messages",
+        after=before,
+        predicate=lambda r: "The answer" in message_text(r.json),
+    )
+    assert "Wrong answers: 1" in message_text(reveal.json)
+    stats = await env.reply(env.fan_id, "trivia", "stats", member=env.fan2_id)
+    assert "has not answered any trivia question" in stats, stats
+    mine = await env.reply(env.fan_id, "trivia", "stats")
+    assert "Games: 1" in mine
+    assert "Answers: 1 (0 right, 0% accuracy)" in mine

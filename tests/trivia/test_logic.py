@@ -606,13 +606,27 @@ def test_typed_number_answers_only_count_numbers() -> None:
     assert game.scores[1].correct == 1
 
 
+WRONG_ACTORS = (
+    "Park Bo Gum",
+    "Hyun Bin",
+    "Park Ji Sung",
+    "Park Hyung Sik",
+    "Park Bo Young",
+    "Park Shin Hye",
+    "Park Seo Hyun",
+    "Park Min Young",
+    "Park Joon Hwa",
+    "Park Yoo Sik",
+)
+
+
 def test_typed_text_answers_take_any_number_of_guesses() -> None:
     game = _game(Mode.TYPED)
     game.close()
     game.advance()
     game.ask(2000.0)  # question 1: Park Seo Joon
-    for n in range(10):
-        wrong = game.answer_text(1, f"guess {n}", 2001.0)
+    for name in WRONG_ACTORS:
+        wrong = game.answer_text(1, name, 2001.0)
         assert wrong is not None
         assert not wrong.correct
     right = game.answer_text(1, "park seo-joon", 2002.0)
