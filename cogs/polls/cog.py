@@ -18,6 +18,7 @@ from bot.guild_settings import Feature
 from bot.replies import NO_PINGS, send_ephemeral
 from cogs.polls import logic, messages
 from cogs.polls.access import can_see, check_bot_permissions
+from cogs.polls.engine import MANAGE_MESSAGES_HINT, manage_messages_key
 from cogs.polls.service import NewPoll, PollService
 from cogs.polls.state import EventKind, ReactionEvent
 from cogs.polls.store import Poll, PollStore
@@ -326,16 +327,22 @@ class PollsCog(commands.Cog, name="Polls"):
 
     # --- /config show ------------------------------------------------------------------
     async def status_lines(self, guild: discord.Guild) -> list[str]:
-        """Open polls, and channels where the bot cannot tidy votes."""
+        """Open polls, and channels where the bot cannot tidy votes.
+
+        A channel already listed among the reported problems (a removal was refused) is
+        left to that list, so moderators read each hint once.
+        """
         states = [s for s in self.service.engine.by_id.values() if s.poll.guild_id == guild.id]
         lines = [f"Polls: {len(states)} open."]
+        reported = {
+            problem.key for problem in await self.bot.guild_settings.problems(guild.id, "polls")
+        }
         channels = sorted({s.poll.channel_id for s in states if not s.poll.anonymous})
         for channel_id in channels:
+            if manage_messages_key(channel_id) in reported:
+                continue
             if self._lacks_manage_messages(guild, channel_id):
-                lines.append(
-                    f"Polls: grant me Manage Messages in <#{channel_id}> so I can tidy votes "
-                    "(until then each fan's latest vote counts)."
-                )
+                lines.append("⚠️ Polls: " + MANAGE_MESSAGES_HINT.format(channel_id=channel_id))
         return lines
 
     def _lacks_manage_messages(self, guild: discord.Guild, channel_id: int) -> bool:

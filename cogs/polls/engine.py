@@ -54,6 +54,11 @@ RETRY_COMMIT_SECONDS = (0.05, 0.2, 1.0, 5.0)  # waits between attempts at a fail
 MAX_REST_IN_FLIGHT = 8
 
 
+def manage_messages_key(channel_id: int) -> str:
+    """The problem key under which a channel's missing Manage Messages is reported."""
+    return f"manage_messages:{channel_id}"
+
+
 class PollEngine:
     """Open polls in memory, keyed by poll id and by message id, and the vote writer."""
 
@@ -259,7 +264,7 @@ class PollEngine:
         await self.bot.guild_settings.report_problem(
             guild_id,
             "polls",
-            f"manage_messages:{channel_id}",
+            manage_messages_key(channel_id),
             MANAGE_MESSAGES_HINT.format(channel_id=channel_id),
         )
         log.info(
@@ -274,7 +279,7 @@ class PollEngine:
         if channel_id not in self._cleared:
             self._cleared.add(channel_id)
             await self.bot.guild_settings.clear_problem(
-                guild_id, "polls", f"manage_messages:{channel_id}"
+                guild_id, "polls", manage_messages_key(channel_id)
             )
 
     def lacks_manage_messages(self, channel_id: int) -> bool:

@@ -615,3 +615,28 @@ async def test_attach_without_add_reactions_raises_and_keeps_the_message(env: Bo
         )
     assert env.fake.get_message(env.channel_id, message.id) is not None
     assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
+
+
+async def test_config_show_names_missing_manage_messages_once(env: BotEnv) -> None:
+    from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS
+
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS & ~MANAGE_MESSAGES)
+    await env.fake.sync()
+    poll_id, message = await create(env, question="Q", options="a | b")
+    # Before any refused removal, the permission check alone tells moderators.
+    shown = await env.reply(env.mod_id, "config", "show")
+    assert shown.count("Manage Messages") == 1, shown
+    assert f"<#{env.channel_id}>" in shown
+    await react(env, message, env.fan_id, A)
+    await react(env, message, env.fan_id, B)
+    await wait_votes(env, poll_id, [(env.fan_id, 0), (env.fan_id, 1)])
+
+    async def reported() -> bool:
+        problems = await env.running.guild_settings.problems(env.guild_id, "polls")
+        return [p.key for p in problems] == [f"manage_messages:{env.channel_id}"]
+
+    await until(reported, "problem reported")
+    # Now it is also a reported problem: still said once, under "Needs attention".
+    shown = await env.reply(env.mod_id, "config", "show")
+    assert shown.count("Manage Messages") == 1, shown
+    assert shown.index("Needs attention") < shown.index("Manage Messages")
