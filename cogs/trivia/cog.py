@@ -22,7 +22,6 @@ from cogs.trivia.game import (
     DEFAULT_QUESTIONS,
     DEFAULT_SECONDS,
     SCORING_HELP,
-    Game,
     Mode,
     check_settings,
 )
@@ -126,7 +125,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         game, hidden = await self.runner.start(request)
         try:
             await interaction.response.send_message(
-                note + self._intro(interaction.user.id, game, questions, hidden),
+                note + render.intro_text(interaction.user.id, game, questions, hidden),
                 allowed_mentions=NO_PINGS,
             )
         except BaseException:
@@ -175,23 +174,6 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             guild.id, channel_id, interaction.user.id, chosen, game_mode, questions, seconds, aired
         )
         return request, note
-
-    @staticmethod
-    def _intro(user_id: int, game: Game, wanted: int, hidden: int) -> str:
-        count = len(game.questions)
-        lines = [
-            f"🎬 <@{user_id}> started **{clean(game.pack_name)}** trivia: {count} questions, "
-            f"{game.seconds} s each, {game.mode.value} mode."
-        ]
-        if count < wanted:
-            lines.append(f"Only {count} questions can be asked here right now.")
-        if hidden:
-            lines.append(
-                "1 question about an episode that has not aired yet is held back."
-                if hidden == 1
-                else f"{hidden} questions about episodes that have not aired yet are held back."
-            )
-        return "\n".join(lines)
 
     @app_commands.command(name="stop")
     @guild_only()

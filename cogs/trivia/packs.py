@@ -1,6 +1,7 @@
 """Trivia packs: YAML in, validated frozen dataclasses out, every problem named with its place.
 
-Pure code (PyYAML only). A pack file looks like this:
+Pure code. Reading the file safely (size, encoding, a restricted YAML loader, the alias cap)
+lives in `packyaml`; this module validates what it read. A pack file looks like this:
 
     name: Secretary Kim scenes
     description: Kisses, cufflinks and a wardrobe.
@@ -21,53 +22,24 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from rapidfuzz.distance import Levenshtein
 
 from cogs.trivia.match import normalise
+from cogs.trivia.packyaml import MAX_ALIASES, MAX_FILE_BYTES, UnreadableFileError, read_yaml
+
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_FILE_BYTES",
+    "MAX_QUESTIONS",
+    "Pack",
+    "PackError",
+    "Question",
+    "pack_key",
+    "parse_pack",
+    "validate_pack",
+]
 
 
-class _PackLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A safe loader (libyaml when built) that only knows plain integers and null.
-
-    YAML 1.1 would read `21:30` as the number 1290, `yes` as true and `3.10` as 3.1;
-    in a quiz every such scalar is an answer's text, so anything else stays a string.
-    """
-
-    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
-
-    def __init__(self, stream: str) -> None:
-        """Start counting alias uses for this document."""
-        super().__init__(stream)
-        self.alias_uses = 0
-
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        """Count every reuse of an anchored node (an alias or a merge) and cap them.
-
-        PyYAML shares aliased objects, so memory stays small, but each reuse is validated
-        again: a 250 KiB file of nested aliases would otherwise cost a minute of CPU.
-        """
-        if node in self.constructed_objects:
-            self.alias_uses += 1
-            if self.alias_uses > MAX_ALIASES:
-                raise _TooManyAliasesError(node.start_mark.line + 1)
-        return super().construct_object(node, deep)
-
-
-class _TooManyAliasesError(Exception):
-    def __init__(self, line: int) -> None:
-        super().__init__(line)
-        self.line = line
-
-
-_PackLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]{0,17})$"), list("-+0123456789")
-)
-_PackLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
-MAX_FILE_BYTES = 256 * 1024
-MAX_ALIASES = 200  # uses of YAML anchors (*name, <<: *name) in one file
 MAX_SHOWN = 40  # characters of a pack's own text quoted in a problem
 MAX_QUESTIONS = 2000
 MIN_CHOICES = 2
@@ -157,40 +129,11 @@ def pack_key(name: str) -> str:
 
 def parse_pack(source: str | bytes) -> Pack:
     """Parse and validate a pack file; raise `PackError` listing every problem."""
-    if len(source) > MAX_FILE_BYTES:
-        raise PackError([f"file: {len(source) // 1024} KiB, at most {MAX_FILE_BYTES // 1024} KiB"])
-    if isinstance(source, bytes):
-        try:
-            source = source.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise PackError([f"file: not UTF-8 text (byte {error.start})"]) from None
     try:
-        data = yaml.load(source, Loader=_PackLoader)  # noqa: S506 - a safe loader, C if built
-    except _TooManyAliasesError as error:
-        raise PackError(
-            [
-                f"file: more than {MAX_ALIASES} aliases (*name) by line {error.line}; "
-                "write the repeated parts out"
-            ]
-        ) from None
-    except yaml.YAMLError as error:
-        raise PackError([_yaml_problem(error)]) from None
-    except (ValueError, TypeError, OverflowError, RecursionError) as error:
-        # Explicit tags (`!!int 09`, `!!timestamp x`) fail inside PyYAML's constructors.
-        raise PackError([f"file: a value could not be read ({type(error).__name__})"]) from None
+        data = read_yaml(source)
+    except UnreadableFileError as error:
+        raise PackError([error.problem]) from None
     return validate_pack(data)
-
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or "unreadable"
-    if mark is None:
-        return f"file: not valid YAML ({problem})"
-    where = f"line {mark.line + 1}, column {mark.column + 1}"
-    context = getattr(error, "context_mark", None)
-    if context is not None and context.line != mark.line:
-        where += f" (in the part starting at line {context.line + 1})"
-    return f"file: not valid YAML at {where}: {problem}"
 
 
 def validate_pack(data: Any) -> Pack:

@@ -27,6 +27,24 @@ TYPED_NEEDS_INTENT = (
 PERIODS = {"all-time": "all time", "month": "this month", "week": "this week"}
 
 
+def intro_text(user_id: int, game: Game, wanted: int, hidden: int) -> str:
+    """The public reply to /trivia start: pack, settings, and what could not be asked."""
+    count = len(game.questions)
+    lines = [
+        f"🎬 <@{user_id}> started **{clean(game.pack_name)}** trivia: {count} questions, "
+        f"{game.seconds} s each, {game.mode.value} mode."
+    ]
+    if count < wanted:
+        lines.append(f"Only {count} questions can be asked here right now.")
+    if hidden:
+        lines.append(
+            "1 question about an episode that has not aired yet is held back."
+            if hidden == 1
+            else f"{hidden} questions about episodes that have not aired yet are held back."
+        )
+    return "\n".join(lines)
+
+
 def question_text(game: Game) -> str:
     """The body of a question message (choices lettered in buttons mode)."""
     planned = game.current

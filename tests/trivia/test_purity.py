@@ -12,6 +12,7 @@ def test_pure_modules_import_no_io_libraries() -> None:
     code = (
         "import sys\n"
         "import cogs.trivia.game, cogs.trivia.match, cogs.trivia.packs, cogs.trivia.escape\n"
+        "import cogs.trivia.packyaml\n"
         "print(sorted(m for m in ('discord', 'aiosqlite', 'apscheduler') if m in sys.modules))\n"
     )
     out = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
@@ -34,3 +35,26 @@ def test_every_send_and_edit_names_its_allowed_mentions() -> None:
             if node.func.attr in SENDS and "allowed_mentions" not in {k.arg for k in node.keywords}:
                 missing.append(f"{path.name}:{node.lineno} .{node.func.attr}(")
     assert missing == []
+
+
+def test_modules_stay_under_400_lines() -> None:
+    root = Path(__file__).resolve().parents[2] / "cogs" / "trivia"
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in root.glob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > 400} == {}
+
+
+def test_packs_keeps_its_public_api() -> None:
+    import cogs.trivia.packs as packs
+
+    for name in (
+        "MAX_FILE_BYTES",
+        "MAX_ALIASES",
+        "MAX_QUESTIONS",
+        "PackError",
+        "Pack",
+        "Question",
+        "pack_key",
+        "parse_pack",
+        "validate_pack",
+    ):
+        assert hasattr(packs, name), name
