@@ -20,6 +20,7 @@ from bot.checks import guild_only, require_guild
 from bot.replies import NO_PINGS, send_ephemeral
 from cogs.airtime import render
 from cogs.airtime.ics import render_calendar
+from cogs.airtime.permissions import role_status
 from cogs.airtime.public import COG_NAME, TrackedDrama
 from cogs.airtime.records import Drama
 from cogs.airtime.runner import JOB_PREFIX, SWEEP_JOB
@@ -90,10 +91,11 @@ class AirtimeCog(commands.Cog, name=COG_NAME):
         self.bot.remove_dynamic_items(FollowButton)
 
     async def status_lines(self, guild: discord.Guild) -> list[str]:
-        """`/config show`: how many dramas are tracked and announced."""
+        """`/config show`: dramas tracked and announced, and ping roles that would not ping."""
         dramas = await self.service.store.list_dramas(guild.id)
         announced = sum(1 for drama in dramas if drama.channel_id is not None)
-        return [f"Airtime: {len(dramas)} drama(s) tracked, {announced} with announcements."]
+        lines = [f"Airtime: {len(dramas)} drama(s) tracked, {announced} with announcements."]
+        return lines + [line for d in dramas if (line := role_status(guild, d)) is not None]
 
     # -- public service (cogs/airtime/public.py) ---------------------------------------------
     async def public_tracked(self, guild_id: int) -> list[TrackedDrama]:

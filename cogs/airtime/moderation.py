@@ -11,11 +11,13 @@ from discord.ext import commands
 
 from bot.app import DramaBot
 from bot.checks import moderator_only, require_guild
-from bot.errors import InvalidInput
-from bot.replies import send_ephemeral
+from bot.errors import InvalidInput, NotFound
+from bot.replies import clean, send_ephemeral
 from cogs.airtime import announce, catalog, render
+from cogs.airtime.changes import changes_of, find_change, parse_change, undo_notice
 from cogs.airtime.cog import drama_autocomplete, info_of
 from cogs.airtime.forms import DramaForm, changes_for, new_drama
+from cogs.airtime.permissions import permission_warnings
 from cogs.airtime.records import Drama
 from cogs.airtime.runner import job_id, problem_key
 from cogs.airtime.schedule import KST, shifted_by_skip
@@ -46,27 +48,24 @@ async def catalog_autocomplete(
     ][:25]
 
 
-def permission_warnings(
-    guild: discord.Guild, channel: discord.TextChannel | None, role: discord.Role | None
-) -> list[str]:
-    """What would stop announcements or follows, checked up front (Discord still decides)."""
-    me = guild.me
-    if me is None or channel is None:
+async def change_autocomplete(
+    interaction: discord.Interaction[DramaBot], current: str
+) -> list[app_commands.Choice[str]]:
+    """Suggest the chosen drama's pre-emptions, moves and specials."""
+    service = getattr(interaction.client.get_cog("AirtimeModeration"), "service", None)
+    picked = getattr(interaction.namespace, "drama", None)
+    if not isinstance(service, AirtimeService) or interaction.guild_id is None or not picked:
         return []
-    warnings = []
-    perms = channel.permissions_for(me)
-    if not (perms.view_channel and perms.send_messages):
-        warnings.append(
-            f"⚠️ I can't post in {channel.mention}: give me View Channel and Send Messages there."
-        )
-    if role is not None and not me.guild_permissions.manage_roles:
-        warnings.append("⚠️ I need Manage Roles so fans can `/airtime follow`.")
-    elif role is not None and role >= me.top_role:
-        warnings.append(
-            f"⚠️ {role.mention} is above my highest role, so I can't give it to fans: "
-            "drag my role above it in Server Settings → Roles."
-        )
-    return warnings
+    try:
+        drama = await service.resolve(interaction.guild_id, str(picked))
+    except NotFound:
+        return []
+    wanted = current.strip().casefold()
+    return [
+        app_commands.Choice(name=change.label[:100], value=change.value)
+        for change in changes_of(drama)
+        if wanted in change.label.casefold() or wanted in change.value
+    ][:25]
 
 
 class DramaCog(commands.Cog, name="AirtimeModeration"):
@@ -292,6 +291,35 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
         posted = await self.service.post_notice(after, notice)
         log.info("date skipped", extra={"guild_id": guild.id, "drama_id": after.drama_id})
         await self._done(interaction, f"{notice}\n{posted}")
+
+    @drama.command(name="undo")
+    @moderator_only()
+    @app_commands.autocomplete(drama=drama_autocomplete, change=change_autocomplete)
+    async def undo(
+        self, interaction: discord.Interaction[DramaBot], drama: str, change: str
+    ) -> None:
+        """Undo a schedule change: a pre-empted date, a moved episode or a special.
+
+        Args:
+            drama: The drama.
+            change: The change to undo (pick one), or a pre-empted date `YYYY-MM-DD`.
+        """
+        guild = require_guild(interaction)
+        now = self.bot.clock.now()
+        before = await self.service.resolve(guild.id, drama)
+        kind, key = parse_change(change)
+        found = find_change(before, kind, key)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.service.store.remove_change(before.drama_id, kind, key)
+        after = await self.service.resolve(guild.id, str(before.drama_id))
+        await forget_moved(self.service.store, before, after, now)
+        await self.service.announcer.refresh(guild.id, after.drama_id)
+        notice = undo_notice(after.title, found, before.episode_list(), after.episode_list(), now)
+        posted = await self.service.post_notice(after, notice) if notice else ""
+        log.info("change undone", extra={"guild_id": guild.id, "drama_id": after.drama_id,
+                                         "kind": kind})  # fmt: skip
+        reply = f"Undone: {clean(found.label)}.\n" + render.summary(info_of(after), now)
+        await self._done(interaction, "\n".join(filter(None, [reply, notice, posted])))
 
     @drama.command(name="announce")
     @moderator_only()

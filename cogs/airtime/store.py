@@ -236,6 +236,15 @@ class AirtimeStore:
             (drama_id, day.isoformat()),
         )
 
+    async def remove_change(self, drama_id: int, kind: str, key: str) -> int:
+        """Undo a pre-emption (key: date), a move (episode) or a special (id); rows removed."""
+        column = {"skip": "day", "move": "episode", "special": "exception_id"}[kind]
+        value: str | int = key if kind == "skip" else int(key)
+        return await self.db.execute(
+            f"DELETE FROM airtime_exceptions WHERE drama_id = ? AND kind = ? AND {column} = ?",  # noqa: S608 - column from a fixed map
+            (drama_id, kind, value),
+        )
+
     async def set_move(self, drama_id: int, episode: int, at: datetime, now: datetime) -> None:
         """Move one episode to another instant (replacing an earlier move)."""
         async with self.db.transaction() as conn:
