@@ -144,15 +144,15 @@ class AirtimeStore:
     ) -> None:
         """Where announcements go and whom they ping; owed from `now` on.
 
-        Turning them off (no channel) forgets since when they were owed, so turning them on
-        again later does not post "late" what fell due while they were off.
+        Every (re)configuration restarts the count: what fell due before it (while
+        announcements were off, or a reminder lead just added whose moment has passed) is
+        not owed, so it is never posted "late" and never pings the role a second time.
         """
         since = _unix(now) if channel_id is not None else None
         await self.db.execute(
             "UPDATE airtime_dramas SET channel_id = ?, role_id = ?, remind = ?, "
-            "announce_since = CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(announce_since, ?) END "
-            "WHERE drama_id = ?",
-            (channel_id, role_id, ",".join(map(str, leads)), since, since, drama_id),
+            "announce_since = ? WHERE drama_id = ?",
+            (channel_id, role_id, ",".join(map(str, leads)), since, drama_id),
         )
 
     async def remove_drama(self, drama_id: int) -> None:

@@ -109,3 +109,24 @@ async def test_a_special_is_announced_with_reminder_and_on_air_post(env: BotEnv)
     text = await env.reply(env.fan_id, "airtime", "episodes", drama="Secretary Kim")
     assert "Episode 3 · <t:" in text
     assert "2018-06-13 21:30 KST" in text
+
+
+async def test_a_lead_added_after_its_moment_is_not_posted_late(env: BotEnv) -> None:
+    drama_id, channel, role = await setup_announced(env, remind="30")
+    start = len(env.fake.requests)
+    await env.advance_to(EP1 - timedelta(minutes=30))
+    await env.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    await env.advance_to(EP1 - timedelta(minutes=20))
+    text = await env.reply(env.mod_id, "drama", "announce", drama=str(drama_id),
+                           channel=channel, role=role, remind="60,30")  # fmt: skip
+    assert "reminders: 60 min, 30 min" in text
+    await env.settle(10)
+    start = len(env.fake.requests)
+    await env.advance_to(EP1)
+    rec = await env.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    assert "on air now" in rec.json["content"]
+    await env.settle()
+    contents = [p.json["content"] for p in posts(env, channel)]
+    assert len(contents) == 2, contents  # the 30-min reminder and the on-air post
+    assert not any("late" in c for c in contents)
+    assert ("1", "remind60", "sent") not in await ledger(env)

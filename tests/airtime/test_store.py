@@ -104,14 +104,14 @@ async def test_forget_moved_keeps_unchanged_broadcasts(store: AirtimeStore) -> N
     assert set(await store.ledger(drama_id)) == {("1", "remind30")}
 
 
-async def test_announce_since_is_kept_when_settings_change(store: AirtimeStore) -> None:
+async def test_announce_since_restarts_when_settings_change(store: AirtimeStore) -> None:
     drama_id = await store.add_drama(KIM, created_by=5, now=NOW)
     await store.set_announce(drama_id, channel_id=5, role_id=6, leads=(60, 10), now=NOW)
     later = datetime(2018, 7, 1, tzinfo=UTC)
     await store.set_announce(drama_id, channel_id=7, role_id=None, leads=(), now=later)
     got = await store.get_drama(1, drama_id)
     assert got is not None
-    assert (got.channel_id, got.role_id, got.leads, got.announce_since) == (7, None, (), NOW)
+    assert (got.channel_id, got.role_id, got.leads, got.announce_since) == (7, None, (), later)
 
 
 async def test_schema_rejects_out_of_range_counts(store: AirtimeStore) -> None:
