@@ -28,12 +28,13 @@ log = logging.getLogger(__name__)
 
 HELP_NOTE = (
     "Options are separated by `|` and may start with an emoji (`🔥 Episode 9 | 💋 Episode 12`); "
-    "otherwise they get 🇦 🇧 🇨 …. Durations look like `30m`, `2h`, `3d` or `1h30m` (1 minute "
-    "to 32 days); without one the poll stays open until closed. Single-choice polls count "
-    "each fan's latest reaction. Anonymous polls vote with buttons (click again to withdraw) "
-    "and show counts only at the end. Votes are never lost: after a restart the bot re-reads "
-    "every open poll's reactions. Give the bot Manage Messages so it can tidy replaced votes. "
-    "Votes after a poll's end do not count; an anonymous poll's export waits until it closes."
+    "otherwise they get 🇦 🇧 🇨 …. Durations look like `30m`, `90 mins`, `1h 30m`, `2 hours`, "
+    "`1d12h`, `3 days` or `1w` (1 minute to 32 days); without one the poll stays open until "
+    "closed. Single-choice polls count each fan's latest reaction. Anonymous polls vote with "
+    "buttons (click again to withdraw) and show counts only at the end. Votes are never lost: "
+    "after a restart the bot re-reads every open poll's reactions. Give the bot Manage "
+    "Messages so it can tidy replaced votes. Votes after a poll's end do not count; an "
+    "anonymous poll's export waits until it closes."
 )
 
 
@@ -112,7 +113,7 @@ class PollsCog(commands.Cog, name="Polls"):
         Args:
             question: What to ask.
             options: 2 to 20 options separated by |, each may start with an emoji.
-            duration: How long it stays open, e.g. 30m, 2h, 3d, 1h30m (empty: until closed).
+            duration: How long: 30m, 1h 30m, 2 hours, 3 days, 1w (empty: open until closed).
             multi: Let fans pick more than one option.
             anonymous: Vote with buttons; counts stay hidden until the poll closes.
         """

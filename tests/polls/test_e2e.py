@@ -343,6 +343,22 @@ async def test_bad_input_is_refused_and_changes_nothing(
     assert start <= len(env.fake.requests)
 
 
+@pytest.mark.parametrize(
+    ("duration", "minutes", "shown"),
+    [("90 mins", 90, "1h 30m"), ("1 day", 24 * 60, "1d"), ("1w", 7 * 24 * 60, "7d")],
+)
+async def test_natural_durations_set_the_deadline(
+    env: BotEnv, duration: str, minutes: int, shown: str
+) -> None:
+    itx = await env.slash(
+        env.fan_id, "poll", "create", question="Q", options="a | b", duration=duration
+    )
+    assert f"closing in {shown}" in await itx.reply_text()
+    row = await env.running.db.fetch_one("SELECT created_at, ends_at FROM polls")
+    assert row is not None
+    assert row["ends_at"] - row["created_at"] == minutes * 60
+
+
 async def test_closing_someone_elses_poll_is_refused(env: BotEnv) -> None:
     poll_id, _ = await create(env, env.fan_id, question="Q", options="a | b")
     itx = await env.slash(env.fan2_id, "poll", "close", poll=poll_id)
@@ -583,7 +599,8 @@ async def test_reconciliation_pages_through_many_reactions(env: BotEnv) -> None:
 
 async def test_help_explains_polls(env: BotEnv) -> None:
     text = await env.reply(env.fan_id, "help", topic="polls")
-    assert "1h30m" in text
+    assert "1h 30m" in text
+    assert "3 days" in text
     assert "/poll create" in text or "poll create" in text
 
 
