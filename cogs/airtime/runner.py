@@ -150,11 +150,20 @@ class Announcer:
     async def sweep(self) -> None:
         """Move announcements entering the horizon from the heap into the scheduler."""
         now = self.clock.now()
+        failed: list[tuple[datetime, int, int]] = []
         try:
             while self.later and self.later[0][0] <= now + HORIZON:
-                _, guild_id, drama_id = heapq.heappop(self.later)
-                await self.refresh(guild_id, drama_id)
+                entry = heapq.heappop(self.later)
+                try:
+                    await self.refresh(entry[1], entry[2])
+                except Exception:
+                    # Keep the drama: a lost heap entry would silence it until a restart.
+                    log.exception("airtime sweep failed for a drama",
+                                  extra={"guild_id": entry[1], "drama_id": entry[2]})  # fmt: skip
+                    failed.append((now + RETRY_AFTER, entry[1], entry[2]))
         finally:
+            for entry in failed:
+                heapq.heappush(self.later, entry)
             now = self.clock.now()
             self.scheduler.schedule(SWEEP_JOB, now + SWEEP_EVERY, self.sweep)
             if self.later:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -202,4 +203,30 @@ async def test_a_pending_claim_does_not_delay_a_sooner_announcement(world) -> No
     await announcer.run(KIM.guild_id, drama_id)
     assert await states(announcer, drama_id) == {("1", "remind31"): "claimed"}
     # The 30-minute reminder is due in 30 s: the retry (in 60 s) must not push it later.
+    assert announcer.scheduler.next_run(job_id(drama_id)) == EP1 - timedelta(minutes=30)
+
+
+async def test_a_drama_the_sweep_could_not_read_is_kept_for_the_next_sweep(world) -> None:
+    announcer, _, clock, drama_id = world
+    clock.set(EP1 - timedelta(days=3))
+    await announcer.rebuild()
+    db = announcer.store.db
+    real_fetch_all = db.fetch_all
+    calls = {"n": 0}
+
+    async def locked_once(*args, **kwargs):  # SQLite (the outside world) is busy once
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return await real_fetch_all(*args, **kwargs)
+
+    db.fetch_all = locked_once  # type: ignore[method-assign]
+    clock.set(EP1 - timedelta(minutes=30) - HORIZON + timedelta(seconds=1))
+    await announcer.sweep()
+    assert announcer.scheduler.next_run(job_id(drama_id)) is None
+    assert [entry[2] for entry in announcer.later] == [drama_id]
+    sweep_at = announcer.scheduler.next_run(SWEEP_JOB)
+    assert sweep_at is not None
+    clock.set(sweep_at)
+    await announcer.sweep()
     assert announcer.scheduler.next_run(job_id(drama_id)) == EP1 - timedelta(minutes=30)
