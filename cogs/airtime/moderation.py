@@ -280,7 +280,10 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
             raise InvalidInput("That date is in the past; aired episodes cannot be pre-empted.")
         shifted = shifted_by_skip(before.spec, day)
         if shifted is None or shifted.at <= now:
-            raise InvalidInput(f"No upcoming episode airs on {day:%a %Y-%m-%d} (KST).")
+            raise InvalidInput(
+                f"No upcoming episode airs on {day:%a %Y-%m-%d} (KST). To cancel a special or "
+                "a moved episode, use `/drama undo`."
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.service.store.add_skip(before.drama_id, day, why, now)
         after = await self.service.resolve(guild.id, str(before.drama_id))
