@@ -116,6 +116,19 @@ class Reconciler:
                 await on_gone(outcome.poll_id, outcome.gone)
         return list(outcomes)
 
+    async def reconcile_one(self, state: PollState) -> Outcome | None:
+        """Reconcile one freshly attached poll (its live events wait meanwhile).
+
+        Returns None when the poll closed before its turn came.
+        """
+        async with self._lock:
+            if self.engine.by_id.get(state.poll.poll_id) is not state:
+                return None
+            state.reconciling = True
+            state.reconciled.clear()
+            await self.engine.flush()
+            return await self._guarded(state)
+
     async def _guarded(self, state: PollState) -> Outcome:
         try:
             return await self.reconcile(state)

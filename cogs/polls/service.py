@@ -195,12 +195,19 @@ class PollService:
     async def _arm(self, state: PollState, message: discord.Message, *, owns_message: bool) -> Poll:
         """Bind the message, add the reactions in order, schedule the deadline.
 
+        A message another feature posted is reconciled once afterwards, so a reaction made
+        before the poll was bound still counts.
+
         If the reactions cannot be added the poll is forgotten, and its message deleted when
         the poll posted it (a message another feature posted is left alone).
         """
         poll = state.poll
-        await self.store.set_message(poll.poll_id, message.id)
-        self.engine.bind_message(state, message.id)
+        self.engine.bind_message(state, message.id)  # before any await: events count from here
+        try:
+            await self.store.set_message(poll.poll_id, message.id)
+        except BaseException:
+            await self._undo(poll.poll_id, message if owns_message else None)
+            raise
         if not poll.anonymous:
             try:
                 for option in poll.options:
@@ -209,8 +216,17 @@ class PollService:
                 await self._undo(poll.poll_id, message if owns_message else None)
                 raise _reaction_error(error) from error
         self.schedule_close(state.poll)
+        if not owns_message and not poll.anonymous:
+            # Another feature posted the message before handing it over: a fan may have
+            # reacted before it was bound. Read its reactions once, like after a restart.
+            self.engine.spawn(self._reconcile_attached(state))
         log.info("poll opened", extra={"poll_id": poll.poll_id, "guild_id": poll.guild_id})
         return state.poll
+
+    async def _reconcile_attached(self, state: PollState) -> None:
+        outcome = await self.reconciler.reconcile_one(state)
+        if outcome is not None and outcome.gone is not None:
+            await self._message_gone(outcome.poll_id, outcome.gone)
 
     async def _undo(self, poll_id: int, message: discord.Message | None) -> None:
         self.engine.forget(poll_id)

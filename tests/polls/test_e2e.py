@@ -657,3 +657,25 @@ async def test_config_show_names_missing_manage_messages_once(env: BotEnv) -> No
     shown = await env.reply(env.mod_id, "config", "show")
     assert shown.count("Manage Messages") == 1, shown
     assert shown.index("Needs attention") < shown.index("Manage Messages")
+
+
+async def test_attach_counts_a_reaction_made_before_the_poll_was_bound(env: BotEnv) -> None:
+    from cogs.polls.public import attach_reaction_poll
+
+    channel = env.running.get_channel(env.channel_id)
+    message = await channel.send("How does this article make you feel?")  # type: ignore[union-attr]
+    msg = {"id": str(message.id)}
+    # A quick fan reacts between the message being posted and the poll being attached,
+    # plus a stray emoji, which is tidied away like any foreign reaction.
+    await react(env, msg, env.fan_id, "😡")
+    await react(env, msg, env.fan2_id, "🍕")
+    poll_id = await attach_reaction_poll(
+        env.running, message, "Feel?", [("😍", "Love"), ("😡", "Angry")], author_id=env.mod_id
+    )
+    await wait_votes(env, poll_id, [(env.fan_id, 1)])
+    await env.fake.wait_for_request("DELETE", rf".*/{message.id}/reactions/🍕")
+    # Later reactions count as usual, and nothing is counted twice.
+    await react(env, msg, env.fan2_id, "😍")
+    await wait_votes(env, poll_id, [(env.fan_id, 1), (env.fan2_id, 0)])
+    await env.restart()
+    await wait_votes(env, poll_id, [(env.fan_id, 1), (env.fan2_id, 0)])
