@@ -130,3 +130,17 @@ async def test_a_lead_added_after_its_moment_is_not_posted_late(env: BotEnv) -> 
     assert len(contents) == 2, contents  # the 30-min reminder and the on-air post
     assert not any("late" in c for c in contents)
     assert ("1", "remind60", "sent") not in await ledger(env)
+
+
+async def test_follow_a_role_above_the_bot_says_how_to_fix_it(env: BotEnv) -> None:
+    env.travel_to(datetime(2018, 6, 1, tzinfo=UTC))
+    high = env.fake.add_role(env.guild_id, "VIP fans", position=50)
+    await env.settle()
+    await env.reply(env.mod_id, "drama", "add", catalog="secretary-kim")
+    await env.reply(env.mod_id, "drama", "announce", drama="Secretary Kim",
+                    channel=env.channel_id, role=high)  # fmt: skip
+    itx = await env.slash(env.fan_id, "airtime", "follow", drama="Secretary Kim")
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "my highest role must sit above" in text
+    assert high not in env.fake.guilds[env.guild_id].members[env.fan_id].roles

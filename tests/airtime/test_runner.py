@@ -230,3 +230,24 @@ async def test_a_drama_the_sweep_could_not_read_is_kept_for_the_next_sweep(world
     clock.set(sweep_at)
     await announcer.sweep()
     assert announcer.scheduler.next_run(job_id(drama_id)) == EP1 - timedelta(minutes=30)
+
+
+async def test_a_special_added_inside_the_hour_is_armed_though_the_drama_waited_in_the_heap(
+    world,
+) -> None:
+    announcer, discord, clock, drama_id = world
+    clock.set(EP1 - timedelta(days=3))
+    await announcer.store.set_announce(drama_id, channel_id=50, role_id=60, leads=(30,),
+                                       now=clock.now())  # fmt: skip
+    await announcer.rebuild()
+    assert announcer.scheduler.next_run(job_id(drama_id)) is None
+    special_at = clock.now() + timedelta(minutes=40)
+    await announcer.store.add_special(drama_id, special_at, "Preview", clock.now())
+    assert await announcer.refresh(KIM.guild_id, drama_id) == special_at - timedelta(minutes=30)
+    assert announcer.scheduler.next_run(job_id(drama_id)) == special_at - timedelta(minutes=30)
+    clock.set(special_at - timedelta(minutes=30))
+    await announcer.run(KIM.guild_id, drama_id)
+    assert [post[1].split(" airs ")[0] for post in discord.posts] == [
+        "<@&60> ⏰ **Secretary Kim** special: Preview"
+    ]
+    assert announcer.scheduler.next_run(job_id(drama_id)) == special_at
