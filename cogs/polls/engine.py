@@ -248,8 +248,7 @@ class PollEngine:
                     item.channel_id, item.message_id, item.emoji, item.user_id
                 )
         except discord.Forbidden:
-            self._forbidden[item.channel_id] = loop_now
-            await self._report_manage_messages(item.guild_id, item.channel_id)
+            await self.removal_refused(item.guild_id, item.channel_id)
         except discord.HTTPException as error:
             log.warning(
                 "could not remove a reaction: %s",
@@ -257,9 +256,14 @@ class PollEngine:
                 extra={"channel_id": item.channel_id, "message_id": item.message_id},
             )
         else:
-            await self._clear_manage_messages(item.guild_id, item.channel_id)
+            await self.removal_allowed(item.guild_id, item.channel_id)
 
-    async def _report_manage_messages(self, guild_id: int, channel_id: int) -> None:
+    async def removal_refused(self, guild_id: int, channel_id: int) -> None:
+        """Discord refused to remove a reaction (403): tell moderators to grant Manage Messages.
+
+        Removals in that channel then pause for a while instead of failing one by one.
+        """
+        self._forbidden[channel_id] = asyncio.get_running_loop().time()
         self._cleared.discard(channel_id)
         await self.bot.guild_settings.report_problem(
             guild_id,
@@ -272,9 +276,12 @@ class PollEngine:
             extra={"guild_id": guild_id, "channel_id": channel_id},
         )
 
-    async def _clear_manage_messages(self, guild_id: int, channel_id: int) -> None:
-        # Once per channel and process (a problem may predate a restart), and again
-        # whenever the channel was reported since.
+    async def removal_allowed(self, guild_id: int, channel_id: int) -> None:
+        """A reaction was removed: any missing Manage Messages problem there is fixed.
+
+        Cleared once per channel and process (a problem may predate a restart), and again
+        whenever the channel was reported since.
+        """
         self._forbidden.pop(channel_id, None)
         if channel_id not in self._cleared:
             self._cleared.add(channel_id)

@@ -226,8 +226,13 @@ class Reconciler:
         form = f"{emoji.get('name')}:{emoji['id']}" if emoji.get("id") else emoji.get("name", "")
         try:
             await self.bot.http.clear_single_reaction(poll.channel_id, poll.message_id or 0, form)
+        except discord.Forbidden:
+            # Same as a refused removal while live: moderators learn what to grant.
+            await self.engine.removal_refused(poll.guild_id, poll.channel_id)
         except discord.HTTPException:
             log.info("could not clear a stray poll reaction", extra={"poll_id": poll.poll_id})
+        else:
+            await self.engine.removal_allowed(poll.guild_id, poll.channel_id)
 
     async def _apply(self, state: PollState, real: dict[int, set[int]]) -> Outcome:
         poll = state.poll

@@ -679,3 +679,38 @@ async def test_attach_counts_a_reaction_made_before_the_poll_was_bound(env: BotE
     await wait_votes(env, poll_id, [(env.fan_id, 1), (env.fan2_id, 0)])
     await env.restart()
     await wait_votes(env, poll_id, [(env.fan_id, 1), (env.fan2_id, 0)])
+
+
+async def test_stray_reaction_left_at_start_up_without_manage_messages_is_reported(
+    env: BotEnv,
+) -> None:
+    from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS
+
+    poll_id, message = await create(env, question="Q", options="a | b")
+    await env.stop()
+    mid = int(message["id"])
+    env.fake.add_reaction_offline(env.guild_id, env.channel_id, mid, env.fan_id, "🍕")
+    env.fake.add_reaction_offline(env.guild_id, env.channel_id, mid, env.fan2_id, A)
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS & ~MANAGE_MESSAGES)
+    await env.start()
+    await wait_votes(env, poll_id, [(env.fan2_id, 0)])
+    refused = await env.fake.wait_for_request("DELETE", rf".*/{mid}/reactions/🍕")
+    assert refused.status == 403
+
+    async def reported() -> bool:
+        problems = await env.running.guild_settings.problems(env.guild_id, "polls")
+        return [p.key for p in problems] == [f"manage_messages:{env.channel_id}"]
+
+    await until(reported, "missing Manage Messages reported at start-up")
+    shown = await env.reply(env.mod_id, "config", "show")
+    assert shown.count("Manage Messages") == 1, shown
+    # Granted again: the next start-up clears the stray reaction and the problem.
+    await env.stop()
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS)
+    await env.start()
+
+    async def cleared() -> bool:
+        return await env.running.guild_settings.problems(env.guild_id, "polls") == []
+
+    await until(cleared, "problem cleared once the stray reaction could be removed")
+    assert env.fake.reaction_users(env.channel_id, mid, "🍕") == []
