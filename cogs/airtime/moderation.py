@@ -378,7 +378,7 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
         reminders = ", ".join(f"{lead} min" for lead in leads) or "none"
         text = f"Announcements for {name} go to {channel.mention}, {ping}; reminders: {reminders}."
         if next_run is not None:
-            text += f"\nNext announcement: <t:{int(next_run.timestamp())}:F>."
+            text += f"\nNext announcement: {render.when(next_run)}."
         if role is None:
             text += "\nWithout a role, `/airtime follow` has nothing to give fans."
         return text

@@ -48,7 +48,7 @@ def next_line(info: DramaInfo, now: datetime) -> str:
             return f"{name(info)}: no episodes scheduled."
         return (
             f"{name(info)} has ended: the finale (episode {last.number}) aired "
-            f"{timestamp(int(last.at.timestamp()), 'D')}."
+            f"{timestamp(int(last.at.timestamp()), 'D')} ({last.at.astimezone(KST):%Y-%m-%d} KST)."
         )
     label = nxt.label() if nxt.number is None else f"Episode {nxt.number}"
     if nxt.finale:
@@ -103,7 +103,10 @@ def summary(info: DramaInfo, now: datetime) -> str:
         f"{len(numbered)} episodes, {info.runtime_min} min"
     ]
     if first is not None:
-        parts.append(f"  Episode 1: {timestamp(int(first.timestamp()), 'F')}")
+        parts.append(
+            f"  Episode 1: {timestamp(int(first.timestamp()), 'F')} "
+            f"({first.astimezone(KST):%a %Y-%m-%d %H:%M} KST)"
+        )
     parts.append("  Next: " + next_line(info, now).split(" · ", 1)[-1])
     if info.streaming:
         delay = info.streaming_delay_min or 0

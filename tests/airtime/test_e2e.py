@@ -197,6 +197,7 @@ async def test_finale_and_streaming_posts(env: BotEnv) -> None:
     text = await env.reply(env.fan_id, "airtime", "next")
     assert "has ended" in text
     assert "episode 16" in text
+    assert "aired <t:1532608200:D> (2018-07-26 KST)" in text
 
 
 async def test_deleted_channel_is_reported_and_other_guilds_flow(env: BotEnv) -> None:
