@@ -120,11 +120,17 @@ class PollsCog(commands.Cog, name="Polls"):
         guild = require_guild(interaction)
         channel = interaction.channel
         if not isinstance(channel, discord.abc.Messageable) or interaction.channel_id is None:
-            raise InvalidInput("Polls can be posted in text channels and threads.")
+            raise InvalidInput(
+                "Polls can only be posted in text channels and threads: run `/poll create` "
+                "in one of those."
+            )
         if not await self.bot.guild_settings.feature_enabled(
             guild.id, interaction.channel_id, Feature.POLLS
         ):
-            raise NotAllowed("Polls are switched off in this channel (see `/config show`).")
+            raise NotAllowed(
+                "Polls are switched off in this channel: post yours in another channel, or "
+                "ask a moderator to switch them on here (`/config show` lists the switches)."
+            )
         request = NewPoll(
             logic.validate_question(question),
             tuple(logic.parse_options(options, {emoji.id for emoji in guild.emojis})),
@@ -143,7 +149,8 @@ class PollsCog(commands.Cog, name="Polls"):
         )
         ends = f", closing in {logic.format_duration(request.duration)}" if request.duration else ""
         await interaction.followup.send(
-            f"Poll #{made.poll_id} is up{ends}. Close it early with `/poll close`.",
+            f"Poll #{made.poll_id} is up{ends}. Close it early with "
+            f"`/poll close poll:{made.poll_id}`.",
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
@@ -181,12 +188,18 @@ class PollsCog(commands.Cog, name="Polls"):
         if user.id != found.author_id and not is_mod:
             raise NotAllowed("Only the poll's author or a moderator can close it.")
         if not found.is_open:
-            raise Conflict(f"Poll #{found.poll_id} is already closed.")
+            raise Conflict(
+                f"Poll #{found.poll_id} is already closed; `/poll results poll:{found.poll_id}` "
+                "shows its results."
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         done = await self.service.close(found.poll_id, "closed", announce=True, closer_id=user.id)
         text = f"Closed poll #{found.poll_id}; the results are posted under it."
         if done is None:
-            text = f"Poll #{found.poll_id} was already closed."
+            text = (
+                f"Poll #{found.poll_id} closed a moment ago (by someone else or its deadline); "
+                f"`/poll results poll:{found.poll_id}` shows its results."
+            )
         elif not done.posted:
             text = (
                 f"Closed poll #{found.poll_id}, but I could not post the results in "

@@ -115,16 +115,25 @@ def parse_options(raw: str, known_custom_ids: Collection[int] = ()) -> list[Opti
     """
     parts = [_SPACES.sub(" ", part).strip() for part in raw.split("|")]
     if len(parts) < MIN_OPTIONS or len(parts) > MAX_OPTIONS:
-        raise InvalidInput(
-            f"A poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options separated by `|` "
-            f"(you gave {len(parts)}), e.g. `🔥 Episode 9 | 💋 Episode 12`."
-        )
+        raise InvalidInput(_option_count_error(len(parts), raw))
     pairs = [_parse_one(number, part, known_custom_ids) for number, part in enumerate(parts, 1)]
     taken = {emoji_key(emoji) for emoji, _ in pairs if emoji}
     spare = iter(letter for letter in DEFAULT_EMOJI if letter not in taken)
     options = [Option(emoji or next(spare), label) for emoji, label in pairs]
     _refuse_duplicates(options)
     return options
+
+
+def _option_count_error(count: int, raw: str) -> str:
+    why = ""
+    if count > MAX_OPTIONS:
+        why = f"; Discord allows {MAX_OPTIONS} reactions on a message"
+    elif "," in raw or ";" in raw:
+        why = "; separate them with `|`, not commas"
+    return (
+        f"A poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options separated by `|` "
+        f"(you gave {count}{why}), e.g. `🔥 Episode 9 | 💋 Episode 12 | Finale`."
+    )
 
 
 def check_pairs(pairs: Sequence[tuple[str, str]]) -> list[Option]:
@@ -144,8 +153,8 @@ def check_pairs(pairs: Sequence[tuple[str, str]]) -> list[Option]:
             raise InvalidInput(f"Option {number} needs exactly one emoji.")
         if len(tidy) > MAX_OPTION_CHARS:
             raise InvalidInput(
-                f"Option {number} is {len(tidy)} characters long; keep each option to "
-                f"{MAX_OPTION_CHARS} characters."
+                f"Option {number} is {len(tidy)} characters long; shorten it to "
+                f"{MAX_OPTION_CHARS} or fewer."
             )
         options.append(Option(emoji.strip(), tidy))
     _refuse_duplicates(options)
@@ -154,42 +163,54 @@ def check_pairs(pairs: Sequence[tuple[str, str]]) -> list[Option]:
 
 def _parse_one(number: int, part: str, known_custom_ids: Collection[int]) -> tuple[str | None, str]:
     if not part:
-        raise InvalidInput(f"Option {number} is empty: write something between the `|`.")
+        raise InvalidInput(
+            f"Option {number} is empty: write something between the `|` signs, or remove "
+            "the extra `|`."
+        )
     emoji, label, custom_id = split_leading_emoji(part)
     if custom_id is not None and int(custom_id) not in known_custom_ids:
         raise InvalidInput(
-            f"Option {number} uses a custom emoji that is not from this server; "
-            "I can only react with this server's emoji or standard ones."
+            f"Option {number} uses a custom emoji from another server, and I can only react "
+            "with this server's own: pick one of this server's emoji or a standard one."
         )
     if len(label) > MAX_OPTION_CHARS:
         raise InvalidInput(
-            f"Option {number} is {len(label)} characters long; keep each option to "
-            f"{MAX_OPTION_CHARS} characters."
+            f"Option {number} is {len(label)} characters long; shorten it to "
+            f"{MAX_OPTION_CHARS} or fewer."
         )
     return emoji, label
 
 
 def _refuse_duplicates(options: Sequence[Option]) -> None:
-    seen_labels: set[str] = set()
-    seen_keys: set[str] = set()
+    seen_labels: dict[str, int] = {}
+    seen_keys: dict[str, int] = {}
     for number, option in enumerate(options, 1):
         label = option.label.casefold()
         if label and label in seen_labels:
-            raise InvalidInput(f"Option {number} repeats an earlier option: each must differ.")
+            raise InvalidInput(
+                f"Option {number} repeats option {seen_labels[label]}: give each option a "
+                "different text."
+            )
         if option.key in seen_keys:
-            raise InvalidInput(f"Option {number} reuses an emoji: give each option its own.")
-        seen_labels.add(label)
-        seen_keys.add(option.key)
+            raise InvalidInput(
+                f"Option {number} uses the same emoji as option {seen_keys[option.key]}: give "
+                "each option its own emoji (or none, and I will use 🇦 🇧 🇨 …)."
+            )
+        seen_labels.setdefault(label, number)
+        seen_keys.setdefault(option.key, number)
 
 
 def validate_question(question: str) -> str:
     """Return the question with its spaces tidied, or raise `InvalidInput`."""
     tidy = _SPACES.sub(" ", question).strip()
     if not tidy:
-        raise InvalidInput("The question is empty: ask something.")
+        raise InvalidInput(
+            "The question is empty: type what you want to ask, e.g. `Best kiss scene?`."
+        )
     if len(tidy) > MAX_QUESTION_CHARS:
         raise InvalidInput(
-            f"The question is {len(tidy)} characters long; keep it to {MAX_QUESTION_CHARS}."
+            f"The question is {len(tidy)} characters long; shorten it to {MAX_QUESTION_CHARS} "
+            "or fewer."
         )
     return tidy
 

@@ -53,8 +53,11 @@ def how_to_vote(poll: Poll) -> str:
     if poll.anonymous:
         how = "Anonymous: vote with the buttons (click again to withdraw); results at the end."
     else:
-        how = "React to vote."
-    how += " Pick as many as you like." if poll.multi else " One choice; a new one replaces it."
+        how = "React with an option's emoji to vote."
+    if poll.multi:
+        how += " Pick as many as you like."
+    else:
+        how += " One choice: a new reaction replaces it."
     if poll.ends_at is not None:
         unix = poll.ends_at.timestamp()
         how += f"\nEnds {timestamp(unix, 'R')} ({timestamp(unix, 'F')})."

@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 UNKNOWN_EMOJI = 10014
 RECONCILE_WAIT_SECONDS = 120.0
 REACTION_PERMS = (
-    "I could not add the voting reactions: grant me Add Reactions and Read Message History "
-    "in this channel."
+    "I could not add the voting reactions: ask a moderator to grant me Add Reactions and "
+    "Read Message History in this channel, then try again."
 )
 
 
@@ -140,7 +140,8 @@ class PollService:
         except discord.Forbidden as error:
             await self._undo(poll.poll_id, None)
             raise MissingBotPermission(
-                "I cannot post in this channel: grant me Send Messages and Embed Links here."
+                "I cannot post in this channel: ask a moderator to grant me Send Messages and "
+                "Embed Links here, then try again."
             ) from error
         except BaseException:
             await self._undo(poll.poll_id, None)
@@ -298,7 +299,7 @@ class PollService:
             raise Conflict("This poll is closed; votes no longer count.")
         poll = state.poll
         if not 0 <= position < len(poll.options):
-            raise NotFound("That option does not exist (the poll may have changed).")
+            raise NotFound("That option no longer exists; see `/poll results` for this poll.")
         now = int(self.now().timestamp())
         if has_ended(poll, now):
             raise Conflict("This poll has ended; its results are on their way.")
@@ -337,7 +338,10 @@ def _reaction_error(error: discord.HTTPException) -> Exception:
     if isinstance(error, discord.Forbidden):
         return MissingBotPermission(REACTION_PERMS)
     if error.code == UNKNOWN_EMOJI:
-        return InvalidInput("Discord does not know one of those emoji; pick standard ones.")
+        return InvalidInput(
+            "Discord does not know one of the option emoji (a custom emoji may have been "
+            "deleted): use standard emoji or this server's own."
+        )
     return error
 
 

@@ -64,7 +64,9 @@ class VoteButton(
     async def _vote(self, interaction: discord.Interaction[Any]) -> None:
         service: PollService | None = getattr(interaction.client.get_cog("Polls"), "service", None)
         if service is None:
-            await send_ephemeral(interaction, "Polls are not available right now.")
+            await send_ephemeral(
+                interaction, "Polls are not available right now; try again in a minute."
+            )
             return
         result = await service.click(self.poll_id, self.position, interaction.user.id)
         await send_ephemeral(interaction, confirmation(result))

@@ -82,6 +82,7 @@ async def test_create_posts_poll_and_reactions_in_order(env: BotEnv) -> None:
     text = message_text(message)
     assert "Best kiss?" in text
     assert "🔥 Episode 9" in text
+    assert "React with an option's emoji to vote. One choice: a new reaction replaces it." in text
     assert f"{A} Finale" in text
     reactions = env.fake.find_requests("PUT", rf".*/messages/{message['id']}/reactions/.*")
     assert [r.path.split("/")[-2] for r in reactions] == [FIRE, KISS, A]
@@ -359,6 +360,13 @@ async def test_natural_durations_set_the_deadline(
     assert row["ends_at"] - row["created_at"] == minutes * 60
 
 
+async def test_create_reply_names_the_close_command_for_this_poll(env: BotEnv) -> None:
+    itx = await env.slash(env.fan_id, "poll", "create", question="Q", options="a | b")
+    text = await itx.reply_text()
+    poll_id = await env.running.db.fetch_value("SELECT poll_id FROM polls")
+    assert f"Poll #{poll_id} is up. Close it early with `/poll close poll:{poll_id}`." in text
+
+
 async def test_closing_someone_elses_poll_is_refused(env: BotEnv) -> None:
     poll_id, _ = await create(env, env.fan_id, question="Q", options="a | b")
     itx = await env.slash(env.fan2_id, "poll", "close", poll=poll_id)
@@ -371,7 +379,8 @@ async def test_closing_someone_elses_poll_is_refused(env: BotEnv) -> None:
         is None
     )
     assert "Closed poll" in await env.reply(env.mod_id, "poll", "close", poll=poll_id)
-    assert "already closed" in await env.reply(env.fan_id, "poll", "close", poll=poll_id)
+    again = await env.reply(env.fan_id, "poll", "close", poll=poll_id)
+    assert f"Poll #{poll_id} is already closed; `/poll results poll:{poll_id}` shows" in again
 
 
 async def test_deleted_message_or_channel_closes_the_poll(env: BotEnv) -> None:
@@ -611,7 +620,9 @@ async def test_polls_switched_off_in_a_channel_are_refused(env: BotEnv) -> None:
         env.guild_id, env.channel_id, Feature.POLLS, False
     )
     itx = await env.slash(env.fan_id, "poll", "create", question="Q", options="a | b")
-    assert "switched off" in await itx.reply_text()
+    text = await itx.reply_text()
+    assert "switched off" in text
+    assert "ask a moderator" in text
     assert itx.is_ephemeral
     assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
     assert env.fake.find_requests("POST", rf"/channels/{env.channel_id}/messages") == []

@@ -363,3 +363,36 @@ def test_check_pairs_refuses(pairs: list[tuple[str, str]], fragment: str) -> Non
 )
 def test_only_real_emoji_become_vote_emoji(raw: str, expected: list[Option]) -> None:
     assert logic.parse_options(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("only one", "2 to 20 options separated by `|` (you gave 1)"),
+        ("Yes, No, Maybe", "(you gave 1; separate them with `|`, not commas)"),
+        (" | ".join(f"o{i}" for i in range(21)), "Discord allows 20 reactions on a message"),
+        ("a | b | A", "Option 3 repeats option 1: give each option a different text."),
+        ("🔥 a | b | 🔥 c", "Option 3 uses the same emoji as option 1"),
+        ("a | | b", "Option 2 is empty: write something between the `|` signs"),
+        ("a | b |", "remove the extra `|`"),
+        ("<:nope:999999999999999999> a | b", "pick one of this server's emoji or a standard one"),
+        ("x" * 300 + " | b", "Option 1 is 300 characters long; shorten it to 100 or fewer."),
+    ],
+)
+def test_option_refusals_say_how_to_fix(raw: str, says: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        logic.parse_options(raw, KNOWN)
+    assert says in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("   ", "The question is empty: type what you want to ask, e.g. `Best kiss scene?`"),
+        ("q" * 300, "The question is 300 characters long; shorten it to 250 or fewer."),
+    ],
+)
+def test_question_refusals_say_how_to_fix(question: str, says: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        logic.validate_question(question)
+    assert says in str(caught.value)
