@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 HELP_NOTE = (
     "Schedules are kept in Korea Standard Time, as broadcasters publish them; every time the "
     "bot shows is a Discord timestamp in your own zone. Moderators: `/drama announce` posts "
-    "reminders, an on-air post and a streaming post, pinging only the role you choose."
+    "reminders, an on-air post and a streaming post, pinging only the role you choose; "
+    "`/drama skip` marks a pre-empted date and `/drama undo` lifts it (or a move, or a special)."
 )
 
 
