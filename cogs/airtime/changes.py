@@ -83,27 +83,35 @@ def find_change(drama: Drama, kind: str, key: str) -> Change:
     )
 
 
-def undo_notice(
-    title: str, change: Change, before: list[Episode], after: list[Episode], now: datetime
-) -> str | None:
-    """The fans' notice for an undone change, or None when no upcoming broadcast moved."""
-    name = f"**{clean(title, limit=100)}**"
-    if change.kind == "special":
-        gone = next((ep for ep in before if ep.key == f"sp{change.key}" and ep.at > now), None)
-        if gone is None:
-            return None
-        special = clean(gone.title, limit=100) or "special"
-        start = timestamp(int(gone.at.timestamp()), "F")
-        return f"📢 The {name} special “{special}” on {start} ({_kst(gone.at)}) is cancelled."
+def _first_moved(before: list[Episode], after: list[Episode], now: datetime) -> Episode | None:
     old = {ep.key: ep.at for ep in before}
-    moved = next(
+    return next(
         (ep for ep in after if ep.number is not None and ep.at > now and old.get(ep.key) != ep.at),
         None,
     )
-    if moved is None:
+
+
+def undo_notice(
+    title: str, change: Change, before: list[Episode], after: list[Episode], now: datetime
+) -> str | None:
+    """The fans' notice for an undone change, or None when no upcoming broadcast changed."""
+    name = f"**{clean(title, limit=100)}**"
+    moved = _first_moved(before, after, now)
+    shift = (
+        f"episode {moved.number} now airs {timestamp(int(moved.at.timestamp()), 'F')} "
+        f"({_kst(moved.at)})"
+        if moved is not None
+        else ""
+    )
+    if change.kind == "special":
+        gone = next((ep for ep in before if ep.key == f"sp{change.key}" and ep.at > now), None)
+        if gone is None:
+            return f"📢 Schedule change for {name}: {shift}." if shift else None
+        special = clean(gone.title, limit=100) or "special"
+        start = timestamp(int(gone.at.timestamp()), "F")
+        text = f"📢 The {name} special “{special}” on {start} ({_kst(gone.at)}) is cancelled"
+        return f"{text}; {shift}." if shift else f"{text}."
+    if not shift:
         return None
     what = "The pre-emption is cancelled" if change.kind == "skip" else "The move is undone"
-    return (
-        f"📢 Schedule change for {name}: {what}; episode "
-        f"{moved.number} now airs {timestamp(int(moved.at.timestamp()), 'F')} ({_kst(moved.at)})."
-    )
+    return f"📢 Schedule change for {name}: {what}; {shift}."

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from bot.errors import InvalidInput
-from cogs.airtime.changes import parse_change
+from cogs.airtime.changes import Change, parse_change, undo_notice
+from cogs.airtime.schedule import Special, episode_list
 from tests.airtime.test_e2e import EP1, EP2, MSG, ledger, posts, setup_announced
+from tests.airtime.test_logic import kst, secretary_kim
 from tests.fakediscord.state import ADMINISTRATOR, ALL_PERMISSIONS, MENTION_EVERYONE
 from tests.harness import BotEnv, no_pings
 
@@ -145,3 +147,15 @@ async def test_unmentionable_role_is_flagged_in_announce_and_config(env: BotEnv)
     config = await env.reply(env.mod_id, "config", "show")
     assert "What's Wrong with Secretary Kim" in config
     assert "is not mentionable" in config
+
+
+def test_undoing_a_special_that_took_a_slot_names_the_episode_back_in_it() -> None:
+    special = Special(4, kst(2018, 6, 7), "Recap")
+    before = episode_list(secretary_kim(specials=(special,)))
+    after = episode_list(secretary_kim())
+    now = kst(2018, 6, 6, 23, 0)
+    text = undo_notice("Kim", Change("special", "4", "x"), before, after, now)
+    assert text is not None
+    assert text.startswith("📢 The **Kim** special “Recap” on <t:")
+    assert f"is cancelled; episode 2 now airs <t:{EP2_UNIX}:F> (Thu 2018-06-07 21:30 KST)." in text
+    assert undo_notice("Kim", Change("special", "4", "x"), before, after, kst(2018, 8, 1)) is None
