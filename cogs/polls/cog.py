@@ -16,7 +16,7 @@ from bot.checks import member_is_moderator, moderator_only, require_guild
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.guild_settings import Feature
 from bot.replies import NO_PINGS, send_ephemeral
-from cogs.polls import logic, messages
+from cogs.polls import durations, logic, messages
 from cogs.polls.access import can_see, check_bot_permissions
 from cogs.polls.engine import MANAGE_MESSAGES_HINT, manage_messages_key
 from cogs.polls.service import NewPoll, PollService
@@ -136,7 +136,7 @@ class PollsCog(commands.Cog, name="Polls"):
             tuple(logic.parse_options(options, {emoji.id for emoji in guild.emojis})),
             multi,
             anonymous,
-            logic.parse_duration(duration),
+            durations.parse_duration(duration),
         )
         check_bot_permissions(channel, guild, request.anonymous)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -147,7 +147,11 @@ class PollsCog(commands.Cog, name="Polls"):
             interaction.user.id,
             request,
         )
-        ends = f", closing in {logic.format_duration(request.duration)}" if request.duration else ""
+        ends = (
+            f", closing in {durations.format_duration(request.duration)}"
+            if request.duration
+            else ""
+        )
         await interaction.followup.send(
             f"Poll #{made.poll_id} is up{ends}. Close it early with "
             f"`/poll close poll:{made.poll_id}`.",

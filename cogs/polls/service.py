@@ -13,7 +13,7 @@ import discord
 
 from bot.errors import Conflict, InvalidInput, MissingBotPermission, NotFound
 from bot.replies import NO_PINGS
-from cogs.polls import logic, messages
+from cogs.polls import durations, logic, messages
 from cogs.polls.announce import post_results
 from cogs.polls.engine import PollEngine
 from cogs.polls.logic import Option, Tally
@@ -329,7 +329,7 @@ def _set_choices(state: PollState, user_id: int, choices: list[int]) -> None:
 
 
 def _checked_duration(duration: timedelta | None) -> timedelta | None:
-    if duration is not None and not logic.MIN_DURATION <= duration <= logic.MAX_DURATION:
+    if duration is not None and not durations.MIN_DURATION <= duration <= durations.MAX_DURATION:
         raise InvalidInput("A poll lasts between 1 minute and 32 days.")
     return duration
 

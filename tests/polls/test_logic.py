@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.errors import InvalidInput
-from cogs.polls import logic
+from cogs.polls import durations, logic
 from cogs.polls.logic import Option, Tally
 
 A, B, C, D = logic.DEFAULT_EMOJI[:4]
@@ -135,7 +135,7 @@ def test_reaction_form(emoji: str, form: str) -> None:
     ],
 )
 def test_parse_duration(raw: str | None, expected: timedelta | None) -> None:
-    assert logic.parse_duration(raw) == expected
+    assert durations.parse_duration(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -176,7 +176,7 @@ def test_parse_duration(raw: str | None, expected: timedelta | None) -> None:
 )
 def test_parse_duration_refuses_with_examples(raw: str, says: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        logic.parse_duration(raw)
+        durations.parse_duration(raw)
     text = str(caught.value)
     assert says in text
     assert "1 minute and 32 days" in text
@@ -189,7 +189,7 @@ def test_parse_duration_refuses_with_examples(raw: str, says: str) -> None:
     [(timedelta(minutes=90), "1h 30m"), (timedelta(days=3), "3d"), (timedelta(0), "0m")],
 )
 def test_format_duration(duration: timedelta, text: str) -> None:
-    assert logic.format_duration(duration) == text
+    assert durations.format_duration(duration) == text
 
 
 def test_question_validation() -> None:
