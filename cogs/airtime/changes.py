@@ -86,7 +86,11 @@ def find_change(drama: Drama, kind: str, key: str) -> Change:
 def _first_moved(before: list[Episode], after: list[Episode], now: datetime) -> Episode | None:
     old = {ep.key: ep.at for ep in before}
     return next(
-        (ep for ep in after if ep.number is not None and ep.at > now and old.get(ep.key) != ep.at),
+        (
+            ep
+            for ep in after
+            if ep.number is not None and ep.at > now and old.get(ep.key, ep.at) != ep.at
+        ),
         None,
     )
 
@@ -115,3 +119,24 @@ def undo_notice(
         return None
     what = "The pre-emption is cancelled" if change.kind == "skip" else "The move is undone"
     return f"📢 Schedule change for {name}: {what}; {shift}."
+
+
+def edit_notice(
+    title: str, before: list[Episode], after: list[Episode], now: datetime
+) -> str | None:
+    """The fans' notice after an edit: a new upcoming special and/or an episode's new time."""
+    name = f"**{clean(title, limit=100)}**"
+    known = {ep.key for ep in before}
+    parts = [
+        f"special “{clean(ep.title, limit=100) or 'special'}” airs "
+        f"{timestamp(int(ep.at.timestamp()), 'F')} ({_kst(ep.at)})"
+        for ep in after
+        if ep.number is None and ep.key not in known and ep.at > now
+    ][:3]
+    moved = _first_moved(before, after, now)
+    if moved is not None:
+        parts.append(
+            f"episode {moved.number} now airs {timestamp(int(moved.at.timestamp()), 'F')} "
+            f"({_kst(moved.at)})"
+        )
+    return f"📢 Schedule change for {name}: " + "; ".join(parts) + "." if parts else None

@@ -14,7 +14,13 @@ from bot.checks import moderator_only, require_guild
 from bot.errors import InvalidInput, NotFound
 from bot.replies import clean, send_ephemeral
 from cogs.airtime import announce, catalog, render
-from cogs.airtime.changes import changes_of, find_change, parse_change, undo_notice
+from cogs.airtime.changes import (
+    changes_of,
+    edit_notice,
+    find_change,
+    parse_change,
+    undo_notice,
+)
 from cogs.airtime.cog import drama_autocomplete, info_of
 from cogs.airtime.forms import DramaForm, changes_for, new_drama
 from cogs.airtime.permissions import permission_warnings
@@ -199,7 +205,10 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
         await forget_moved(store, before, after, now)
         await self.service.announcer.refresh(guild.id, after.drama_id)
         log.info("drama edited", extra={"guild_id": guild.id, "drama_id": after.drama_id})
-        await self._done(interaction, "Updated:\n" + render.summary(info_of(after), now))
+        notice = edit_notice(after.title, before.episode_list(), after.episode_list(), now)
+        posted = await self.service.post_notice(after, notice) if notice else ""
+        summary = "Updated:\n" + render.summary(info_of(after), now)
+        await self._done(interaction, "\n".join(filter(None, [summary, notice, posted])))
 
     @staticmethod
     def _move(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.errors import InvalidInput
-from cogs.airtime.changes import Change, parse_change, undo_notice
+from cogs.airtime.changes import Change, edit_notice, parse_change, undo_notice
 from cogs.airtime.schedule import Special, episode_list
 from tests.airtime.test_e2e import EP1, EP2, MSG, ledger, posts, setup_announced
 from tests.airtime.test_logic import kst, secretary_kim
@@ -110,7 +110,11 @@ async def test_undo_a_move_and_a_special(env: BotEnv) -> None:
     await env.advance_to(datetime(2018, 6, 9, 11, 5, tzinfo=UTC))
     await env.settle(10)
     contents = [p.json["content"] for p in posts(env, channel)]
-    assert not any("Recap" in c and "airs" in c for c in contents)
+    assert not any("Recap" in c and ("⏰" in c or "on air now" in c) for c in contents)
+    moved_at = int(datetime(2018, 6, 8, 14, 0, tzinfo=UTC).timestamp())
+    assert contents[0].startswith("📢 Schedule change for **What's Wrong with Secretary Kim**")
+    assert f"episode 2 now airs <t:{moved_at}:F> (Fri 2018-06-08 23:00 KST)" in contents[0]
+    assert "special “Recap” airs <t:" in contents[1]
     assert [row for row in await ledger(env) if row[0].startswith("sp")] == []
     assert ("2", "onair", "sent") in await ledger(env)
 
@@ -159,3 +163,17 @@ def test_undoing_a_special_that_took_a_slot_names_the_episode_back_in_it() -> No
     assert text.startswith("📢 The **Kim** special “Recap” on <t:")
     assert f"is cancelled; episode 2 now airs <t:{EP2_UNIX}:F> (Thu 2018-06-07 21:30 KST)." in text
     assert undo_notice("Kim", Change("special", "4", "x"), before, after, kst(2018, 8, 1)) is None
+
+
+def test_edit_notice_only_for_upcoming_changes() -> None:
+    base = episode_list(secretary_kim())
+    now = kst(2018, 6, 6, 23, 0)
+    assert edit_notice("Kim", base, base, now) is None
+    assert edit_notice("Kim", base, episode_list(secretary_kim(episodes=18)), now) is None
+    moved = episode_list(secretary_kim(moves={1: kst(2018, 6, 1), 3: kst(2018, 6, 15, 23, 0)}))
+    text = edit_notice("Kim", base, moved, now)
+    assert text is not None
+    assert text.endswith("episode 3 now airs <t:1529071200:F> (Fri 2018-06-15 23:00 KST).")
+    late_special = Special(9, kst(2018, 6, 1), "Old")
+    with_old = episode_list(secretary_kim(specials=(late_special,)))
+    assert edit_notice("Kim", base, with_old, now) is None
