@@ -106,7 +106,9 @@ class AirtimeCog(commands.Cog, name=COG_NAME):
 
     async def public_aired(self, guild_id: int, drama_title: str, at: datetime) -> int | None:
         """See `public.aired_episodes`."""
-        for drama in await self.service.store.list_dramas(guild_id):
+        wanted = " ".join(drama_title.split()).casefold()
+        dramas = await self.service.store.list_dramas(guild_id)
+        for drama in sorted(dramas, key=lambda d: d.title.casefold() != wanted):
             if drama.matches(drama_title):
                 return aired_count(drama.episode_list(), at)
         return None

@@ -84,7 +84,9 @@ class AirtimeService:
             if found is not None:
                 return found
         dramas = await self.store.list_dramas(guild_id)
-        for drama in dramas:
+        wanted = " ".join(text.split()).casefold()
+        # A drama's own title wins over another drama's alias.
+        for drama in sorted(dramas, key=lambda d: d.title.casefold() != wanted):
             if drama.matches(text):
                 return drama
         partial = [d for d in dramas if any(text.casefold() in n.casefold() for n in d.names())]

@@ -144,3 +144,16 @@ async def test_follow_a_role_above_the_bot_says_how_to_fix_it(env: BotEnv) -> No
     assert itx.is_ephemeral
     assert "my highest role must sit above" in text
     assert high not in env.fake.guilds[env.guild_id].members[env.fan_id].roles
+
+
+async def test_a_title_wins_over_another_dramas_alias(env: BotEnv) -> None:
+    env.travel_to(datetime(2018, 6, 1, tzinfo=UTC))
+    await env.reply(
+        env.mod_id, "drama", "add", catalog="secretary-kim"
+    )  # alias "Why Secretary Kim"
+    text = await env.reply(env.mod_id, "drama", "add", title="Why Secretary Kim", network="KBS",
+                           days="Mon", time="22:00", premiere="2018-06-04", episodes=4)  # fmt: skip
+    assert "Added" in text
+    text = await env.reply(env.fan_id, "airtime", "next", drama="why secretary  KIM")
+    assert "on KBS" in text
+    assert "tvN" not in text
