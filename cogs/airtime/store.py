@@ -6,7 +6,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -357,18 +357,38 @@ def _attach_exceptions(dramas: list[Drama], rows: Iterable[aiosqlite.Row]) -> li
     ]
 
 
-async def forget_moved(store: AirtimeStore, before: Drama, after: Drama, now: datetime) -> int:
-    """Drop ledger rows of upcoming broadcasts whose air time changed (skip, move, edit).
+def _due(at: datetime, kind: str, stream_delay_min: int | None) -> datetime:
+    """When an announcement of `kind` falls due for a broadcast at `at`."""
+    if kind.startswith("remind") and kind[6:].isdigit():
+        return at - timedelta(minutes=int(kind[6:]))
+    if kind == "stream":
+        return at + timedelta(minutes=stream_delay_min or 0)
+    return at
 
-    Their announcements are owed again for the new time; rows of unchanged or aired
-    broadcasts stay, so nothing already announced is announced twice.
+
+async def forget_moved(store: AirtimeStore, before: Drama, after: Drama, now: datetime) -> int:
+    """Drop ledger rows of broadcasts whose air time changed (skip, move, edit, undo).
+
+    A row is dropped only when its announcement's new moment is still ahead: it is owed
+    again for the new time. Rows whose new moment already passed (a reminder, after a
+    short delay) stay, so nothing is announced twice or "late" because of a reschedule.
     """
     old = {ep.key: ep.at for ep in before.episode_list()}
-    keys = [ep.key for ep in after.episode_list() if ep.at > now and old.get(ep.key) != ep.at]
-    if not keys:
+    changed = {ep.key: ep.at for ep in after.episode_list() if old.get(ep.key) != ep.at}
+    if not changed:
         return 0
-    marks = ",".join("?" for _ in keys)
-    return await store.db.execute(
-        f"DELETE FROM airtime_announcements WHERE drama_id = ? AND episode_key IN ({marks})",  # noqa: S608 - placeholders only
-        (after.drama_id, *keys),
+    marks = ",".join("?" for _ in changed)
+    rows = await store.db.fetch_all(
+        f"SELECT episode_key, kind FROM airtime_announcements WHERE drama_id = ? "  # noqa: S608 - placeholders only
+        f"AND episode_key IN ({marks})",
+        (after.drama_id, *changed),
     )
+    removed = 0
+    for key, kind in rows:
+        if _due(changed[key], kind, after.streaming_delay_min) > now:
+            removed += await store.db.execute(
+                "DELETE FROM airtime_announcements WHERE drama_id = ? AND episode_key = ? "
+                "AND kind = ?",
+                (after.drama_id, key, kind),
+            )
+    return removed

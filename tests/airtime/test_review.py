@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.airtime.test_e2e import EP1, EP2, MSG, assert_role_only, ledger, posts, setup_announced
-from tests.harness import BotEnv
+from tests.harness import BotEnv, no_pings
 
 
 async def exceptions(env: BotEnv) -> list[tuple[Any, ...]]:
@@ -157,3 +157,30 @@ async def test_a_title_wins_over_another_dramas_alias(env: BotEnv) -> None:
     text = await env.reply(env.fan_id, "airtime", "next", drama="why secretary  KIM")
     assert "on KBS" in text
     assert "tvN" not in text
+
+
+async def test_a_small_delay_after_the_reminder_does_not_ping_a_late_reminder(env: BotEnv) -> None:
+    _, channel, role = await setup_announced(env, remind="30")
+    start = len(env.fake.requests)
+    await env.advance_to(EP1 - timedelta(minutes=30))
+    await env.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    await env.advance_to(EP1 - timedelta(minutes=20))
+    start = len(env.fake.requests)
+    text = await env.reply(env.mod_id, "drama", "edit", drama="Secretary Kim", move_episode=1,
+                           move_to="2018-06-06 21:35")  # fmt: skip
+    assert "episode 1 now airs" in text
+    await env.settle(10)
+    notices = posts(env, channel, after=start)
+    assert len(notices) == 1  # the schedule-change notice, without pings
+    assert no_pings(notices[0].json)
+    await env.advance_to(EP1)
+    await env.settle(10)
+    assert len(posts(env, channel, after=start)) == 1  # nothing at the old air time
+    start = len(env.fake.requests)
+    await env.advance_to(EP1 + timedelta(minutes=5))
+    rec = await env.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    assert "episode 1 is on air now" in rec.json["content"]
+    assert_role_only(rec.json, role)
+    await env.settle()
+    assert not any("late" in p.json["content"] for p in posts(env, channel))
+    assert ("1", "remind30", "sent") in await ledger(env)
