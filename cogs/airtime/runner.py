@@ -128,6 +128,9 @@ class Announcer:
     sender: Sender
     problems: Problems
     later: list[tuple[datetime, int, int]] = field(default_factory=list)
+    # Since when jobs have been running (the last rebuild): only announcements due before
+    # it were missed because the bot was offline, and only those say so.
+    online_since: datetime | None = None
 
     # -- scheduling -------------------------------------------------------------------------
     async def rebuild(self) -> int:
@@ -135,6 +138,7 @@ class Announcer:
         now = self.clock.now()
         self.scheduler.cancel_prefix(JOB_PREFIX)
         self.later = []
+        self.online_since = now
         states = await self.store.states_since(now - LEDGER_WINDOW)
         count = 0
         async for drama in self.store.announcing_dramas():
@@ -273,7 +277,8 @@ class Announcer:
         channel_id = drama.channel_id
         if channel_id is None or not await self.store.claim(drama, item.key, channel_id, now):
             return "claimed"
-        late = decision is Decision.SEND_LATE
+        offline = self.online_since is None or item.due < self.online_since
+        late = decision is Decision.SEND_LATE and offline
         state = await self._send(drama, item, channel_id, late=late)
         if late:
             log.info("announcement sent late", extra=extra)

@@ -251,3 +251,16 @@ async def test_a_special_added_inside_the_hour_is_armed_though_the_drama_waited_
         "<@&60> ⏰ **Secretary Kim** special: Preview"
     ]
     assert announcer.scheduler.next_run(job_id(drama_id)) == special_at
+
+
+async def test_a_reminder_due_earlier_after_a_move_is_sent_without_blaming_downtime(world) -> None:
+    announcer, discord, clock, drama_id = world
+    await announcer.rebuild()  # the bot has been up since 3 h before episode 1
+    clock.set(EP1 - timedelta(minutes=60))
+    moved_to = EP1 - timedelta(minutes=45)  # the 30-min reminder's moment just passed
+    await announcer.store.set_move(drama_id, 1, moved_to, clock.now())
+    assert await announcer.refresh(KIM.guild_id, drama_id) == clock.now()
+    await announcer.run(KIM.guild_id, drama_id)
+    assert len(discord.posts) == 1
+    assert "late" not in discord.posts[0][1]
+    assert f"<t:{int(moved_to.timestamp())}:R>" in discord.posts[0][1]
