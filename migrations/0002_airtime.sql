@@ -15,10 +15,10 @@ CREATE TABLE airtime_dramas (
     streaming           TEXT,
     streaming_delay_min INTEGER,
     catalog_key         TEXT,
-    channel_id          INTEGER,                      -- announcements (NULL: guild default)
+    channel_id          INTEGER,                      -- announcements (NULL: off)
     role_id             INTEGER,                      -- the one role announcements ping
     remind              TEXT    NOT NULL DEFAULT '30',-- lead minutes, "60,10"; '' = none
-    announce_since      INTEGER,                      -- announcements due before this are not owed
+    announce_since      INTEGER,                      -- set by /drama announce: owed from here
     created_by          INTEGER NOT NULL,
     created_at          INTEGER NOT NULL,
     UNIQUE (guild_id, title_key)
