@@ -10,10 +10,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.fakediscord import FakeDiscord
-from tests.harness import BotEnv
-
-EXTENSIONS = ["cogs.config", "cogs.help", "cogs.polls", "cogs.airtime", "cogs.previews"]
 PAGES = Path(__file__).parent / "pages"
 
 
@@ -60,21 +56,3 @@ async def site() -> AsyncIterator[Site]:
         await box.article.close()
         await box.internal.close()
     assert box.internal_hits == 0, "the bot reached the internal service"
-
-
-@pytest.fixture
-async def env(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotEnv]:
-    """The real bot with the previews cog (and the features it calls), on a fresh database."""
-    bot_env = BotEnv(
-        fake=fake,
-        db_path=tmp_path / "bot.sqlite3",
-        settings_overrides={},
-        extensions=EXTENSIONS,
-    )
-    bot_env.build_world()
-    await bot_env.start()
-    try:
-        yield bot_env
-    finally:
-        await bot_env.stop()
-        bot_env.stop_travel()
