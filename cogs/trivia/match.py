@@ -97,6 +97,9 @@ _EPISODE = re.compile(
     r"^(?:(?:episode|episodes|ep|eps|e|no|number)\s*(\d+)|(\d+)\s*(?:episode|ep))$"
 )
 _COMMA_NUMBER = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+# Discord markup a fan may type around a guess: user/role/channel mentions, custom emoji,
+# timestamps, slash-command mentions. Their ids are no guess ("<@1180…>" is not a number).
+_DISCORD_MARKUP = re.compile(r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|t:-?\d+(?::[A-Za-z])?|/[^<>:]+:\d+)>")
 
 
 def _fold(text: str) -> str:
@@ -139,8 +142,11 @@ def normalise(text: str) -> str:
     'wardrobe'
     >>> normalise("Episode Nine")
     '9'
+    >>> normalise("<@1180712345678901248> episode 9")
+    '9'
     """
-    folded = _COMMA_NUMBER.sub("", _fold(text[: MAX_GUESS_CHARS * 2]).translate(_DROP))
+    plain = _DISCORD_MARKUP.sub(" ", text[: MAX_GUESS_CHARS * 2])
+    folded = _COMMA_NUMBER.sub("", _fold(plain).translate(_DROP))
     tokens = _number_tokens(_SPACE_OUT.sub(" ", folded).split())
     if len(tokens) > 1 and tokens[0] == "the":
         tokens = tokens[1:]

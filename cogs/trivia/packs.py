@@ -282,11 +282,14 @@ def _strings(raw: Any, where: str, low: int, high: int, problems: list[str]) -> 
         if len(value) > MAX_ANSWER:
             problems.append(f"{spot}: {len(value)} characters, at most {MAX_ANSWER}")
             continue
-        if not normalise(value):
-            # Matching and duplicate checks compare letters and digits only.
-            problems.append(f"{spot}: needs a letter or a digit ({_shown(value)})")
-            continue
+        before = len(problems)
         _safety(value, spot, problems, one_line=True)
+        if not normalise(value):
+            # Matching and duplicate checks compare letters and digits only (a mention alone
+            # has none since Discord markup is dropped; it is reported as a mention above).
+            if len(problems) == before:
+                problems.append(f"{spot}: needs a letter or a digit ({_shown(value)})")
+            continue
         values.append(value)
     return values
 
