@@ -13,7 +13,7 @@ from tests.harness import BotEnv
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    """A started fake Discord; fails the test if the bot hit a route the fake lacks."""
+    """A started fake Discord; fails the test on a route it lacks or a request Discord refuses."""
     server = FakeDiscord()
     await server.start()
     try:
@@ -21,6 +21,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     finally:
         await server.stop()
     assert not server.unknown_routes, f"bot called unknown routes: {server.unknown_routes}"
+    assert not server.violations, "real Discord would refuse:\n" + "\n".join(server.violations)
 
 
 @pytest.fixture

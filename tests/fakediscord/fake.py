@@ -40,6 +40,14 @@ from .state import (
     emoji_payload,
     iso_now,
 )
+from .validate import (
+    Problem,
+    check_autocomplete,
+    check_message,
+    check_modal,
+    error_tree,
+    prefixed,
+)
 
 if TYPE_CHECKING:
     from .server import Req
@@ -49,6 +57,7 @@ T = TypeVar("T")
 APP_ID = 1180712345678901248  # the bot user id equals the application id, as on real Discord
 APP_OWNER_ID = 1180700000000000001
 TOKEN = "fake-token"
+INTERACTION_DEADLINE = 3.0  # seconds Discord waits for the first interaction response
 
 # application command option types
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
@@ -71,6 +80,7 @@ class InteractionState:
     message_ids: list[int] = field(default_factory=list)
     choices: list[dict[str, Any]] | None = None
     modal: dict[str, Any] | None = None
+    dispatched_at: float = 0.0  # loop.time() of INTERACTION_CREATE (not the wall clock)
 
 
 class Interaction:
@@ -202,6 +212,10 @@ class FakeDiscord:
         self.requests: list[Recorded] = []
         self.rate_limited: list[Recorded] = []
         self.unknown_routes: list[str] = []
+        # requests real Discord would refuse (400 Invalid Form Body, a second or late
+        # interaction response): answered like Discord does, and the `fake` fixture fails on them
+        self.violations: list[str] = []
+        self.interaction_deadline = INTERACTION_DEADLINE
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.modals: dict[str, dict[str, Any]] = {}
@@ -553,6 +567,44 @@ class FakeDiscord:
                 return retry
         return None
 
+    # --- validation (what real Discord refuses) ---------------------------------------------
+    def _violation(self, req: Req, what: str) -> None:
+        self.violations.append(f"{req.method} {req.path}: {what}")
+
+    def _check_body(self, req: Req, problems: list[Problem]) -> None:
+        """Record and refuse a request whose body real Discord would answer with a 400."""
+        if not problems:
+            return
+        for problem in problems:
+            self._violation(req, str(problem))
+        if all(p.code == "50006" for p in problems):
+            raise HttpError(400, 50006, "Cannot send an empty message")
+        real = [p for p in problems if p.code != "50006"]
+        raise HttpError(400, 50035, "Invalid Form Body", error_tree(real))
+
+    def _check_callback(self, state: InteractionState, req: Req, ctype: int) -> None:
+        """The interaction is still answerable, once, in time; its body is one Discord takes."""
+        if state.acked:
+            self._violation(req, f"interaction {state.id} answered twice")
+            raise HttpError(400, 40060, "Interaction has already been acknowledged.")
+        late = asyncio.get_running_loop().time() - state.dispatched_at
+        if late > self.interaction_deadline:
+            what = _interaction_label(state)
+            self._violation(req, f"interaction not answered within 3 s ({what}: {late:.2f} s)")
+            raise HttpError(404, 10062, "Unknown interaction")
+        body = req.json if isinstance(req.json, dict) else {}
+        data = body.get("data")
+        if ctype == 4:
+            self._check_body(req, prefixed("data", check_message(data, files=len(req.uploads))))
+        elif ctype == 7:
+            current = self.world.find_message(None, state.message_id or 0)
+            found = check_message(data or {}, files=len(req.uploads), edit=True, current=current)
+            self._check_body(req, prefixed("data", found))
+        elif ctype == 8:
+            self._check_body(req, check_autocomplete(data))
+        elif ctype == 9:
+            self._check_body(req, check_modal(data))
+
     # --- helpers used by the REST side ------------------------------------------------------
     def _store_attachment(
         self,
@@ -618,10 +670,9 @@ class FakeDiscord:
         state = self._itx_by_id.get(iid)
         if state is None or state.token != token:
             raise HttpError(404, 10062, "Unknown interaction")
-        if state.acked:
-            raise HttpError(400, 40060, "Interaction has already been acknowledged.")
         body = req.json if isinstance(req.json, dict) else {}
         ctype = int(body.get("type", 0))
+        self._check_callback(state, req, ctype)
         data = body.get("data") or {}
         info: dict[str, Any] = {
             "id": str(iid),
@@ -841,6 +892,7 @@ class FakeDiscord:
         self.interactions.append(state)
         self._itx_by_id[state.id] = state
         self._itx_by_token[state.token] = state
+        state.dispatched_at = asyncio.get_running_loop().time()
         await self.gateway.dispatch("INTERACTION_CREATE", state.payload)
         return Interaction(self, state)
 
@@ -992,11 +1044,16 @@ class FakeDiscord:
         options: dict[str, Any] | None = None,
         timeout: float = 5.0,
     ) -> list[dict[str, Any]]:
-        """Send an autocomplete interaction (type 4) and return the choices of callback type 8."""
+        """Send an autocomplete interaction (type 4) and return the choices of callback type 8.
+
+        A refused answer (see ``violations``) yields no choices, as a Discord client shows none.
+        """
         data = self._command_data(guild_id, tuple(path), options, None, focused, value)
         state = self._interaction_payload(4, guild_id, channel_id, user_id, data)
         itx = await self._fire(state)
         cb = await itx.response(timeout)
+        if cb.status >= 400:
+            return []  # refused (too many or too long choices): the user sees none
         body = cb.json or {}
         return list((body.get("data") or {}).get("choices") or [])
 
@@ -1127,3 +1184,9 @@ class FakeDiscord:
         message = self.world.find_message(None, message_id) if message_id is not None else None
         state = self._interaction_payload(5, guild_id, channel_id, user_id, data, message=message)
         return await self._fire(state)
+
+
+def _interaction_label(state: InteractionState) -> str:
+    """Command name or custom id of an interaction, for violation messages."""
+    data = state.payload.get("data") or {}
+    return str(data.get("name") or data.get("custom_id") or f"type {state.type}")

@@ -35,6 +35,7 @@ from .state import (
     emoji_payload,
     iso_now,
 )
+from .validate import check_commands, check_message
 
 if TYPE_CHECKING:
     from .fake import FakeDiscord, InteractionState
@@ -82,11 +83,14 @@ class Reply:
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, code: int, message: str) -> None:
+    def __init__(
+        self, status: int, code: int, message: str, errors: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{status} {code} {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.errors = errors  # Discord's nested form-body errors (400 / 50035)
 
 
 def forbidden() -> HttpError:
@@ -111,6 +115,7 @@ class RestApi:
     def __init__(self, fake: FakeDiscord) -> None:
         self.fake = fake
         self.world = fake.world
+        self.check = fake._check_body
         r = self._route
         self.routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         r("GET", r"/users/@me", self.get_me)
@@ -188,7 +193,10 @@ class RestApi:
             try:
                 reply = await handler(req, m)
             except HttpError as exc:
-                reply = Reply(exc.status, {"message": exc.message, "code": exc.code})
+                body = {"message": exc.message, "code": exc.code}
+                if exc.errors is not None:
+                    body["errors"] = exc.errors
+                reply = Reply(exc.status, body)
             rec.status = reply.status
             rec.response = reply.body
             fake._record(rec)
@@ -330,6 +338,7 @@ class RestApi:
         return Reply(body=cmds)
 
     async def put_commands(self, req: Req, m: re.Match[str]) -> Reply:
+        self.check(req, check_commands(req.json))
         gid = m.groupdict().get("g")
         out = []
         for cmd in req.json or []:
@@ -459,10 +468,8 @@ class RestApi:
         cid = int(m["c"])
         need = VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if req.uploads else 0)
         self._channel(cid, need=need)
+        self.check(req, check_message(req.json, files=len(req.uploads)))
         payload = req.json if isinstance(req.json, dict) else {}
-        keys = ("content", "embeds", "components", "sticker_ids", "poll")
-        if not req.uploads and not any(payload.get(k) for k in keys):
-            raise HttpError(400, 50006, "Cannot send an empty message")
         msg = self._new_message(cid, payload, req.uploads)
         self.world.store_message(msg)
         self._announce("MESSAGE_CREATE", msg)
@@ -479,6 +486,7 @@ class RestApi:
         msg = self._message(cid, int(m["m"]))
         if int(msg["author"]["id"]) != self.fake.bot_user_id:
             raise HttpError(403, 50005, "Cannot edit a message authored by another user")
+        self.check(req, check_message(req.json, files=len(req.uploads), edit=True, current=msg))
         self._apply_edit(msg, req.json if isinstance(req.json, dict) else {}, req.uploads)
         self._announce("MESSAGE_UPDATE", msg)
         return Reply(body=msg)
@@ -669,6 +677,7 @@ class RestApi:
 
     async def webhook_execute(self, req: Req, m: re.Match[str]) -> Reply:
         state = self._itx(m["tok"])
+        self.check(req, check_message(req.json, files=len(req.uploads)))
         payload = req.json if isinstance(req.json, dict) else {}
         msg = self._new_message(
             state.channel_id,
@@ -697,6 +706,7 @@ class RestApi:
 
     async def webhook_edit(self, req: Req, m: re.Match[str]) -> Reply:
         msg = self._webhook_message(self._itx(m["tok"]), m["m"])
+        self.check(req, check_message(req.json, files=len(req.uploads), edit=True, current=msg))
         self._apply_edit(msg, req.json if isinstance(req.json, dict) else {}, req.uploads)
         self._announce("MESSAGE_UPDATE", msg)
         return Reply(body=msg)
