@@ -92,7 +92,7 @@ class AirtimeCog(commands.Cog, name=COG_NAME):
         self.bot.remove_dynamic_items(FollowButton)
 
     async def status_lines(self, guild: discord.Guild) -> list[str]:
-        """`/config show`: dramas tracked and announced, and ping roles that would not ping."""
+        """`/config show`: dramas tracked, and what stops announcements or follows right now."""
         dramas = await self.service.store.list_dramas(guild.id)
         announced = sum(1 for drama in dramas if drama.channel_id is not None)
         lines = [f"Airtime: {len(dramas)} drama(s) tracked, {announced} with announcements."]

@@ -11,7 +11,7 @@ from bot.replies import clean
 from cogs.airtime.records import Drama
 
 
-def can_ping(role: discord.Role, channel: discord.abc.GuildChannel | None) -> bool:
+def can_ping(role: discord.Role, channel: discord.abc.GuildChannel | discord.Thread | None) -> bool:
     """Whether an announcement's mention of `role` would notify its members.
 
     A role pings when it is mentionable, or when the bot may mention every role (the
@@ -24,7 +24,9 @@ def can_ping(role: discord.Role, channel: discord.abc.GuildChannel | None) -> bo
     return perms.mention_everyone
 
 
-def ping_warning(role: discord.Role, channel: discord.abc.GuildChannel | None) -> str | None:
+def ping_warning(
+    role: discord.Role, channel: discord.abc.GuildChannel | discord.Thread | None
+) -> str | None:
     """A warning when the role's mention would not notify anyone."""
     if can_ping(role, channel):
         return None
@@ -37,21 +39,25 @@ def ping_warning(role: discord.Role, channel: discord.abc.GuildChannel | None) -
 
 
 def permission_warnings(
-    guild: discord.Guild, channel: discord.TextChannel | None, role: discord.Role | None
+    guild: discord.Guild,
+    channel: discord.abc.GuildChannel | discord.Thread | None,
+    role: discord.Role | None,
 ) -> list[str]:
-    """Warnings for `/drama announce`: posting, pinging and giving the role."""
+    """Warnings for `/drama announce` and `/config show`: posting, pinging and giving the role."""
     me = guild.me
     if me is None or channel is None:
         return []
     warnings = []
     perms = channel.permissions_for(me)
-    if not (perms.view_channel and perms.send_messages):
+    can_post = perms.view_channel and perms.send_messages
+    if not can_post:
         warnings.append(
             f"⚠️ I can't post in {channel.mention}: give me View Channel and Send Messages there."
         )
     if role is None:
         return warnings
-    ping = ping_warning(role, channel)
+    # Without Send Messages Discord drops Mention All Roles too: that warning would mislead.
+    ping = ping_warning(role, channel) if can_post else None
     if ping is not None:
         warnings.append(ping)
     if not me.guild_permissions.manage_roles:
@@ -65,13 +71,21 @@ def permission_warnings(
 
 
 def role_status(guild: discord.Guild, drama: Drama) -> str | None:
-    """`/config show`: a problem with the drama's ping role, if any."""
-    if drama.role_id is None or drama.channel_id is None:
+    """`/config show`: what stops the drama's announcements or follows right now, if anything.
+
+    Checked live, so a line disappears as soon as a moderator fixes the cause.
+    """
+    if drama.channel_id is None:
         return None
     name = f"**{clean(drama.title, limit=100)}**"
-    role = guild.get_role(drama.role_id)
-    if role is None:
+    role = guild.get_role(drama.role_id) if drama.role_id is not None else None
+    if drama.role_id is not None and role is None:
         return f"⚠️ The ping role of {name} no longer exists: set another with `/drama announce`."
-    channel = guild.get_channel(drama.channel_id)
-    warning = ping_warning(role, channel)
-    return f"{name}: {warning}" if warning is not None else None
+    channel = guild.get_channel_or_thread(drama.channel_id)
+    if channel is None:
+        return (
+            f"⚠️ The announcement channel of {name} no longer exists: pick another with "
+            "`/drama announce`."
+        )
+    warnings = permission_warnings(guild, channel, role)
+    return "\n".join(f"{name}: {warning}" for warning in warnings) or None

@@ -1,0 +1,48 @@
+"""`/config show` says, live, what stops a drama's announcements or follows right now."""
+
+from __future__ import annotations
+
+from tests.airtime.test_e2e import setup_announced
+from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS, MANAGE_ROLES, SEND_MESSAGES
+from tests.harness import BotEnv
+
+
+async def show(env: BotEnv) -> str:
+    return await env.reply(env.mod_id, "config", "show")
+
+
+async def test_lost_manage_roles_is_shown_until_granted_back(env: BotEnv) -> None:
+    await setup_announced(env)
+    assert "⚠️" not in await show(env)
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS & ~MANAGE_ROLES)
+    await env.fake.sync()
+    text = await show(env)
+    assert "**What's Wrong with Secretary Kim**: ⚠️ I need Manage Roles so fans can" in text
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS)
+    await env.fake.sync()
+    assert "⚠️" not in await show(env)
+
+
+async def test_lost_send_messages_says_so_without_a_misleading_ping_warning(env: BotEnv) -> None:
+    _, channel, _ = await setup_announced(env)
+    env.fake.set_bot_permissions(
+        env.guild_id, BOT_DEFAULT_PERMISSIONS & ~SEND_MESSAGES, channel_id=channel
+    )
+    await env.fake.sync()
+    text = await show(env)
+    assert f"⚠️ I can't post in <#{channel}>: give me View Channel and Send Messages" in text
+    # Discord drops Mention All Roles with Send Messages; asking for it would mislead.
+    assert "not mentionable" not in text
+    env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS, channel_id=channel)
+    await env.fake.sync()
+    assert "⚠️" not in await show(env)
+
+
+async def test_a_deleted_announcement_channel_is_shown(env: BotEnv) -> None:
+    _, channel, _ = await setup_announced(env)
+    await env.fake.delete_channel(channel)
+    await env.fake.sync()
+    text = await show(env)
+    assert (
+        "The announcement channel of **What's Wrong with Secretary Kim** no longer exists" in text
+    )
