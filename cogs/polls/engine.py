@@ -78,6 +78,7 @@ class PollEngine:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._rest = asyncio.Semaphore(MAX_REST_IN_FLIGHT)
         self._forbidden: dict[int, float] = {}  # channel id -> loop time of the last 403
+        self._refused_despite_cache: set[int] = set()  # 403 although the cache said granted
         self._cleared: set[int] = set()  # channels whose problem was cleared in this process
 
     # --- state -----------------------------------------------------------------------
@@ -238,9 +239,7 @@ class PollEngine:
 
     async def remove_reaction(self, item: Tidy) -> None:
         """Remove one fan's reaction; a 403 is reported to moderators, not retried at once."""
-        loop_now = asyncio.get_running_loop().time()
-        last = self._forbidden.get(item.channel_id)
-        if last is not None and loop_now - last < RETRY_FORBIDDEN_SECONDS:
+        if self._paused(item.guild_id, item.channel_id):
             return
         try:
             async with self._rest:
@@ -258,12 +257,38 @@ class PollEngine:
         else:
             await self.removal_allowed(item.guild_id, item.channel_id)
 
+    def _paused(self, guild_id: int, channel_id: int) -> bool:
+        """Whether removals in the channel wait after a recent 403.
+
+        They resume at once when the cached permissions show Manage Messages granted since
+        (a moderator fixed it), unless the cache already claimed it when Discord refused.
+        """
+        last = self._forbidden.get(channel_id)
+        if last is None or asyncio.get_running_loop().time() - last >= RETRY_FORBIDDEN_SECONDS:
+            return False
+        if channel_id in self._refused_despite_cache:
+            return True
+        return not self._cached_manage_messages(guild_id, channel_id)
+
+    def _cached_manage_messages(self, guild_id: int, channel_id: int) -> bool:
+        """Manage Messages in the channel, per the gateway cache (False when unknown)."""
+        guild = self.bot.get_guild(guild_id)
+        channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
+        if guild is None or channel is None or guild.me is None:
+            return False
+        return channel.permissions_for(guild.me).manage_messages
+
     async def removal_refused(self, guild_id: int, channel_id: int) -> None:
         """Discord refused to remove a reaction (403): tell moderators to grant Manage Messages.
 
-        Removals in that channel then pause for a while instead of failing one by one.
+        Removals in that channel then pause for a while instead of failing one by one (or
+        until the permission shows up granted in the cache).
         """
         self._forbidden[channel_id] = asyncio.get_running_loop().time()
+        if self._cached_manage_messages(guild_id, channel_id):
+            self._refused_despite_cache.add(channel_id)
+        else:
+            self._refused_despite_cache.discard(channel_id)
         self._cleared.discard(channel_id)
         await self.bot.guild_settings.report_problem(
             guild_id,
@@ -283,6 +308,7 @@ class PollEngine:
         whenever the channel was reported since.
         """
         self._forbidden.pop(channel_id, None)
+        self._refused_despite_cache.discard(channel_id)
         if channel_id not in self._cleared:
             self._cleared.add(channel_id)
             await self.bot.guild_settings.clear_problem(
