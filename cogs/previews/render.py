@@ -132,8 +132,9 @@ def drama_line(mention: DramaMention) -> str:
 
 def _fields(article: Article) -> list[dict[str, Any]]:
     fields: list[dict[str, Any]] = []
-    if article.author:
-        fields.append({"name": "By", "value": shorten(escape(article.author), 200), "inline": True})
+    author = shorten(escape(article.author or "").strip(), 200)
+    if author:  # Discord refuses an empty field value (a name of only bidi controls)
+        fields.append({"name": "By", "value": author, "inline": True})
     if article.published is not None:
         unix = _unix(article.published)
         fields.append(
@@ -166,7 +167,7 @@ def build_embed(article: Article, extra_lines: Sequence[str] = ()) -> dict[str, 
         canonical = None
     link = canonical or _safe_url(article.url)
     host = (urlsplit(article.url).hostname or "").removeprefix("www.")
-    title = escape(article.title or host or "Link")
+    title = escape(article.title or "").strip() or escape(host or "Link")
     embed: dict[str, Any] = {
         "type": "rich",
         "title": shorten(title, TITLE_LIMIT),
@@ -174,8 +175,9 @@ def build_embed(article: Article, extra_lines: Sequence[str] = ()) -> dict[str, 
     }
     if link:
         embed["url"] = link
-    if article.site_name:
-        embed["author"] = {"name": shorten(_BIDI.sub("", article.site_name), AUTHOR_LIMIT)}
+    site_name = shorten(_BIDI.sub("", article.site_name or "").strip(), AUTHOR_LIMIT)
+    if site_name:  # Discord refuses an author without a name
+        embed["author"] = {"name": site_name}
     embed["footer"] = {"text": shorten(host, FOOTER_LIMIT) or "link preview"}
     image = _safe_url(article.image)
     if image:
@@ -183,10 +185,8 @@ def build_embed(article: Article, extra_lines: Sequence[str] = ()) -> dict[str, 
     fields = _fields(article)
     if fields:
         embed["fields"] = fields
-    lines = (
-        [shorten(escape(article.description), PREVIEW_DESCRIPTION)] if article.description else []
-    )
-    lines += [line for line in extra_lines if line]
+    lines = [shorten(escape(article.description or "").strip(), PREVIEW_DESCRIPTION)]
+    lines = [line for line in (*lines, *extra_lines) if line]
     if lines:
         embed["description"] = shorten("\n\n".join(lines), DESCRIPTION_LIMIT)
     overflow = _size(embed) - TOTAL_LIMIT
