@@ -149,6 +149,13 @@ async def preview_injection(env: BotEnv, troll: int, role: int, site: NewsSite) 
         predicate=lambda r: bool(r.json.get("embeds")),
     )  # fmt: skip
     embed = rec.json["embeds"][0]
+    preview_id = int(rec.response["id"])
+    # Another fan cannot remove the troll's preview (nor the troll anyone else's).
+    button = rec.json["components"][0]["components"][0]["custom_id"]
+    other = await env.fake.click(env.guild_id, env.channel_id, env.fan2_id, preview_id, button)
+    assert "Only the person" in await other.reply_text()
+    assert other.is_ephemeral
+    assert env.fake.get_message(env.channel_id, preview_id) is not None
     # Title, description and fields render markdown and mentions; author and footer render
     # neither (and no embed text ever pings), so only the former are escaped.
     assert_inert(message_text({"embeds": [embed]}))

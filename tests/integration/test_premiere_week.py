@@ -12,6 +12,7 @@ from tests.integration.common import (
     assert_nothing_pings,
     member_roles,
     posts,
+    sent_payloads,
     until,
     votes,
     wait_votes,
@@ -232,4 +233,18 @@ async def test_premiere_week(env: BotEnv, news: NewsSite) -> None:
     assert "No problems reported." in show, show
     assert "⚠️" not in show, show
     assert await votes(env, mood_id) == sorted([(env.fan_id, 0), (env.fan2_id, 1), (env.mod_id, 2)])
+    for channel in (airtime, news_channel, env.channel_id):
+        assert posts(env, channel, start)[1:] == [], channel  # only the poll's results
+    # The Follow button on episode 1's on-air post still works after two restarts.
+    onair = next(r for r in posts(env, airtime) if "on air now" in r.json["content"])
+    click = await fake.click(env.guild_id, airtime, env.fan2_id, int(onair.response["id"]),
+                             f"airtime:follow:{drama_id}")  # fmt: skip
+    assert "follow" in await click.reply_text()
+    assert click.is_ephemeral
+    assert fans_role in member_roles(env, env.fan2_id)
+    board = await env.reply(env.fan2_id, "trivia", "leaderboard")
+    assert f"<@{env.fan_id}>" in board, board
+    role_pings = [rec for rec, body in sent_payloads(env) if body["allowed_mentions"].get("roles")]
+    assert {rec.path for rec in role_pings} == {f"/channels/{airtime}/messages"}
+    assert len(role_pings) == 6  # 2 reminders + on air, for episodes 1 and 2
     assert assert_nothing_pings(env, except_roles={fans_role}) > 20
