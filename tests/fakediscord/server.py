@@ -677,6 +677,9 @@ class RestApi:
 
     async def webhook_execute(self, req: Req, m: re.Match[str]) -> Reply:
         state = self._itx(m["tok"])
+        if not state.acked:
+            self.fake._violation(req, f"followup before interaction {state.id} was answered")
+            raise HttpError(404, 10015, "Unknown Webhook")
         self.check(req, check_message(req.json, files=len(req.uploads)))
         payload = req.json if isinstance(req.json, dict) else {}
         msg = self._new_message(

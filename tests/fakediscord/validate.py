@@ -21,6 +21,7 @@ EMBEDS_MAX = 10
 EMBED_TOTAL_MAX = 6000
 EMBED_LIMITS = {"title": 256, "description": 4096}
 FIELDS_MAX = 25
+EMBED_CONTENT_KEYS = ("title", "description", "fields", "author", "footer", "image", "thumbnail")
 FIELD_NAME_MAX = 256
 FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
@@ -152,6 +153,9 @@ def check_embed(path: tuple[str | int, ...], embed: Any) -> Iterator[Problem]:
             yield from _url((*path, key, "url"), (sub or {}).get("url"), attachment=True)
     yield from _url((*path, "author", "icon_url"), author.get("icon_url"), attachment=True)
     yield from _url((*path, "footer", "icon_url"), footer.get("icon_url"), attachment=True)
+    if not any(embed.get(key) for key in EMBED_CONTENT_KEYS):
+        msg = "An embed needs a title, description, fields, author, footer or an image"
+        yield Problem((*path, "description"), "BASE_TYPE_REQUIRED", msg)
     color = embed.get("color")
     if color is not None and not (isinstance(color, int) and 0 <= color <= 0xFFFFFF):
         yield Problem((*path, "color"), "NUMBER_TYPE_MAX", "int value should be <= 16777215.")
@@ -312,8 +316,11 @@ def check_poll(poll: Any) -> Iterator[Problem]:
 
 # --- whole messages -----------------------------------------------------------------------
 def _has_body(payload: dict[str, Any], files: int) -> bool:
-    keys = ("content", "embeds", "components", "sticker_ids", "poll", "attachments")
-    return files > 0 or any(payload.get(k) for k in keys)
+    """Discord trims content: whitespace alone is an empty message."""
+    keys = ("embeds", "components", "sticker_ids", "poll", "attachments")
+    content = payload.get("content")
+    has_text = isinstance(content, str) and bool(content.strip())
+    return files > 0 or has_text or any(payload.get(k) for k in keys)
 
 
 def check_message(

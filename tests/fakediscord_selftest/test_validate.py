@@ -69,6 +69,8 @@ BAD_MESSAGES: list[tuple[dict[str, Any], str]] = [
     ({"content": "x" * 2001}, "content"),
     ({}, ""),
     ({"content": "", "embeds": [], "components": []}, ""),
+    ({"content": " \n\t "}, ""),
+    ({"embeds": [embed(color=5)]}, "embeds.0.description"),
     ({"embeds": [embed(title="t")] * 11}, "embeds"),
     ({"embeds": [embed(title="t" * 257)]}, "embeds.0.title"),
     ({"embeds": [embed(description="d" * 4097)]}, "embeds.0.description"),
@@ -318,6 +320,22 @@ async def test_late_and_double_answers_are_violations(fake: FakeDiscord) -> None
                 assert resp.status == 400
                 assert (await resp.json())["code"] == 40060
         assert fake.violations[1].endswith(f"interaction {itx.id} answered twice")
+
+
+async def test_followup_before_the_answer_is_refused(fake: FakeDiscord) -> None:
+    w = world(fake)
+    async with running(limit_bot(), fake):
+        itx = await fake.slash(w.guild, w.channel, w.user, "slow")  # answers after 0.3 s
+        async with aiohttp.ClientSession() as http:
+            url = f"{fake.api_url}/webhooks/{fake.app_id}/{itx.token}"
+            async with http.post(url, json={"content": "too early"}) as resp:
+                assert resp.status == 404
+                assert (await resp.json())["code"] == 10015
+        await itx.response()
+    assert fake.violations == [
+        f"POST /webhooks/{fake.app_id}/{itx.token}: followup before interaction {itx.id} "
+        "was answered"
+    ]
 
 
 async def test_invalid_command_sync_is_refused(fake: FakeDiscord) -> None:
