@@ -223,6 +223,11 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             return
         await self.runner.typed(message)
 
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        """A deleted channel's game ends; a problem reported about it no longer applies."""
+        await self.runner.channel_deleted(channel.guild.id, channel.id)
+
     # -- packs ----------------------------------------------------------------------
     @app_commands.command(name="packs")
     @guild_only()

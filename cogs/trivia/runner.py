@@ -166,8 +166,12 @@ class Runner:
             message = await self._channel(game).send(
                 embed=embed, view=view, allowed_mentions=NO_PINGS
             )
-        except (discord.Forbidden, discord.NotFound):
+        except discord.Forbidden:
             await self._cannot_post(game)
+            return False
+        except discord.NotFound:
+            # The channel is gone: nothing a moderator could grant, so nothing to report.
+            await self.channel_deleted(game.guild_id, game.channel_id)
             return False
         except discord.HTTPException:
             log.warning("could not post a trivia question", extra={"game_id": game.game_id})
@@ -193,6 +197,16 @@ class Runner:
             "and Embed Links there.",
         )
         await self._end(game, "stopped")
+
+    async def channel_deleted(self, guild_id: int, channel_id: int) -> None:
+        """A channel was deleted: end its game and forget its 'cannot post' problem."""
+        game = self.in_channel(channel_id)
+        if game is not None:
+            log.info("trivia channel deleted", extra={"game_id": game.game_id})
+            await self._end(game, "stopped")
+        await self.bot.guild_settings.clear_problem(
+            guild_id, "trivia", PROBLEM_KEY.format(channel_id=channel_id)
+        )
 
     async def on_deadline(self, game_id: int, index: int) -> None:
         """Scheduler job: reveal the question, then ask the next or finish."""
