@@ -13,7 +13,7 @@ from bot.app import DramaBot
 from bot.checks import moderator_only, require_guild
 from bot.guild_settings import Feature
 from bot.replies import NO_PINGS
-from cogs.config.logic import render_config
+from cogs.config.logic import pages, render_config
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,9 @@ class ConfigCog(commands.Cog):
             extra,
             message_content=self.bot.message_content_enabled,
         )
-        await interaction.followup.send(text[:2000], ephemeral=True, allowed_mentions=NO_PINGS)
+        # Paged, not cut: the problems a moderator must see come last.
+        for page in pages(text):
+            await interaction.followup.send(page, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @config.command(name="modrole")
     @moderator_only()
