@@ -330,13 +330,13 @@ class PollsCog(commands.Cog, name="Polls"):
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        """A deleted channel closes its polls."""
-        await self.service.close_channel(channel.id)
+        """A deleted channel closes its polls and its permission problems no longer apply."""
+        await self.service.close_channel(channel.id, guild_id=channel.guild.id)
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
-        """A deleted thread closes its polls."""
-        await self.service.close_channel(payload.thread_id)
+        """A deleted thread closes its polls and its permission problems no longer apply."""
+        await self.service.close_channel(payload.thread_id, guild_id=payload.guild_id)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

@@ -15,7 +15,7 @@ from bot.errors import Conflict, InvalidInput, MissingBotPermission, NotFound
 from bot.replies import NO_PINGS
 from cogs.polls import durations, logic, messages
 from cogs.polls.announce import post_results
-from cogs.polls.engine import PollEngine
+from cogs.polls.engine import PollEngine, manage_messages_key
 from cogs.polls.logic import Option, Tally
 from cogs.polls.reconcile import Reconciler
 from cogs.polls.state import PollState, has_ended
@@ -280,10 +280,14 @@ class PollService:
             await self.store.results_posted(poll_id)
         return Closed(poll, result, posted)
 
-    async def close_channel(self, channel_id: int) -> None:
-        """A channel (or thread) went away: close its polls quietly."""
+    async def close_channel(self, channel_id: int, *, guild_id: int | None = None) -> None:
+        """A channel (or thread) went away: close its polls quietly, forget its problems."""
         for state in [s for s in self.engine.by_id.values() if s.poll.channel_id == channel_id]:
             await self.close(state.poll.poll_id, "channel deleted", announce=False)
+        if guild_id is not None:
+            # Nothing left to grant there: "give me Manage Messages in #gone" would stay forever.
+            for key in (manage_messages_key(channel_id), f"add_reactions:{channel_id}"):
+                await self.bot.guild_settings.clear_problem(guild_id, "polls", key)
 
     async def close_message(self, message_id: int) -> None:
         """A poll message was deleted: close its poll quietly."""

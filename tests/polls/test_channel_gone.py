@@ -1,0 +1,40 @@
+"""A deleted channel takes its 'grant me Manage Messages there' problem with it."""
+
+from __future__ import annotations
+
+from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS, MANAGE_MESSAGES
+from tests.harness import BotEnv
+from tests.polls.test_e2e import A, B, until
+
+
+async def test_deleted_channel_clears_its_manage_messages_problem(env: BotEnv) -> None:
+    fake = env.fake
+    doomed = fake.add_channel(env.guild_id, "doomed")
+    await env.settle()
+    itx = await fake.slash(env.guild_id, doomed, env.fan_id, "poll", "create",
+                           options={"question": "Q", "options": "a | b"})  # fmt: skip
+    assert "is up" in await itx.reply_text()
+    message_id = int(
+        (await fake.wait_for_request("POST", f"/channels/{doomed}/messages")).response["id"]
+    )
+    fake.set_bot_permissions(
+        env.guild_id, BOT_DEFAULT_PERMISSIONS & ~MANAGE_MESSAGES, channel_id=doomed
+    )
+    await fake.sync()
+    await fake.add_reaction(env.guild_id, doomed, message_id, env.fan_id, A)
+    await fake.add_reaction(env.guild_id, doomed, message_id, env.fan_id, B)
+
+    async def reported() -> bool:
+        return bool(await env.running.guild_settings.problems(env.guild_id, "polls"))
+
+    await until(reported, "problem reported")
+    await fake.delete_channel(doomed)
+    await fake.sync()
+
+    async def cleared() -> bool:
+        return await env.running.guild_settings.problems(env.guild_id, "polls") == []
+
+    await until(cleared, "problem cleared with the channel")
+    reason = await env.running.db.fetch_value("SELECT close_reason FROM polls")
+    assert reason == "channel deleted"
+    assert "Manage Messages" not in await env.reply(env.mod_id, "config", "show")
