@@ -105,6 +105,12 @@ class PreviewsCog(commands.Cog, name="Previews"):
             else:
                 _log_skip(result, guild_id, channel_id)
 
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        """Problems reported about a deleted channel no longer apply: forget them."""
+        for key in (f"send:{channel.id}", f"reactions:{channel.id}"):
+            await self.bot.guild_settings.clear_problem(channel.guild.id, FEATURE, key)
+
     def _within_auto_limit(self, user_id: int, links: list[str]) -> list[str]:
         """The links this fan may still get automatic previews for (a flood gets none)."""
         now = time.monotonic()
