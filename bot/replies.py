@@ -11,6 +11,7 @@ from discord.utils import escape_markdown, escape_mentions
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
+MESSAGE_LIMIT = 2000  # Discord refuses longer message content
 
 
 def role_ping(role_id: int) -> discord.AllowedMentions:
@@ -42,3 +43,19 @@ async def send_ephemeral(
         await interaction.followup.send(content, ephemeral=True, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+def pages(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """`text` as messages of whole lines, each at most `limit` characters (a longer line is cut)."""
+    result: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        if current and len(current) + 1 + len(line) > limit:
+            result.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        result.append(current)
+    return result

@@ -12,8 +12,8 @@ from discord.ext import commands
 from bot.app import DramaBot
 from bot.checks import moderator_only, require_guild
 from bot.guild_settings import Feature
-from bot.replies import NO_PINGS
-from cogs.config.logic import pages, render_config
+from bot.replies import NO_PINGS, pages
+from cogs.config.logic import render_config
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from bot.guild_settings import FEATURE_DEFAULTS, ChannelFeature, GuildConfig, Problem
 
-MESSAGE_LIMIT = 2000  # Discord refuses longer message content
-
 
 def render_config(
     config: GuildConfig,
@@ -51,19 +49,3 @@ def _role(role_id: int | None) -> str:
 
 def _channel(channel_id: int | None) -> str:
     return "not set" if channel_id is None else f"<#{channel_id}>"
-
-
-def pages(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """`text` as messages of whole lines, each at most `limit` characters (a longer line is cut)."""
-    result: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        line = line if len(line) <= limit else line[: limit - 1] + "…"
-        if current and len(current) + 1 + len(line) > limit:
-            result.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        result.append(current)
-    return result

@@ -7,7 +7,7 @@ import re
 import discord
 import pytest
 
-from cogs.config.logic import MESSAGE_LIMIT, pages
+from bot.replies import MESSAGE_LIMIT, pages
 from tests.harness import BotEnv, message_text
 
 
