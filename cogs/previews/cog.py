@@ -15,7 +15,7 @@ from bot.app import DramaBot
 from bot.checks import moderator_only, require_guild
 from bot.errors import InvalidInput, MissingBotPermission, NotFound, RateLimited
 from bot.guild_settings import Feature
-from bot.replies import send_ephemeral
+from bot.replies import pages, send_ephemeral
 from cogs.previews.fetch import Fetcher
 from cogs.previews.limits import SlidingWindow
 from cogs.previews.posting import PreviewPoster
@@ -267,7 +267,8 @@ class PreviewsCog(commands.Cog, name="Previews"):
         """Show the domain policy and both lists."""
         guild = require_guild(interaction)
         policy = await self.store.policy(guild.id)
-        await send_ephemeral(interaction, _describe_policy(policy)[:2000])
+        for page in pages(_describe_policy(policy)):  # 200 domains do not fit one message
+            await send_ephemeral(interaction, page)
 
     @previews.command(name="moodpoll")
     @moderator_only()
@@ -308,9 +309,9 @@ def _domain(text: str) -> str:
 
 def _describe_policy(policy: GuildPolicy) -> str:
     mode = "only allowed sites" if policy.domain_mode == "allowlist" else "all public sites"
-    allow = ", ".join(f"`{d}`" for d in policy.allow) or "none"
-    deny = ", ".join(f"`{d}`" for d in policy.deny) or "none"
-    return f"Previews cover {mode}.\nAllowed: {allow}\nDenied: {deny}"
+    allow = "".join(f"\n• `{d}`" for d in policy.allow) or " none"
+    deny = "".join(f"\n• `{d}`" for d in policy.deny) or " none"
+    return f"Previews cover {mode}.\nAllowed:{allow}\nDenied:{deny}"
 
 
 def _log_skip(error: BaseException, guild_id: int | None, channel_id: int | None) -> None:

@@ -7,6 +7,7 @@ or with a required text left empty, so a preview Discord would refuse fails here
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,7 +17,7 @@ from aiohttp.test_utils import TestServer
 from cogs.previews.extract import Article
 from cogs.previews.render import build_embed
 from tests.fakediscord.validate import check_embeds
-from tests.harness import BotEnv
+from tests.harness import BotEnv, message_text
 from tests.previews.test_e2e import enable, post_and_wait_preview
 
 BIDI = "\u202e\u202d\u2066"
@@ -107,3 +108,19 @@ def test_every_preview_embed_is_one_discord_accepts(article: Article, extra: tup
     embed = build_embed(article, extra)
     assert list(check_embeds([embed])) == []
     assert embed["title"]
+
+
+async def test_two_hundred_long_domains_are_all_listed(env: BotEnv) -> None:
+    store = env.running.get_cog("Previews").store  # type: ignore[union-attr]
+    domains = [f"site-{i:03d}-" + "d" * 40 + ".example.com" for i in range(200)]
+    for i, domain in enumerate(domains):
+        assert await store.set_domain(env.guild_id, domain, "deny" if i % 2 else "allow", 1)
+    itx = await env.slash(env.mod_id, "previews", "domains", "list")
+    await itx.response()
+    hook = rf"/webhooks/{env.fake.app_id}/{re.escape(itx.token)}"
+    await env.fake.wait_for_request(
+        "POST", hook, predicate=lambda rec: domains[-1] in message_text(rec.json)
+    )
+    text = "\n".join(message_text(msg) for msg in itx.messages)
+    assert all(f"• `{domain}`" in text for domain in domains)
+    assert len(itx.messages) > 2
