@@ -23,7 +23,7 @@ from cogs.airtime.ics import render_calendar
 from cogs.airtime.permissions import role_status
 from cogs.airtime.public import COG_NAME, TrackedDrama
 from cogs.airtime.records import Drama
-from cogs.airtime.runner import JOB_PREFIX, SWEEP_JOB
+from cogs.airtime.runner import JOB_PREFIX, SWEEP_JOB, problem_key
 from cogs.airtime.schedule import aired_count, next_numbered_after
 from cogs.airtime.service import AirtimeService
 from cogs.airtime.validate import describe_slots
@@ -96,7 +96,13 @@ class AirtimeCog(commands.Cog, name=COG_NAME):
         dramas = await self.service.store.list_dramas(guild.id)
         announced = sum(1 for drama in dramas if drama.channel_id is not None)
         lines = [f"Airtime: {len(dramas)} drama(s) tracked, {announced} with announcements."]
-        return lines + [line for d in dramas if (line := role_status(guild, d)) is not None]
+        reported = {p.key for p in await self.bot.guild_settings.problems(guild.id, "airtime")}
+        for drama in dramas:
+            failed = problem_key(drama.drama_id) in reported
+            line = role_status(guild, drama, post_failed=failed)
+            if line is not None:
+                lines.append(line)
+        return lines
 
     # -- public service (cogs/airtime/public.py) ---------------------------------------------
     async def public_tracked(self, guild_id: int) -> list[TrackedDrama]:

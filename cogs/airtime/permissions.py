@@ -70,10 +70,11 @@ def permission_warnings(
     return warnings
 
 
-def role_status(guild: discord.Guild, drama: Drama) -> str | None:
+def role_status(guild: discord.Guild, drama: Drama, *, post_failed: bool = False) -> str | None:
     """`/config show`: what stops the drama's announcements or follows right now, if anything.
 
-    Checked live, so a line disappears as soon as a moderator fixes the cause.
+    Checked live, so a line disappears as soon as a moderator fixes the cause. With
+    `post_failed` (a refused announcement is already listed) posting is not repeated here.
     """
     if drama.channel_id is None:
         return None
@@ -83,9 +84,13 @@ def role_status(guild: discord.Guild, drama: Drama) -> str | None:
         return f"⚠️ The ping role of {name} no longer exists: set another with `/drama announce`."
     channel = guild.get_channel_or_thread(drama.channel_id)
     if channel is None:
+        if post_failed:
+            return None
         return (
             f"⚠️ The announcement channel of {name} no longer exists: pick another with "
             "`/drama announce`."
         )
     warnings = permission_warnings(guild, channel, role)
+    if post_failed:
+        warnings = [w for w in warnings if not w.startswith("⚠️ I can't post in")]
     return "\n".join(f"{name}: {warning}" for warning in warnings) or None

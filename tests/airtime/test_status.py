@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from tests.airtime.test_e2e import setup_announced
 from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS, MANAGE_ROLES, SEND_MESSAGES
 from tests.harness import BotEnv
@@ -46,3 +48,22 @@ async def test_a_deleted_announcement_channel_is_shown(env: BotEnv) -> None:
     assert (
         "The announcement channel of **What's Wrong with Secretary Kim** no longer exists" in text
     )
+
+
+async def test_a_refused_announcement_is_not_repeated_by_the_live_line(env: BotEnv) -> None:
+    _, channel, _ = await setup_announced(env, remind="30")
+    await env.fake.delete_channel(channel)
+    await env.fake.sync()
+    await env.advance_to(datetime(2018, 6, 6, 12, 0, tzinfo=UTC) + timedelta(seconds=1))
+    await env.fake.wait_for_request("POST", f"/channels/{channel}/messages")
+
+    async def reported() -> bool:
+        return bool(await env.running.guild_settings.problems(env.guild_id, "airtime"))
+
+    for _ in range(100):
+        if await reported():
+            break
+        await env.settle(1)
+    text = await show(env)
+    assert text.count("no longer exists") == 1, text
+    assert "[airtime]" in text
