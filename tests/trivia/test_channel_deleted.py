@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from tests.fakediscord.state import VIEW_CHANNEL
@@ -9,6 +11,15 @@ from tests.harness import BotEnv
 
 START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 PACK = "Secretary Kim"
+
+
+async def until(probe: Callable[[], Awaitable[str]], expected: str) -> None:
+    """Wait (bounded) until `probe()` gives `expected`."""
+    for _ in range(200):
+        if await probe() == expected:
+            return
+        await asyncio.sleep(0.01)
+    assert await probe() == expected
 
 
 async def status(env: BotEnv) -> str:
@@ -26,8 +37,7 @@ async def test_deleting_the_channel_ends_the_game_without_a_problem(env: BotEnv)
     assert "started" in await itx.reply_text()
     await env.fake.wait_for_request("POST", f"/channels/{doomed}/messages")
     await env.fake.delete_channel(doomed)
-    await env.fake.sync()
-    assert await status(env) == "stopped"
+    await until(lambda: status(env), "stopped")
     start = len(env.fake.requests)
     await env.advance_to(START + timedelta(minutes=2))
     await env.settle(10)
@@ -50,5 +60,8 @@ async def test_a_problem_about_a_channel_goes_when_the_channel_goes(env: BotEnv)
     problems = await env.running.guild_settings.problems(env.guild_id, "trivia")
     assert [p.key for p in problems] == [f"post:{doomed}"]
     await env.fake.delete_channel(doomed)
-    await env.fake.sync()
-    assert await env.running.guild_settings.problems(env.guild_id, "trivia") == []
+
+    async def problems() -> str:
+        return str(await env.running.guild_settings.problems(env.guild_id, "trivia"))
+
+    await until(problems, "[]")
