@@ -35,7 +35,7 @@ from .state import (
     emoji_payload,
     iso_now,
 )
-from .validate import check_commands, check_message
+from .validate import Problem, check_commands, check_message
 
 if TYPE_CHECKING:
     from .fake import FakeDiscord, InteractionState
@@ -425,6 +425,21 @@ class RestApi:
             msg["referenced_message"] = refd
         return msg
 
+    def _reference_problems(self, channel_id: int, ref: Any) -> list[Problem]:
+        """A reply to a message that is gone (unless fail_if_not_exists is false) or elsewhere."""
+        if not isinstance(ref, dict) or int(ref.get("type") or 0) != 0:
+            return []
+        path: tuple[str | int, ...] = ("message_reference",)
+        refd = self.world.find_message(None, int(ref.get("message_id") or 0))
+        if refd is None:
+            if ref.get("fail_if_not_exists") is False:
+                return []
+            return [Problem(path, "REPLIES_UNKNOWN_MESSAGE", "Unknown message")]
+        if int(refd["channel_id"]) != channel_id:
+            msg = "Cannot reply to a message in another channel"
+            return [Problem(path, "REPLIES_CANNOT_REFERENCE_OTHER_CHANNEL", msg)]
+        return []
+
     def _apply_edit(
         self, msg: dict[str, Any], payload: dict[str, Any], uploads: list[Upload]
     ) -> None:
@@ -470,6 +485,7 @@ class RestApi:
         self._channel(cid, need=need)
         self.check(req, check_message(req.json, files=len(req.uploads)))
         payload = req.json if isinstance(req.json, dict) else {}
+        self.check(req, self._reference_problems(cid, payload.get("message_reference")))
         msg = self._new_message(cid, payload, req.uploads)
         self.world.store_message(msg)
         self._announce("MESSAGE_CREATE", msg)

@@ -338,6 +338,31 @@ async def test_followup_before_the_answer_is_refused(fake: FakeDiscord) -> None:
     ]
 
 
+async def test_replies_to_missing_or_foreign_messages(fake: FakeDiscord) -> None:
+    w = world(fake)
+    other = fake.add_channel(w.guild, "other")
+    async with running(limit_bot(), fake) as bot:
+        channel = bot.get_channel(w.channel)
+        assert isinstance(channel, discord.TextChannel)
+        source = await channel.send("source")
+        await source.delete()
+        with pytest.raises(discord.HTTPException) as info:
+            await channel.send("reply", reference=source.to_reference())
+        assert info.value.code == 50035
+        kept = await channel.send("reply", reference=source.to_reference(fail_if_not_exists=False))
+        assert kept.reference is not None
+        elsewhere = await channel.send("elsewhere")
+        ref = discord.MessageReference(message_id=elsewhere.id, channel_id=other)
+        foreign = bot.get_channel(other)
+        assert isinstance(foreign, discord.TextChannel)
+        with pytest.raises(discord.HTTPException):
+            await foreign.send("x", reference=ref)
+    assert [v.split(": ", 1)[1] for v in fake.violations] == [
+        "message_reference: Unknown message",
+        "message_reference: Cannot reply to a message in another channel",
+    ]
+
+
 async def test_invalid_command_sync_is_refused(fake: FakeDiscord) -> None:
     async with aiohttp.ClientSession() as http:
         url = f"{fake.api_url}/applications/{fake.app_id}/commands"
