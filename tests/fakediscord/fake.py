@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -81,6 +82,7 @@ class InteractionState:
     choices: list[dict[str, Any]] | None = None
     modal: dict[str, Any] | None = None
     dispatched_at: float = 0.0  # loop.time() of INTERACTION_CREATE (not the wall clock)
+    created_wall: float = field(default_factory=time.time)  # the token's 15 minutes start here
 
 
 class Interaction:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from .fake import FakeDiscord, InteractionState
 
 API_PREFIX = "/api/v10"
+TOKEN_LIFETIME = 15 * 60  # seconds an interaction token can send followups and edits
 
 
 @dataclass
@@ -287,10 +289,17 @@ class RestApi:
             raise HttpError(404, 10004, "Unknown Guild")
         return guild
 
-    def _itx(self, token: str) -> InteractionState:
+    def _itx(self, token: str, req: Req | None = None) -> InteractionState:
         state = self.fake._itx_by_token.get(token)
         if state is None:
             raise HttpError(404, 10015, "Unknown Webhook")
+        # The wall clock, which tests move: a followup after a long game or a scheduled job
+        # must not use the interaction's token (valid 15 minutes on Discord).
+        age = time.time() - state.created_wall
+        if req is not None and age > TOKEN_LIFETIME:
+            what = f"interaction token used {age / 60:.0f} min after the interaction (max 15)"
+            self.fake._violation(req, what)
+            raise HttpError(401, 50027, "Invalid Webhook Token")
         return state
 
     # --- users / app ------------------------------------------------------------------------
@@ -692,7 +701,7 @@ class RestApi:
         return await self.fake._interaction_callback(self, int(m["i"]), m["tok"], req)
 
     async def webhook_execute(self, req: Req, m: re.Match[str]) -> Reply:
-        state = self._itx(m["tok"])
+        state = self._itx(m["tok"], req)
         if not state.acked:
             self.fake._violation(req, f"followup before interaction {state.id} was answered")
             raise HttpError(404, 10015, "Unknown Webhook")
@@ -721,17 +730,17 @@ class RestApi:
         return msg
 
     async def webhook_get(self, req: Req, m: re.Match[str]) -> Reply:
-        return Reply(body=self._webhook_message(self._itx(m["tok"]), m["m"]))
+        return Reply(body=self._webhook_message(self._itx(m["tok"], req), m["m"]))
 
     async def webhook_edit(self, req: Req, m: re.Match[str]) -> Reply:
-        msg = self._webhook_message(self._itx(m["tok"]), m["m"])
+        msg = self._webhook_message(self._itx(m["tok"], req), m["m"])
         self.check(req, check_message(req.json, files=len(req.uploads), edit=True, current=msg))
         self._apply_edit(msg, req.json if isinstance(req.json, dict) else {}, req.uploads)
         self._announce("MESSAGE_UPDATE", msg)
         return Reply(body=msg)
 
     async def webhook_delete(self, req: Req, m: re.Match[str]) -> Reply:
-        msg = self._webhook_message(self._itx(m["tok"]), m["m"])
+        msg = self._webhook_message(self._itx(m["tok"], req), m["m"])
         self.world.remove_message(int(msg["id"]))
         self.fake._announce_delete(msg)
         return Reply(204)

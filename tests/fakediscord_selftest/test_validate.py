@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import discord
 import pytest
+import time_machine
 import yarl
 from discord import app_commands
 from discord.ext import commands
@@ -360,6 +362,26 @@ async def test_replies_to_missing_or_foreign_messages(fake: FakeDiscord) -> None
     assert [v.split(": ", 1)[1] for v in fake.violations] == [
         "message_reference: Unknown message",
         "message_reference: Cannot reply to a message in another channel",
+    ]
+
+
+async def test_interaction_token_expires_after_15_minutes(fake: FakeDiscord) -> None:
+    w = world(fake)
+    async with running(limit_bot(), fake):
+        itx = await fake.slash(w.guild, w.channel, w.user, "ping")
+        await itx.response()
+        url = f"{fake.api_url}/webhooks/{fake.app_id}/{itx.token}"
+        later = datetime.now(UTC) + timedelta(minutes=16)
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json={"content": "in time"}) as resp:
+                assert resp.status == 204
+            with time_machine.travel(later, tick=True):
+                async with http.post(url, json={"content": "too late"}) as resp:
+                    assert resp.status == 401
+                    assert (await resp.json())["code"] == 50027
+    assert fake.violations == [
+        f"POST /webhooks/{fake.app_id}/{itx.token}: interaction token used 16 min after the "
+        "interaction (max 15)"
     ]
 
 
