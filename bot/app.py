@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -25,6 +26,8 @@ from bot.tree import DramaTree
 log = logging.getLogger(__name__)
 
 COGS_DIR = Path(__file__).resolve().parent.parent / "cogs"
+EVENT_TASK = "discord.py: "  # discord.py names each event handler's task "discord.py: <event>"
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 MESSAGE_CONTENT_HELP = (
     "Discord refused the Message Content intent (close code 4014): reconnecting without it. "
@@ -196,11 +199,29 @@ class DramaBot(commands.Bot):
             self.ws.gateway = yarl.URL(self.settings.discord_gateway_url)
 
     async def close(self) -> None:
-        """Stop the scheduler, disconnect, close the database."""
+        """Stop the scheduler, let handlers in flight finish, disconnect, close the database."""
         self.scheduler.shutdown()
+        await self._drain_handlers()
         await super().close()
         await self.db.close()
         log.info("bot closed")
+
+    async def _drain_handlers(self) -> None:
+        """Wait (bounded) for event handlers already running, e.g. a preview being fetched.
+
+        Without this they would meet a closed HTTP session and database half-way and log
+        errors (or leave half-made work behind) on every restart.
+        """
+        current = asyncio.current_task()
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and not task.done() and task.get_name().startswith(EVENT_TASK)
+        ]
+        if running:
+            _, late = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+            if late:
+                log.warning("closing with %s event handler(s) still running", len(late))
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         """Log listener failures with the event name; never crash the bot."""
