@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ class NewsSite:
     server: TestServer | None = None
     pages: dict[str, str] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
+    gate: asyncio.Event | None = None  # when set, pages are answered only once it opens
 
     def url(self, path: str) -> str:
         """The public address of `path` on this site."""
@@ -36,6 +38,8 @@ async def news() -> AsyncIterator[NewsSite]:
 
     async def page(request: web.Request) -> web.Response:
         site.hits[request.path] = site.hits.get(request.path, 0) + 1
+        if site.gate is not None:
+            await site.gate.wait()
         html = site.pages.get(request.path)
         if html is None:
             return web.Response(status=404)
