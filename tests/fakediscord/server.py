@@ -279,7 +279,8 @@ class RestApi:
 
     def _message(self, channel_id: int, message_id: int) -> dict[str, Any]:
         msg = self.world.find_message(channel_id, message_id)
-        if msg is None:
+        # Ephemeral messages exist only for their interaction's webhook, never for the channel.
+        if msg is None or int(msg.get("flags", 0)) & EPHEMERAL:
             raise HttpError(404, 10008, "Unknown Message")
         return msg
 
@@ -440,7 +441,7 @@ class RestApi:
             return []
         path: tuple[str | int, ...] = ("message_reference",)
         refd = self.world.find_message(None, int(ref.get("message_id") or 0))
-        if refd is None:
+        if refd is None or int(refd.get("flags", 0)) & EPHEMERAL:
             if ref.get("fail_if_not_exists") is False:
                 return []
             return [Problem(path, "REPLIES_UNKNOWN_MESSAGE", "Unknown message")]

@@ -385,6 +385,23 @@ async def test_interaction_token_expires_after_15_minutes(fake: FakeDiscord) -> 
     ]
 
 
+async def test_ephemeral_messages_are_not_channel_messages(fake: FakeDiscord) -> None:
+    w = world(fake)
+    async with running(limit_bot(), fake) as bot:
+        itx = await fake.slash(w.guild, w.channel, w.user, "ping")
+        await itx.response()
+        assert itx.is_ephemeral
+        mid = itx.response_message_id
+        assert mid is not None
+        channel = bot.get_channel(w.channel)
+        assert isinstance(channel, discord.TextChannel)
+        with pytest.raises(discord.NotFound):
+            await channel.fetch_message(mid)
+        with pytest.raises(discord.NotFound):
+            await channel.get_partial_message(mid).edit(content="edited")
+        assert itx.original_message["content"] == "pong"  # type: ignore[index]
+
+
 async def test_invalid_command_sync_is_refused(fake: FakeDiscord) -> None:
     async with aiohttp.ClientSession() as http:
         url = f"{fake.api_url}/applications/{fake.app_id}/commands"
