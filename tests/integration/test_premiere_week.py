@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cogs.trivia.library import shipped_packs
+from cogs.trivia.render import RESTART_NOTICE
 from tests.harness import BotEnv, message_text
 from tests.integration.common import (
     assert_nothing_pings,
@@ -174,8 +175,9 @@ async def test_premiere_week(env: BotEnv, news: NewsSite) -> None:
     mood_message, mood_id = await news_preview(env, news_channel, news)
     kiss_message, kiss_id = await kiss_poll(env)
 
-    # Mid-week the bot goes down; fans keep reacting.
+    # Mid-week the bot goes down during a second game; fans keep reacting.
     await env.advance_to(EP1 + timedelta(hours=3))
+    assert "started" in await env.reply(env.fan2_id, "trivia", "start", pack="Secretary Kim")
     await env.stop()
     fake.add_reaction_offline(env.guild_id, env.channel_id, kiss_message, env.fan2_id, KISS)
     fake.add_reaction_offline(env.guild_id, env.channel_id, kiss_message, env.mod_id, KISS)
@@ -188,7 +190,12 @@ async def test_premiere_week(env: BotEnv, news: NewsSite) -> None:
     await env.settle(10)
     assert posts(env, airtime, before_restart) == []  # nothing from episode 1 again
     assert posts(env, news_channel, before_restart) == []
-    assert posts(env, env.channel_id, before_restart) == []
+    # Only the interrupted game's notice, once; its row is closed.
+    notices = [message_text(r.json) for r in posts(env, env.channel_id, before_restart)]
+    assert len(notices) == 1, notices
+    assert notices[0].startswith(RESTART_NOTICE)
+    statuses = await env.running.db.fetch_all("SELECT status FROM trivia_games ORDER BY game_id")
+    assert [row["status"] for row in statuses] == ["stopped", "interrupted"]
 
     # Episode 2 is announced once, on time, after the restart.
     for lead in (60, 10, 0):
