@@ -59,6 +59,13 @@ APP_ID = 1180712345678901248  # the bot user id equals the application id, as on
 APP_OWNER_ID = 1180700000000000001
 TOKEN = "fake-token"
 INTERACTION_DEADLINE = 3.0  # seconds Discord waits for the first interaction response
+# interaction type -> the callback types that may answer it (6/7 need a message to update)
+CALLBACK_TYPES: dict[int, tuple[int, ...]] = {
+    2: (4, 5, 9),  # application command
+    3: (4, 5, 6, 7, 9),  # message component
+    4: (8,),  # autocomplete
+    5: (4, 5, 6, 7),  # modal submit
+}
 
 # application command option types
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
@@ -594,6 +601,11 @@ class FakeDiscord:
             what = _interaction_label(state)
             self._violation(req, f"interaction not answered within 3 s ({what}: {late:.2f} s)")
             raise HttpError(404, 10062, "Unknown interaction")
+        if ctype not in CALLBACK_TYPES.get(state.type, ()) or (
+            ctype in (6, 7) and state.message_id is None
+        ):
+            what = f"callback type {ctype} is not an answer to interaction type {state.type}"
+            self._check_body(req, [Problem(("type",), "INTERACTION_RESPONSE_TYPE_INVALID", what)])
         body = req.json if isinstance(req.json, dict) else {}
         data = body.get("data")
         if ctype == 4:

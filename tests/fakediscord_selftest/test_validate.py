@@ -402,6 +402,24 @@ async def test_ephemeral_messages_are_not_channel_messages(fake: FakeDiscord) ->
         assert itx.original_message["content"] == "pong"  # type: ignore[index]
 
 
+async def test_callback_type_must_fit_the_interaction(fake: FakeDiscord) -> None:
+    w = world(fake)
+    async with running(limit_bot(), fake):
+        itx = await fake.slash(w.guild, w.channel, w.user, "slow")  # answers after 0.3 s
+        url = f"{fake.api_url}/interactions/{itx.id}/{itx.token}/callback"
+        async with aiohttp.ClientSession() as http:
+            for ctype in (8, 7, 6):
+                async with http.post(url, json={"type": ctype, "data": {}}) as resp:
+                    assert resp.status == 400
+                    assert (await resp.json())["code"] == 50035
+        ok = await fake.wait_for_request(
+            "POST", rf"/interactions/{itx.id}/.+/callback", predicate=lambda r: r.status == 200
+        )
+        assert ok.json["data"]["content"] == "late"
+    assert len(fake.violations) == 3
+    assert "callback type 8 is not an answer to interaction type 2" in fake.violations[0]
+
+
 async def test_invalid_command_sync_is_refused(fake: FakeDiscord) -> None:
     async with aiohttp.ClientSession() as http:
         url = f"{fake.api_url}/applications/{fake.app_id}/commands"
