@@ -132,6 +132,13 @@ class GuildSettings:
             if row["feature"] in Feature._value2member_map_
         ]
 
+    async def forget_channel(self, guild_id: int, channel_id: int) -> None:
+        """Drop a deleted channel's switches, so /config show lists only real channels."""
+        await self._db.execute(
+            "DELETE FROM channel_features WHERE guild_id = ? AND channel_id = ?",
+            (guild_id, channel_id),
+        )
+
     async def report_problem(self, guild_id: int, feature: str, key: str, message: str) -> None:
         """Record (or refresh) a problem for moderators to see."""
         now = self._now()

@@ -134,6 +134,22 @@ async def test_unchanged_commands_are_not_uploaded_again(env: BotEnv) -> None:
     assert len(env.fake.find_requests("PUT", route)) == 2
 
 
+async def test_deleted_channel_switches_are_forgotten(env: BotEnv) -> None:
+    other = env.fake.add_channel(env.guild_id, "news")
+    await env.fake.sync()
+    for channel in (env.channel_id, other):
+        await env.reply(
+            env.mod_id, "config", "channel", feature="previews", channel=channel, state="on"
+        )
+    await env.fake.delete_channel(other)
+    await env.fake.sync()
+    rows = await env.running.db.fetch_all("SELECT channel_id FROM channel_features")
+    assert [row["channel_id"] for row in rows] == [env.channel_id]
+    show = await env.reply(env.mod_id, "config", "show")
+    assert f"<#{other}>" not in show
+    assert f"<#{env.channel_id}>: previews on" in show
+
+
 async def test_mod_role_member_counts_as_moderator(env: BotEnv) -> None:
     helper_role = env.fake.add_role(env.guild_id, "Helpers", permissions=0)
     helper = env.fake.add_member(env.guild_id, name="helper", roles=(helper_role,))
