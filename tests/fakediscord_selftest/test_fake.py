@@ -154,6 +154,7 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     yield fk
     await fk.stop()
     assert fk.unknown_routes == []
+    assert fk.violations == []
 
 
 @contextlib.asynccontextmanager
@@ -371,6 +372,9 @@ async def test_selects_context_menus_options_and_permissions(fake: FakeDiscord) 
             async with http.post(url, json={"type": 4, "data": {"content": "again"}}) as resp:
                 assert resp.status == 400
                 assert (await resp.json())["code"] == 40060
+        assert fake.violations == [f"POST /interactions/{sel.id}/{sel.token}/callback: "
+                                   f"interaction {sel.id} answered twice"]  # fmt: skip
+        fake.violations.clear()
 
         role = fake.add_role(w.guild, "Spoilers")
         other = fake.add_channel(w.guild, "news")
