@@ -27,6 +27,13 @@ class _ClickHandler(Protocol):
     ) -> None: ...
 
 
+def _fit_label(label: str, limit: int = 80) -> str:
+    # Discord caps button labels at 80 characters; the embed shows the full choice.
+    if len(label) <= limit:
+        return label or "?"
+    return label[: limit - 1] + "…"
+
+
 class AnswerButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"trivia:answer:(?P<game>\d{1,19}):(?P<question>\d{1,4}):(?P<choice>\d)",
@@ -46,7 +53,7 @@ class AnswerButton(
         """Build the button; `label` is the choice text."""
         super().__init__(
             discord.ui.Button(
-                label=label[:80] or "?",
+                label=_fit_label(label),
                 style=style,
                 disabled=disabled,
                 custom_id=f"trivia:answer:{game_id}:{question}:{choice}",

@@ -88,3 +88,12 @@ async def test_fifty_long_packs_are_listed_and_autocompleted(env: BotEnv) -> Non
         env.guild_id, env.channel_id, env.fan_id, ("trivia", "start"), focused="pack", value=""
     )
     assert len(choices) == 25
+
+
+def test_long_choice_labels_end_with_an_ellipsis() -> None:
+    from cogs.trivia.views import AnswerButton
+
+    button = AnswerButton(1, 0, 2, label="C. " + "x" * 80)
+    assert len(button.item.label or "") == 80
+    assert (button.item.label or "").endswith("…")
+    assert AnswerButton(1, 0, 2, label="A. 9").item.label == "A. 9"
