@@ -130,9 +130,11 @@ def render(announcement: Announcement, drama: DramaText, *, late: bool = False) 
     return text + (LATE_SUFFIX if late else "")
 
 
-def skip_notice(title: str, day_label: str, shifted: Episode | None) -> str:
-    """`No episode on …; episode N now airs …` for a pre-empted date."""
+def skip_notice(title: str, day_label: str, shifted: Episode | None, reason: str = "") -> str:
+    """`No episode on … (KST): reason; episode N now airs …` for a pre-empted date."""
     text = f"📢 No episode of **{clean(title, limit=100)}** on {day_label} (KST)"
+    if reason:
+        text += f": {clean(reason, limit=250)}"
     if shifted is None:
         return text + "."
     start = int(shifted.at.timestamp())

@@ -53,6 +53,7 @@ def info_of(drama: Drama) -> render.DramaInfo:
         leads=drama.leads,
         streaming=drama.streaming,
         streaming_delay_min=drama.streaming_delay_min,
+        skips=drama.skip_reasons,
     )
 
 

@@ -278,7 +278,7 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
         Args:
             drama: The drama.
             date: The KST date with no broadcast, YYYY-MM-DD.
-            reason: Why (e.g. a sports broadcast); shown to moderators.
+            reason: Why (e.g. a sports broadcast); shown to fans in the notice and episode list.
         """
         guild = require_guild(interaction)
         now = self.bot.clock.now()
@@ -299,7 +299,7 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
         await forget_moved(self.service.store, before, after, now)
         await self.service.announcer.refresh(guild.id, after.drama_id)
         moved = next(ep for ep in after.episode_list() if ep.number == shifted.number)
-        notice = announce.skip_notice(after.title, f"{day:%a %Y-%m-%d}", moved)
+        notice = announce.skip_notice(after.title, f"{day:%a %Y-%m-%d}", moved, why)
         posted = await self.service.post_notice(after, notice)
         log.info("date skipped", extra={"guild_id": guild.id, "drama_id": after.drama_id})
         await self._done(interaction, f"{notice}\n{posted}")

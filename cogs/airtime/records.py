@@ -37,6 +37,7 @@ class Drama:
     leads: tuple[int, ...] = (30,)
     announce_since: datetime | None = None
     skips: frozenset[date] = frozenset()
+    skip_reasons: tuple[tuple[date, str], ...] = ()  # (KST date, reason or ""), by date
     moves: dict[int, datetime] = field(default_factory=dict)
     specials: tuple[Special, ...] = ()
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.replies import clean, timestamp
 from cogs.airtime.schedule import KST, Episode, finale, next_after
 
 MESSAGE_LIMIT = 1900
+REASON_LIMIT = 250  # a stored reason is at most 200 characters; escaping may grow it
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class DramaInfo:
     leads: tuple[int, ...] = ()
     streaming: str | None = None
     streaming_delay_min: int | None = None
+    skips: tuple[tuple[date, str], ...] = ()  # pre-empted KST dates with their reasons
 
 
 def when(at: datetime) -> str:
@@ -68,16 +70,22 @@ def week_lines(infos: list[DramaInfo], now: datetime) -> list[str]:
 
 
 def episode_lines(info: DramaInfo, now: datetime) -> list[str]:
-    """The full list; aired broadcasts are ticked."""
-    lines = []
+    """The full list; aired broadcasts are ticked, pre-empted dates shown with their reasons."""
+    rows: list[tuple[date, int, str]] = [(day, 0, skip_line(day, why)) for day, why in info.skips]
     for ep in info.episodes:
         mark = "✅" if ep.at <= now else "▫️"
         unix = int(ep.at.timestamp())
-        lines.append(
-            f"{mark} {ep.label()} · {timestamp(unix, 'F')} · "
-            f"{ep.at.astimezone(KST):%Y-%m-%d %H:%M} KST"
-        )
-    return lines
+        local = ep.at.astimezone(KST)
+        line = f"{mark} {ep.label()} · {timestamp(unix, 'F')} · {local:%Y-%m-%d %H:%M} KST"
+        rows.append((local.date(), 1, line))
+    rows.sort(key=lambda row: row[:2])  # stable: broadcasts keep their air order
+    return [line for _, _, line in rows]
+
+
+def skip_line(day: date, reason: str) -> str:
+    """`No episode on Wed 2018-06-20 (KST): <reason>` (escaped, capped)."""
+    text = f"No episode on {day:%a %Y-%m-%d} (KST)"
+    return f"{text}: {clean(reason, limit=REASON_LIMIT)}" if reason else f"{text}."
 
 
 def chunk(lines: list[str], header: str = "", limit: int = MESSAGE_LIMIT) -> list[str]:

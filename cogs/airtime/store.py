@@ -331,13 +331,13 @@ def _duplicate(title: str, error: sqlite3.IntegrityError) -> Conflict:
 
 
 def _attach_exceptions(dramas: list[Drama], rows: Iterable[aiosqlite.Row]) -> list[Drama]:
-    skips: dict[int, set[date]] = defaultdict(set)
+    skips: dict[int, dict[date, str]] = defaultdict(dict)
     moves: dict[int, dict[int, datetime]] = defaultdict(dict)
     specials: dict[int, list[Special]] = defaultdict(list)
     for row in rows:
         drama_id = row["drama_id"]
         if row["kind"] == "skip":
-            skips[drama_id].add(date.fromisoformat(row["day"]))
+            skips[drama_id][date.fromisoformat(row["day"])] = row["label"] or ""
         elif row["kind"] == "move":
             moves[drama_id][row["episode"]] = _instant(row["at"])
         else:
@@ -348,6 +348,7 @@ def _attach_exceptions(dramas: list[Drama], rows: Iterable[aiosqlite.Row]) -> li
         replace(
             drama,
             skips=frozenset(skips.get(drama.drama_id, ())),
+            skip_reasons=tuple(sorted(skips.get(drama.drama_id, {}).items())),
             moves=moves.get(drama.drama_id, {}),
             specials=tuple(specials.get(drama.drama_id, ())),
         )

@@ -344,11 +344,14 @@ async def test_skip_shifts_and_posts_a_notice(env: BotEnv) -> None:
         "No episode of **What's Wrong with Secretary Kim** on Thu 2018-06-07" in rec.json["content"]
     )
     assert f"episode 2 now airs <t:{ep2}:F>" in rec.json["content"]
+    assert "(KST): World Cup; episode 2" in rec.json["content"]
     assert no_pings(rec.json)
     count = await env.running.db.fetch_value(
         "SELECT COUNT(*) FROM airtime_exceptions WHERE drama_id = ?", (drama_id,)
     )
     assert count == 1
+    itx = await env.slash(env.fan_id, "airtime", "episodes", drama=str(drama_id))
+    assert "No episode on Thu 2018-06-07 (KST): World Cup\n" in await itx.reply_text()
 
 
 async def test_fans_cannot_use_moderator_commands(env: BotEnv) -> None:

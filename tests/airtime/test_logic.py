@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from bot.errors import InvalidInput
-from cogs.airtime import announce, catalog, ics, schedule, validate
+from cogs.airtime import announce, catalog, ics, render, schedule, validate
 from cogs.airtime.schedule import KST, DramaSpec, Episode, Slot, Special
 
 WED, THU, SAT, SUN = 2, 3, 5, 6
@@ -288,6 +288,35 @@ def test_skip_notice_names_the_shifted_episode() -> None:
     assert "No episode of **Kim** on Wed 2018-06-20" in text
     assert f"episode 5 now airs <t:{int(moved.at.timestamp())}:F>" in text
     assert "Thu 2018-06-21 21:30 KST" in text
+
+
+def test_skip_notice_shows_the_reason_escaped() -> None:
+    moved = Episode(5, kst(2018, 6, 21))
+    text = announce.skip_notice("Kim", "Wed 2018-06-20", moved, "@everyone *Asian Games*")
+    assert "No episode of **Kim** on Wed 2018-06-20 (KST): @\u200beveryone \\*Asian" in text
+    assert "@everyone" not in text
+    assert "episode 5 now airs" in text
+    assert announce.skip_notice("Kim", "Wed 2018-06-20", None, "") == (
+        "📢 No episode of **Kim** on Wed 2018-06-20 (KST)."
+    )
+
+
+def test_episode_list_shows_skipped_dates_with_their_reasons_in_order() -> None:
+    spec = secretary_kim(skips=frozenset({date(2018, 6, 20), date(2018, 7, 5)}))
+    info = render.DramaInfo(
+        1, "Kim", "tvN", "Wed Thu", schedule.episode_list(spec), 70,
+        skips=((date(2018, 7, 5), ""), (date(2018, 6, 20), "World Cup @here " + "x" * 400)),
+    )  # fmt: skip
+    lines = render.episode_lines(info, kst(2018, 6, 1))
+    assert len(lines) == 18
+    assert lines[4].startswith("No episode on Wed 2018-06-20 (KST): World Cup @\u200bhere x")
+    assert len(lines[4]) < 300
+    assert "Episode 4" in lines[3]
+    assert "Episode 5" in lines[5]
+    assert "Episode 8 " in lines[8]
+    assert lines[9] == "No episode on Thu 2018-07-05 (KST)."
+    pages = render.chunk(lines * 20)
+    assert all(len(page) <= 2000 for page in pages)
 
 
 # -- validation --------------------------------------------------------------------------------
