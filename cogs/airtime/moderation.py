@@ -135,7 +135,7 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
         drama_id = await self.service.store.add_drama(drama, created_by=interaction.user.id,
                                                       now=now)  # fmt: skip
         log.info("drama added", extra={"guild_id": guild.id, "drama_id": drama_id})
-        stored = await self.service.resolve(guild.id, str(drama_id))
+        stored = await self.service.by_id(guild.id, drama_id)
         await self._done(
             interaction,
             "Added:\n"
@@ -201,7 +201,7 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
             await store.set_move(before.drama_id, move[0], move[1], now)
         if special is not None:
             await store.add_special(before.drama_id, special[0], special[1], now)
-        after = await self.service.resolve(guild.id, str(before.drama_id))
+        after = await self.service.by_id(guild.id, before.drama_id)
         await forget_moved(store, before, after, now)
         await self.service.announcer.refresh(guild.id, after.drama_id)
         log.info("drama edited", extra={"guild_id": guild.id, "drama_id": after.drama_id})
@@ -295,7 +295,7 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.service.store.add_skip(before.drama_id, day, why, now)
-        after = await self.service.resolve(guild.id, str(before.drama_id))
+        after = await self.service.by_id(guild.id, before.drama_id)
         await forget_moved(self.service.store, before, after, now)
         await self.service.announcer.refresh(guild.id, after.drama_id)
         moved = next(ep for ep in after.episode_list() if ep.number == shifted.number)
@@ -323,7 +323,7 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
         found = find_change(before, kind, key)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.service.store.remove_change(before.drama_id, kind, key)
-        after = await self.service.resolve(guild.id, str(before.drama_id))
+        after = await self.service.by_id(guild.id, before.drama_id)
         await forget_moved(self.service.store, before, after, now)
         await self.service.announcer.refresh(guild.id, after.drama_id)
         notice = undo_notice(after.title, found, before.episode_list(), after.episode_list(), now)

@@ -77,18 +77,20 @@ class AirtimeService:
     announcer: Announcer
 
     async def resolve(self, guild_id: int, name: str) -> Drama:
-        """A drama of this guild by autocomplete id, title or alias; `NotFound` otherwise."""
+        """A drama of this guild by title, alias or autocomplete id; `NotFound` otherwise.
+
+        An exact title or alias wins over the id reading of an all-digit name (a drama may be
+        called "1987"); `choices` never sends an id that is also a name.
+        """
         text = name.strip()
+        dramas = await self.store.list_dramas(guild_id)
+        exact = _exact(dramas, text)
+        if exact is not None:
+            return exact
         if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS:
-            found = await self.store.get_drama(guild_id, int(text))
+            found = next((d for d in dramas if d.drama_id == int(text)), None)
             if found is not None:
                 return found
-        dramas = await self.store.list_dramas(guild_id)
-        wanted = " ".join(text.split()).casefold()
-        # A drama's own title wins over another drama's alias.
-        for drama in sorted(dramas, key=lambda d: d.title.casefold() != wanted):
-            if drama.matches(text):
-                return drama
         partial = [d for d in dramas if any(text.casefold() in n.casefold() for n in d.names())]
         if len(partial) == 1 and text:
             return partial[0]
@@ -96,6 +98,13 @@ class AirtimeService:
             f"This server tracks no drama called {clean(text, limit=60)!s}. "
             "Pick one from the suggestions, or see `/drama list`."
         )
+
+    async def by_id(self, guild_id: int, drama_id: int) -> Drama:
+        """A drama of this guild by id (re-read after a change); `NotFound` if it is gone."""
+        found = await self.store.get_drama(guild_id, drama_id)
+        if found is None:
+            raise NotFound("That drama was just removed; see `/drama list`.")
+        return found
 
     async def choices(self, guild_id: int | None, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete: the guild's dramas whose title or alias contains `current`."""
@@ -105,7 +114,7 @@ class AirtimeService:
         dramas = await self.store.list_dramas(guild_id)
         hits = [d for d in dramas if any(wanted in n.casefold() for n in d.names())]
         return [
-            app_commands.Choice(name=d.title[:100], value=str(d.drama_id))
+            app_commands.Choice(name=d.title[:100], value=_choice_value(d, dramas))
             for d in hits[:MAX_CHOICES]
         ]
 
@@ -189,3 +198,21 @@ class AirtimeService:
         """Open airtime problems, as lines for a moderator."""
         problems = await self.bot.guild_settings.problems(guild_id, "airtime")
         return [f"⚠️ {problem.message}" for problem in problems]
+
+
+def _exact(dramas: list[Drama], text: str) -> Drama | None:
+    """The drama titled `text`, else the one with that alias (case-insensitive)."""
+    wanted = " ".join(text.split()).casefold()
+    # A drama's own title wins over another drama's alias.
+    for drama in sorted(dramas, key=lambda d: d.title.casefold() != wanted):
+        if drama.matches(text):
+            return drama
+    return None
+
+
+def _choice_value(drama: Drama, dramas: list[Drama]) -> str:
+    """The drama's id, or its title when the id is also a name `resolve` would pick first."""
+    value = str(drama.drama_id)
+    if _exact(dramas, value) in (None, drama):
+        return value
+    return drama.title[:100]

@@ -459,3 +459,26 @@ async def test_announce_warns_about_permissions_up_front(env: BotEnv) -> None:
     text = await env.reply(env.mod_id, "drama", "announce", drama="Secretary Kim",
                            channel=env.channel_id, role=fine)  # fmt: skip
     assert "⚠️" not in text
+
+
+async def test_a_digit_title_wins_over_another_dramas_id(env: BotEnv) -> None:
+    env.travel_to(datetime(2018, 6, 1, tzinfo=UTC))
+    await env.reply(env.mod_id, "drama", "add", catalog="secretary-kim")
+    await env.reply(env.mod_id, "drama", "add", **{**GOOD, "title": "1", "network": "JTBC"})
+    rows = await env.running.db.fetch_all("SELECT drama_id, title FROM airtime_dramas")
+    assert sorted(tuple(r) for r in rows) == [(1, "What's Wrong with Secretary Kim"), (2, "1")]
+    assert (await env.reply(env.fan_id, "airtime", "episodes", drama="1")).startswith("**1** —")
+    # No drama is titled "2", so "2" is still the id autocomplete sends.
+    assert (await env.reply(env.fan_id, "airtime", "episodes", drama="2")).startswith("**1** —")
+    # Autocomplete values stay unambiguous: Secretary Kim's id "1" is another drama's title.
+    choices = await env.fake.autocomplete(
+        env.guild_id, env.channel_id, env.fan_id, ("airtime", "next"), focused="drama", value=""
+    )
+    assert sorted(c["value"] for c in choices) == ["2", "What's Wrong with Secretary Kim"]
+    for choice in choices:
+        text = await env.reply(env.fan_id, "airtime", "next", drama=choice["value"])
+        assert text.startswith(f"**{choice['name']}** ·")
+    # Commands that re-read the drama after a change use its id, not a name lookup.
+    text = await env.reply(env.mod_id, "drama", "skip", drama="Secretary Kim", date="2018-06-07")
+    assert "No episode of **What's Wrong with Secretary Kim** on Thu 2018-06-07" in text
+    assert "episode 2 now airs" in text
