@@ -16,7 +16,7 @@ from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.guild_settings import Feature
 from bot.replies import NO_PINGS, clean, send_ephemeral, timestamp
 from cogs.airtime.public import aired_episodes
-from cogs.trivia import render
+from cogs.trivia import manage, render
 from cogs.trivia.game import (
     BROADCAST_OVER_AFTER,
     DEFAULT_QUESTIONS,
@@ -25,15 +25,14 @@ from cogs.trivia.game import (
     Mode,
     check_settings,
 )
-from cogs.trivia.library import Library, shipped_packs
-from cogs.trivia.packs import MAX_FILE_BYTES, PackError, pack_key, parse_pack
+from cogs.trivia.library import Library
+from cogs.trivia.packs import MAX_FILE_BYTES, pack_key
 from cogs.trivia.runner import Begun, Runner, StartRequest
-from cogs.trivia.store import RUNNING_CONFLICT, GameRow, StoredPack, TriviaStore
+from cogs.trivia.store import RUNNING_CONFLICT, GameRow, TriviaStore
 from cogs.trivia.views import COG_NAME, AnswerButton
 
 log = logging.getLogger(__name__)
 
-MAX_GUILD_PACKS = 50
 Period = Literal["all-time", "month", "week"]
 
 
@@ -99,6 +98,19 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             app_commands.Choice(name=entry.name[:100], value=entry.name[:100])
             for entry in entries
             if needle in entry.key
+        ][:25]
+
+    async def _uploaded_pack_names(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        needle = current.casefold()
+        summaries = await self.store.pack_summaries(interaction.guild_id)
+        return [
+            app_commands.Choice(name=p.name[:100], value=p.name[:100])
+            for p in summaries
+            if needle in p.name_key
         ][:25]
 
     # -- playing --------------------------------------------------------------------
@@ -265,42 +277,22 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             )
         await interaction.response.defer(ephemeral=True)
         data = await file.read()
-        try:
-            # A big pack takes a while to parse: keep the event loop (and every game) running.
-            pack = await asyncio.to_thread(parse_pack, data)
-        except PackError as error:
-            report = error.report().replace("`", "'")
-            raise InvalidInput(
-                f"That pack has problems, so nothing was imported:\n```\n{report}\n```"
-            ) from None
-        if pack.key in shipped_packs():
-            raise Conflict(
-                f"'{clean(pack.name)}' is the name of a built-in pack; choose another `name`."
-            )
-        existing = {listed.name_key for listed in await self.store.pack_summaries(guild.id)}
-        if pack.key not in existing and len(existing) >= MAX_GUILD_PACKS:
-            raise Conflict(
-                f"This server already has {MAX_GUILD_PACKS} packs; replace one by "
-                "uploading a pack with its name."
-            )
-        source = data.decode("utf-8-sig")
-        stored = StoredPack(
-            pack.key,
-            pack.name,
-            pack.drama,
-            len(pack.questions),
-            source,
-            interaction.user.id,
-            int(self.bot.clock.now().timestamp()),
-            pack.description,
-        )
-        replaced = await self.store.save_pack(guild.id, stored)
-        verb = "Updated" if replaced else "Imported"
-        await send_ephemeral(
-            interaction,
-            f"{verb} **{clean(pack.name)}**: {len(pack.questions)} questions. "
-            f"Play it with `/trivia start pack:{clean(pack.name)}`.",
-        )
+        at = int(self.bot.clock.now().timestamp())
+        text = await manage.import_pack(self.store, guild.id, interaction.user.id, data, at)
+        await send_ephemeral(interaction, text)
+
+    @app_commands.command(name="delete")
+    @app_commands.autocomplete(pack=_uploaded_pack_names)
+    @guild_only()
+    @moderator_only()
+    async def delete(self, interaction: discord.Interaction[DramaBot], pack: str) -> None:
+        """Delete a pack uploaded to this server; moderators only. Earned points are kept.
+
+        Args:
+            pack: The uploaded pack to delete (built-in packs can only be disabled).
+        """
+        guild = require_guild(interaction)
+        await send_ephemeral(interaction, await manage.delete_pack(self.library, guild.id, pack))
 
     async def _switch(
         self, interaction: discord.Interaction[DramaBot], pack: str, disabled: bool

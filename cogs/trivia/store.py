@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.db import Database
 from bot.errors import Conflict
@@ -13,6 +14,14 @@ RUNNING_CONFLICT = (
     "A trivia game is already running in this channel. Play along, or ask its starter or a "
     "moderator to `/trivia stop` it first."
 )
+
+
+class DeleteResult(StrEnum):
+    """What deleting an uploaded pack did."""
+
+    DELETED = "deleted"
+    MISSING = "missing"
+    RUNNING = "running"
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,30 @@ class TriviaStore:
             (guild_id, key),
         )
         return None if row is None else StoredPack(*tuple(row))
+
+    async def delete_pack(self, guild_id: int, key: str) -> DeleteResult:
+        """Delete an uploaded pack and its switch, unless a game with it is running here.
+
+        Games and answers keep their own copy of the pack's name: scores are untouched.
+        """
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT 1 FROM trivia_games WHERE guild_id = ? AND pack_key = ? "
+                "AND status = 'running' LIMIT 1",
+                (guild_id, key),
+            )
+            if await cursor.fetchone() is not None:
+                return DeleteResult.RUNNING
+            cursor = await conn.execute(
+                "DELETE FROM trivia_packs WHERE guild_id = ? AND name_key = ?", (guild_id, key)
+            )
+            if cursor.rowcount == 0:
+                return DeleteResult.MISSING
+            await conn.execute(
+                "DELETE FROM trivia_disabled_packs WHERE guild_id = ? AND name_key = ?",
+                (guild_id, key),
+            )
+        return DeleteResult.DELETED
 
     async def set_disabled(self, guild_id: int, key: str, disabled: bool, by: int, at: int) -> bool:
         """Switch a pack off (or on); return whether anything changed."""
