@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.db import Database
+from bot.migrate import migrate
 from tests.fakediscord import FakeDiscord
 from tests.harness import BotEnv
 
@@ -35,3 +37,15 @@ async def env(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotEnv]:
     finally:
         await bot_env.stop()
         bot_env.stop_travel()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A real database on a temp file with every migration applied (for store tests)."""
+    database = Database(tmp_path / "x.db")
+    await database.connect()
+    await migrate(database)
+    try:
+        yield database
+    finally:
+        await database.close()

@@ -6,13 +6,11 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.clock import FixedClock
 from bot.db import Database
-from bot.migrate import migrate
 from bot.scheduler import Scheduler
 from cogs.airtime.runner import (
     HORIZON,
@@ -72,10 +70,7 @@ class Problems:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[tuple[Announcer, StubDiscord, FixedClock, int]]:
-    db = Database(tmp_path / "x.db")
-    await db.connect()
-    await migrate(db)
+async def world(db: Database) -> AsyncIterator[tuple[Announcer, StubDiscord, FixedClock, int]]:
     clock = FixedClock(EP1 - timedelta(hours=3))
     store = AirtimeStore(db)
     drama_id = await store.add_drama(KIM, created_by=1, now=clock.now())
@@ -90,7 +85,6 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[Announcer, StubDiscord, F
         yield announcer, discord, clock, drama_id
     finally:
         scheduler.shutdown()
-        await db.close()
 
 
 async def states(announcer: Announcer, drama_id: int) -> dict[tuple[str, str], str]:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 
 import pytest
 
 from bot.db import Database
 from bot.errors import Conflict
-from bot.migrate import migrate
 from cogs.airtime.records import Drama
 from cogs.airtime.schedule import Slot
 from cogs.airtime.store import AirtimeStore, forget_moved
@@ -22,14 +19,8 @@ KIM = Drama(0, 1, "Secretary Kim", ("김비서",), "tvN", WED_THU, date(2018, 6,
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[AirtimeStore]:
-    db = Database(tmp_path / "x.db")
-    await db.connect()
-    await migrate(db)
-    try:
-        yield AirtimeStore(db)
-    finally:
-        await db.close()
+def store(db: Database) -> AirtimeStore:
+    return AirtimeStore(db)
 
 
 async def test_round_trip_and_duplicate_title_per_guild(store: AirtimeStore) -> None:

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.db import Database
-from bot.migrate import current_version, discover, migrate
+from bot.migrate import current_version, discover
 from cogs.polls.logic import Option
 from cogs.polls.store import OpKind, PollStore, VoteOp
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 OPTIONS = [Option("🔥", "Ep 9"), Option("💋", "Ep 12"), Option("🇨", "Finale")]
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "x.db")
-    await database.connect()
-    await migrate(database)
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def make(store: PollStore, **overrides: object) -> int:

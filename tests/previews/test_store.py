@@ -14,7 +14,6 @@ from aiohttp.test_utils import TestServer
 
 from bot.clock import FixedClock
 from bot.db import Database
-from bot.migrate import migrate
 from cogs.previews.extract import Article
 from cogs.previews.fetch import Fetcher, FetchLimits
 from cogs.previews.parser import ParserPool
@@ -24,17 +23,6 @@ from cogs.previews.urls import normalise_url
 
 START = datetime(2024, 4, 1, 12, tzinfo=UTC)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "x.db")
-    await database.connect()
-    await migrate(database)
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 @pytest.fixture

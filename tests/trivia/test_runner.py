@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -14,7 +12,6 @@ import pytest
 from bot.clock import FixedClock
 from bot.db import Database
 from bot.errors import InvalidInput
-from bot.migrate import migrate
 from cogs.trivia.game import Game, Mode, plan_question
 from cogs.trivia.packs import Pack, Question
 from cogs.trivia.runner import Runner
@@ -25,14 +22,8 @@ GUILD, CHANNEL, USER = 10, 20, 30
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[TriviaStore]:
-    db = Database(tmp_path / "x.db")
-    await db.connect()
-    await migrate(db)
-    try:
-        yield TriviaStore(db)
-    finally:
-        await db.close()
+def store(db: Database) -> TriviaStore:
+    return TriviaStore(db)
 
 
 async def _running(store: TriviaStore, clock: FixedClock) -> tuple[Runner, Game]:

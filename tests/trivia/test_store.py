@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.db import Database
 from bot.errors import Conflict
-from bot.migrate import migrate
 from cogs.trivia.game import Answer
 from cogs.trivia.library import Library
 from cogs.trivia.store import NewGame, StoredPack, TriviaStore
@@ -18,14 +14,8 @@ GUILD, CHANNEL = 10, 20
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[TriviaStore]:
-    db = Database(tmp_path / "x.db")
-    await db.connect()
-    await migrate(db)
-    try:
-        yield TriviaStore(db)
-    finally:
-        await db.close()
+def store(db: Database) -> TriviaStore:
+    return TriviaStore(db)
 
 
 def _game(channel: int = CHANNEL, started: int = 1000) -> NewGame:
