@@ -16,6 +16,22 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
     return {key: value for key, value in vars(record).items() if key not in _STANDARD}
 
 
+def _trailer(formatter: logging.Formatter, record: logging.LogRecord) -> str:
+    """The record's traceback and stack text ('' when it has neither).
+
+    A `RedactFilter` renders (and redacts) the traceback into `exc_text` up front; it is
+    used as is, never rendered again from `exc_info`.
+    """
+    parts: list[str] = []
+    if record.exc_text:
+        parts.append(record.exc_text)
+    elif record.exc_info:
+        parts.append(formatter.formatException(record.exc_info))
+    if record.stack_info:
+        parts.append(formatter.formatStack(record.stack_info))
+    return "\n".join(parts)
+
+
 class KeyValueFormatter(logging.Formatter):
     """`2026-11-26T05:30:00Z INFO bot.app ready user_id=1 guilds=3`."""
 
@@ -26,8 +42,9 @@ class KeyValueFormatter(logging.Formatter):
         extras = " ".join(f"{key}={value!r}" for key, value in _extras(record).items())
         if extras:
             line = f"{line} {extras}"
-        if record.exc_info:
-            line = f"{line}\n{self.formatException(record.exc_info)}"
+        trailer = _trailer(self, record)
+        if trailer:
+            line = f"{line}\n{trailer}"
         return line
 
 
@@ -43,8 +60,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             **_extras(record),
         }
-        if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
+        trailer = _trailer(self, record)
+        if trailer:
+            payload["exception"] = trailer
         return json.dumps(payload, default=str, ensure_ascii=False)
 
 
@@ -57,7 +75,7 @@ class RedactFilter(logging.Filter):
         self._secrets = [secret for secret in secrets if secret]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record in place; always keep it."""
+        """Rewrite the record in place (message, extras, traceback, stack); always keep it."""
         message = record.getMessage()
         redacted = self._redact(message)
         if redacted != message:
@@ -65,6 +83,15 @@ class RedactFilter(logging.Filter):
         for key, value in _extras(record).items():
             if isinstance(value, str):
                 setattr(record, key, self._redact(value))
+        if record.exc_info and not record.exc_text:
+            # An exception's text (a URL, a header in a message) can carry the token too:
+            # render it once here, redacted, and drop the raw exception from the record.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
         return True
 
     def _redact(self, text: str) -> str:

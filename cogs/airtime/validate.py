@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from bot.errors import InvalidInput
+from bot.text import BIDI_HINT, has_bidi
 from cogs.airtime.schedule import KST, WEEKDAY_NAMES, Slot, to_utc
 
 TITLE_MAX = 100
@@ -103,6 +104,8 @@ def check_text(text: str, what: str, limit: int) -> str:
         raise InvalidInput(f"The {what} cannot be empty.")
     if len(value) > limit:
         raise InvalidInput(f"The {what} is {len(value)} characters long; the limit is {limit}.")
+    if has_bidi(value):
+        raise InvalidInput(f"The {what} {BIDI_HINT}.")
     if _FORBIDDEN.search(value):
         raise InvalidInput(
             f"The {what} cannot contain mentions (@everyone, <@…>), links in angle brackets or "

@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.errors import InvalidInput
+from bot.text import BIDI_HINT, has_bidi
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20  # Discord allows 20 different reactions on a message.
@@ -136,6 +137,8 @@ def check_pairs(pairs: Sequence[tuple[str, str]]) -> list[Option]:
         tidy = _SPACES.sub(" ", label).strip()
         if not _EMOJI_RE.fullmatch(emoji.strip()):
             raise InvalidInput(f"Option {number} needs exactly one emoji.")
+        if has_bidi(tidy):
+            raise InvalidInput(f"Option {number} {BIDI_HINT}.")
         if len(tidy) > MAX_OPTION_CHARS:
             raise InvalidInput(
                 f"Option {number} is {len(tidy)} characters long; shorten it to "
@@ -152,6 +155,8 @@ def _parse_one(number: int, part: str, known_custom_ids: Collection[int]) -> tup
             f"Option {number} is empty: write something between the `|` signs, or remove "
             "the extra `|`."
         )
+    if has_bidi(part):
+        raise InvalidInput(f"Option {number} {BIDI_HINT}.")
     emoji, label, custom_id = split_leading_emoji(part)
     if custom_id is not None and int(custom_id) not in known_custom_ids:
         raise InvalidInput(
@@ -192,6 +197,8 @@ def validate_question(question: str) -> str:
         raise InvalidInput(
             "The question is empty: type what you want to ask, e.g. `Best kiss scene?`."
         )
+    if has_bidi(tidy):
+        raise InvalidInput(f"The question {BIDI_HINT}.")
     if len(tidy) > MAX_QUESTION_CHARS:
         raise InvalidInput(
             f"The question is {len(tidy)} characters long; shorten it to {MAX_QUESTION_CHARS} "

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from bot.text import strip_bidi
 from cogs.previews.extract import Article
 
 TITLE_LIMIT = 256
@@ -27,8 +28,6 @@ EMBED_COLOUR = 0xE0457B
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]()<>])")
 _LINE_START = re.compile(r"(?m)^(\s*)([#>\-+]|\d+\.)")
 _MENTION = re.compile(r"@(everyone|here|[!&]?\d+)")
-# Embeddings, overrides and isolates: U+202E turns "gpj.exe" into "exe.jpg" on screen.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
@@ -45,7 +44,7 @@ class DramaMention:
 
 def escape(text: str) -> str:
     """Make page text inert in Discord markdown: no formatting, links, headings or mentions."""
-    text = _BIDI.sub("", text)
+    text = strip_bidi(text)
     text = _MARKDOWN.sub(r"\\\1", text)
     text = _LINE_START.sub(r"\1\\\2", text)
     return _MENTION.sub("@\u200b\\1", text)
@@ -175,7 +174,7 @@ def build_embed(article: Article, extra_lines: Sequence[str] = ()) -> dict[str, 
     }
     if link:
         embed["url"] = link
-    site_name = shorten(_BIDI.sub("", article.site_name or "").strip(), AUTHOR_LIMIT)
+    site_name = shorten(strip_bidi(article.site_name or "").strip(), AUTHOR_LIMIT)
     if site_name:  # Discord refuses an author without a name
         embed["author"] = {"name": site_name}
     embed["footer"] = {"text": shorten(host, FOOTER_LIMIT) or "link preview"}

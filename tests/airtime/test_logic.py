@@ -385,6 +385,15 @@ def test_title_rejects(title: str) -> None:
         validate.check_title(title)
 
 
+@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_title_refuses_bidi_controls(control: str) -> None:
+    # U+202E shows "Kim Secretary" for "yraterceS miK": a title must read as it is stored.
+    with pytest.raises(InvalidInput, match="direction"):
+        validate.check_title(f"Secretary {control}miK")
+    with pytest.raises(InvalidInput, match="direction"):
+        validate.parse_aliases(f"ok; {control}evil")
+
+
 def test_title_accepts_and_normalises() -> None:
     assert validate.check_title("  What's  Wrong with Secretary Kim ") == (
         "What's Wrong with Secretary Kim"

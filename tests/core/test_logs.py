@@ -34,3 +34,25 @@ def test_secret_redacted_everywhere() -> None:
     line = KeyValueFormatter().format(record)
     assert "tok.en.secret" not in line
     assert line.count("[redacted]") == 2
+
+
+def _failing_record(secret: str) -> logging.LogRecord:
+    try:
+        raise RuntimeError(f"gateway refused Authorization: Bot {secret}")
+    except RuntimeError:
+        import sys
+
+        exc_info = sys.exc_info()
+    record = logging.LogRecord("bot.test", logging.ERROR, __file__, 1, "failed", (), exc_info)
+    record.stack_info = f"Stack (most recent call last):\n  token={secret}"
+    return record
+
+
+def test_secret_redacted_in_tracebacks_text_and_json() -> None:
+    for formatter in (KeyValueFormatter(), JsonFormatter()):
+        record = _failing_record("tok.en.secret")
+        RedactFilter(["tok.en.secret"]).filter(record)
+        line = formatter.format(record)
+        assert "tok.en.secret" not in line
+        assert "RuntimeError: gateway refused Authorization: Bot [redacted]" in line
+        assert "token=[redacted]" in line

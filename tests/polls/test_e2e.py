@@ -325,6 +325,8 @@ BAD_INPUT = [
     ({"question": "Q", "options": "a | b", "duration": "forever"}, "1 minute and 32 days"),
     ({"question": "Q", "options": "a | b", "duration": "40d"}, "1 minute and 32 days"),
     ({"question": "q" * 300, "options": "a | b"}, "300 characters"),
+    ({"question": "Best \u202ekiss?", "options": "a | b"}, "direction"),
+    ({"question": "Q", "options": "a | \u2067b"}, "direction"),
 ]
 
 

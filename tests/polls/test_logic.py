@@ -192,6 +192,16 @@ def test_format_duration(duration: timedelta, text: str) -> None:
     assert durations.format_duration(duration) == text
 
 
+@pytest.mark.parametrize("control", ["\u202e", "\u202b", "\u2067", "\u2069"])
+def test_bidi_controls_are_refused_in_questions_and_options(control: str) -> None:
+    with pytest.raises(InvalidInput, match="direction"):
+        logic.validate_question(f"Best {control}kiss?")
+    with pytest.raises(InvalidInput, match=r"Option 2.*direction"):
+        logic.parse_options(f"a | 🔥 {control}exe.jpg")
+    with pytest.raises(InvalidInput, match=r"Option 1.*direction"):
+        logic.check_pairs([("🔥", f"{control}b"), ("💋", "c")])
+
+
 def test_question_validation() -> None:
     assert logic.validate_question("  Best   kiss? ") == "Best kiss?"
     with pytest.raises(InvalidInput, match="empty"):
