@@ -19,7 +19,13 @@ ONAIR_GRACE = timedelta(minutes=30)
 STREAM_GRACE = timedelta(minutes=30)
 # A job that fires more than this after its due time tells readers it is late.
 LATE_AFTER = timedelta(seconds=60)
-LATE_SUFFIX = " (late: the bot was offline)"
+
+
+class Late(Enum):
+    """Why a post comes late, as readers are told at its end."""
+
+    OFFLINE = " (late: the bot was offline)"
+    DISCORD = " (late: Discord was unavailable)"  # sends failed (5xx, timeouts), then a retry
 
 
 class Decision(Enum):
@@ -106,7 +112,7 @@ def _episode_words(ep: Episode) -> str:
     return f"episode {ep.number}" + (" — the FINALE" if ep.finale else "")
 
 
-def render(announcement: Announcement, drama: DramaText, *, late: bool = False) -> str:
+def render(announcement: Announcement, drama: DramaText, *, late: Late | None = None) -> str:
     """The message text; the role mention (if any) is the only ping in it."""
     ep = announcement.episode
     title = f"**{clean(drama.title, limit=100)}**"
@@ -127,7 +133,7 @@ def render(announcement: Announcement, drama: DramaText, *, late: bool = False) 
         )
     if drama.role_id is not None:
         text = f"<@&{drama.role_id}> {text}"
-    return text + (LATE_SUFFIX if late else "")
+    return text + (late.value if late is not None else "")
 
 
 def skip_notice(title: str, day_label: str, shifted: Episode | None, reason: str = "") -> str:

@@ -34,6 +34,7 @@ from cogs.airtime.announce import (
     Announcement,
     Decision,
     DramaText,
+    Late,
     Plan,
 )
 from cogs.airtime.records import Drama, Ledger
@@ -278,13 +279,21 @@ class Announcer:
         if channel_id is None or not await self.store.claim(drama, item.key, channel_id, now):
             return "claimed"
         offline = self.online_since is None or item.due < self.online_since
-        late = decision is Decision.SEND_LATE and offline
+        late = Late.OFFLINE if decision is Decision.SEND_LATE and offline else None
         state = await self._send(drama, item, channel_id, late=late)
-        if late:
+        if late is not None:
             log.info("announcement sent late", extra=extra)
         return state
 
-    async def _send(self, drama: Drama, item: Announcement, channel_id: int, *, late: bool) -> str:
+    def _late_retry(self, item: Announcement, row: Ledger, now: datetime) -> Late | None:
+        """Why a claimed post re-sent now is late: a crash (an earlier run) or Discord failing."""
+        if self.online_since is None or row.claimed_at < self.online_since:
+            return Late.OFFLINE
+        return Late.DISCORD if announce.decide(item, now) is Decision.SEND_LATE else None
+
+    async def _send(
+        self, drama: Drama, item: Announcement, channel_id: int, *, late: Late | None
+    ) -> str:
         content = announce.render(item, text_of(drama), late=late)
         extra = {"guild_id": drama.guild_id, "drama_id": drama.drama_id, "channel_id": channel_id}
         try:
@@ -331,8 +340,8 @@ class Announcer:
             await self.store.finish(drama, key, "sent", now, found)
             log.info("claimed announcement was sent before the crash", extra=extra)
             return "sent"
-        log.info("claimed announcement was not sent before the crash; sending", extra=extra)
-        return await self._send(drama, item, channel_id, late=True)
+        log.info("claimed announcement was not sent; sending", extra=extra)
+        return await self._send(drama, item, channel_id, late=self._late_retry(item, row, now))
 
 
 def _was_failing(ledger: dict[tuple[str, str], Ledger]) -> bool:

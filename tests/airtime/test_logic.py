@@ -277,7 +277,9 @@ def test_render_pings_only_the_role_and_escapes_the_title() -> None:
     assert "FINALE" in text
     assert "@everyone" not in text.replace("@\u200beveryone", "")
     assert "\\*x\\*" in text
-    late = announce.render(item, announce.DramaText("K", "tvN", None, None), late=True)
+    late = announce.render(
+        item, announce.DramaText("K", "tvN", None, None), late=announce.Late.OFFLINE
+    )
     assert late.endswith("(late: the bot was offline)")
     assert "<@&" not in late
 

@@ -113,19 +113,34 @@ async def test_far_announcements_wait_in_the_heap_until_the_sweep(world) -> None
 
 async def test_unknown_send_outcome_is_verified_then_sent_once(world) -> None:
     announcer, discord, clock, drama_id = world
+    await announcer.rebuild()  # the bot is up, and stays up
     clock.set(EP1 - timedelta(minutes=30))
     discord.fail_next = RuntimeError("502 from Discord after retries")
     await announcer.run(KIM.guild_id, drama_id)
     assert discord.posts == []
     assert await states(announcer, drama_id) == {("1", "remind30"): "claimed"}
     assert announcer.scheduler.next_run(job_id(drama_id)) == clock.now() + timedelta(seconds=60)
-    clock.set(clock.now() + timedelta(minutes=1))
+    clock.set(clock.now() + timedelta(minutes=1, seconds=1))
     await announcer.run(KIM.guild_id, drama_id)  # history shows nothing: send (late)
     assert len(discord.posts) == 1
-    assert discord.posts[0][1].endswith("(late: the bot was offline)")
+    # Late because Discord failed for a minute; the bot never went offline.
+    assert discord.posts[0][1].endswith("(late: Discord was unavailable)")
+    assert "offline" not in discord.posts[0][1]
     await announcer.run(KIM.guild_id, drama_id)
     assert len(discord.posts) == 1
     assert await states(announcer, drama_id) == {("1", "remind30"): "sent"}
+
+
+async def test_a_claim_left_by_a_crash_is_sent_late_saying_the_bot_was_offline(world) -> None:
+    announcer, discord, clock, drama_id = world
+    clock.set(EP1 - timedelta(minutes=30))
+    discord.fail_next = RuntimeError("killed while sending")
+    await announcer.run(KIM.guild_id, drama_id)
+    clock.set(clock.now() + timedelta(minutes=5))
+    await announcer.rebuild()  # the next process starts
+    await announcer.run(KIM.guild_id, drama_id)
+    assert len(discord.posts) == 1
+    assert discord.posts[0][1].endswith("(late: the bot was offline)")
 
 
 async def test_unverifiable_claim_is_never_resent(world) -> None:
