@@ -92,6 +92,58 @@ class InteractionState:
     created_wall: float = field(default_factory=time.time)  # the token's 15 minutes start here
 
 
+class Gate:
+    """Holds matching REST requests before Discord reads its state, until released.
+
+    For interleaving what fans do with a slow read (e.g. the bot's start-up read of a poll's
+    reactions): a held request sees the world as it is when released, like a request that
+    reaches Discord late.
+    """
+
+    def __init__(self, method: str, path_regex: str) -> None:
+        self.method = method.upper()
+        self.pattern = re.compile(path_regex)
+        self.is_open = False
+        self.passed: list[str] = []  # paths released (or let through while open), in order
+        self._held: list[tuple[str, asyncio.Event]] = []
+        self._changed = asyncio.Event()
+
+    def matches(self, method: str, path: str) -> bool:
+        return method == self.method and self.pattern.fullmatch(path) is not None
+
+    async def hold(self, path: str) -> None:
+        if not self.is_open:
+            released = asyncio.Event()
+            self._held.append((path, released))
+            self._changed.set()
+            await released.wait()
+        self.passed.append(path)
+
+    @property
+    def held(self) -> list[str]:
+        return [path for path, _ in self._held]
+
+    async def next(self, timeout: float = 5.0) -> str:
+        """Wait until a request is held; return its path (it stays held)."""
+        async with asyncio.timeout(timeout):
+            while not self._held:
+                self._changed.clear()
+                await self._changed.wait()
+        return self._held[0][0]
+
+    def release(self) -> str:
+        """Let the oldest held request through; return its path."""
+        path, released = self._held.pop(0)
+        released.set()
+        return path
+
+    def open(self) -> None:
+        """Let every held request through, and stop holding new ones."""
+        self.is_open = True
+        while self._held:
+            self.release()
+
+
 class Interaction:
     """Handle for an injected interaction."""
 
@@ -233,6 +285,7 @@ class FakeDiscord:
         self._itx_by_id: dict[int, InteractionState] = {}
         self._itx_by_token: dict[str, InteractionState] = {}
         self._rate_limits: list[tuple[str, re.Pattern[str], float]] = []
+        self.gates: list[Gate] = []
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -565,6 +618,17 @@ class FakeDiscord:
             return None
 
         return await self._wait_until(check, timeout, f"{method} {path_regex}")
+
+    def gate(self, method: str, path_regex: str) -> Gate:
+        """Hold matching requests until the test releases them (see `Gate`)."""
+        gate = Gate(method, path_regex)
+        self.gates.append(gate)
+        return gate
+
+    async def pass_gates(self, method: str, path: str) -> None:
+        for gate in list(self.gates):
+            if gate.matches(method, path):
+                await gate.hold(path)
 
     def rate_limit_next(self, method: str, path_regex: str, retry_after: float = 0.01) -> None:
         self._rate_limits.append((method.upper(), re.compile(path_regex), retry_after))

@@ -192,6 +192,7 @@ class RestApi:
                 rec.status = 429
                 fake.rate_limited.append(rec)
                 return self._rate_limit_response(limited)
+            await fake.pass_gates(req.method, path)
             try:
                 reply = await handler(req, m)
             except HttpError as exc:

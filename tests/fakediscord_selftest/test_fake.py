@@ -427,3 +427,20 @@ async def test_selects_context_menus_options_and_permissions(fake: FakeDiscord) 
 
         await fake.delete_message(w.guild, w.channel, int(target["id"]))
         assert fake.get_message(w.channel, int(target["id"])) is None
+
+
+async def test_gate_holds_a_request_until_released(fake: FakeDiscord) -> None:
+    gate = fake.gate("GET", r"/users/@me")
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with aiohttp.ClientSession() as http:
+        request = asyncio.ensure_future(http.get(f"{fake.api_url}/users/@me", headers=headers))
+        assert await gate.next() == "/users/@me"
+        assert not request.done()
+        assert fake.find_requests("GET", "/users/@me") == []
+        assert gate.release() == "/users/@me"
+        response = await request
+        assert response.status == 200
+        gate.open()
+        again = await http.get(f"{fake.api_url}/users/@me", headers=headers)
+        assert again.status == 200
+    assert gate.passed == ["/users/@me", "/users/@me"]
