@@ -132,6 +132,12 @@ class PollEngine:
             self._queue.append(replace(event, at=int(self.bot.clock.now().timestamp())))
             self._wake.set()
 
+    def queue_ops(self, ops: list[VoteOp]) -> None:
+        """Commit vote changes decided elsewhere (reconciliation) ahead of later events'."""
+        if ops:
+            self._unsaved.extend(ops)
+            self._wake.set()
+
     def requeue_front(self, events: list[ReactionEvent]) -> None:
         """Put deferred events back at the head of the queue, in their original order."""
         if events:
@@ -144,6 +150,14 @@ class PollEngine:
             self._batch_done.clear()
             self._wake.set()
             await self._batch_done.wait()
+
+    async def idle(self) -> None:
+        """Return once queued events are committed and reaction requests have finished."""
+        while True:
+            await self.flush()
+            if not self._tasks:
+                return
+            await asyncio.wait(list(self._tasks))
 
     async def _write_loop(self) -> None:
         while True:
@@ -198,9 +212,11 @@ class PollEngine:
                 continue
             self._apply(state, event, event.at or now, ops, tidy)
         self._unsaved += ops
+        pending = list(self._unsaved)
         try:
-            await self.store.apply(self._unsaved)
-            self._unsaved = []
+            await self.store.apply(pending)
+            # Ops queued while this commit ran (by `queue_ops`) stay for the next one.
+            del self._unsaved[: len(pending)]
         finally:
             for item in tidy:
                 self.spawn(self.remove_reaction(item))

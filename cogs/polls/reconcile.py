@@ -1,13 +1,14 @@
 """Start-up (and re-identify) reconciliation: the message's real reactions are the truth.
 
-While a poll reconciles, its live events are deferred; the snapshot is taken after the
-gateway is connected, so anything that changes later arrives as an event and is replayed
-on top of the reconciled state.
+While a poll reconciles, its live events are held back (in order); the message and its
+reactions are read over REST; then `merge` combines what the bot knew, that snapshot and the
+held events into the poll's votes in one step, without replaying the events on top. Events
+that arrived before the read are already in it, and replaying them as "newest" made the bot
+tidy away the reaction a fan had added last. See `cogs.polls.merge` for the rule.
 
-Single-choice polls where a fan holds several reactions after downtime: the options the
-bot already knew stay older, the ones added while it was away count as newer, and among
-several new ones the first in option order wins (Discord does not say which came first).
-The other reactions are then tidied away like any replaced vote.
+Single-choice polls where a fan holds several reactions afterwards keep the latest (by event
+order where the bot saw the events, else the snapshot rule) and the others are tidied away
+like any replaced vote.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import discord
 
 from cogs.polls import logic
 from cogs.polls.engine import PollEngine
-from cogs.polls.state import PollState, Tidy
-from cogs.polls.store import OpKind, VoteOp, Votes
+from cogs.polls.merge import Change, Cleared, Reacted, diff, merge
+from cogs.polls.state import EventKind, PollState, ReactionEvent, Tidy, tidy_item
+from cogs.polls.store import OpKind, VoteOp
 
 if TYPE_CHECKING:
     from bot.app import DramaBot
@@ -49,34 +51,6 @@ class Outcome:
     added: int = 0
     removed: int = 0
     gone: str | None = None  # close reason when the message or channel no longer exists
-
-
-def merge(known: Votes, real: Mapping[int, set[int]]) -> tuple[Votes, list[tuple[int, int]]]:
-    """New per-voter histories and the (voter, option) pairs that were added while away.
-
-    Known options still present keep their order; options added while away come after
-    them, the lowest option position last (so it is the "latest" for single-choice).
-    """
-    merged: Votes = {}
-    added: list[tuple[int, int]] = []
-    for user_id in sorted(set(known) | set(real)):
-        now_held = real.get(user_id, set())
-        kept = [p for p in known.get(user_id, []) if p in now_held]
-        new = sorted(now_held - set(kept), reverse=True)
-        if kept or new:
-            merged[user_id] = kept + new
-        added += [(user_id, p) for p in new]
-    return merged, added
-
-
-def removed_pairs(known: Votes, real: Mapping[int, set[int]]) -> list[tuple[int, int]]:
-    """(voter, option) pairs the database holds but the message no longer shows."""
-    return [
-        (user_id, p)
-        for user_id, history in known.items()
-        for p in history
-        if p not in real.get(user_id, set())
-    ]
 
 
 def _key(emoji: Mapping[str, Any]) -> str:
@@ -169,7 +143,7 @@ class Reconciler:
         if poll.anonymous:
             return Outcome(poll.poll_id)
         real = await self._real_votes(state, message.get("reactions") or [])
-        return await self._apply(state, real)
+        return self._apply(state, real)
 
     async def _real_votes(self, state: PollState, reactions: Sequence[Any]) -> dict[int, set[int]]:
         real: dict[int, set[int]] = {}
@@ -234,23 +208,52 @@ class Reconciler:
         else:
             await self.engine.removal_allowed(poll.guild_id, poll.channel_id)
 
-    async def _apply(self, state: PollState, real: dict[int, set[int]]) -> Outcome:
+    def _apply(self, state: PollState, real: dict[int, set[int]]) -> Outcome:
+        """Merge knowledge, snapshot and held events; no await, so no event slips in between.
+
+        The writes join the engine's queue ahead of any later event's, and the poll stops
+        reconciling in the same step, so later events apply on top of the merged votes.
+        """
         poll = state.poll
         now = int(self.bot.clock.now().timestamp())
-        gone = removed_pairs(state.votes, real)
-        merged, added = merge(state.votes, real)
+        held, state.deferred = state.deferred, []
+        state.reconciling = False
+        merged = merge(state.votes, real, self._changes(state, held))
+        gone, written = diff(state.votes, merged)
         ops = [VoteOp(OpKind.REMOVE, poll.poll_id, u, p, now) for u, p in gone]
-        ops += [VoteOp(OpKind.ADD, poll.poll_id, u, p, now) for u, p in added]
-        await self.engine.store.apply(ops)
+        ops += [VoteOp(OpKind.ADD, poll.poll_id, u, p, now) for u, p in written]
         state.votes = merged
+        self.engine.queue_ops(ops)
         if not poll.multi:
             self._tidy_superseded(state)
         if ops:
             log.info(
                 "poll reconciled",
-                extra={"poll_id": poll.poll_id, "added": len(added), "removed": len(gone)},
+                extra={"poll_id": poll.poll_id, "written": len(written), "removed": len(gone)},
             )
-        return Outcome(poll.poll_id, added=len(added), removed=len(gone))
+        return Outcome(poll.poll_id, added=len(written), removed=len(gone))
+
+    def _changes(self, state: PollState, events: list[ReactionEvent]) -> list[Change]:
+        """The held events as vote changes; a foreign emoji is tidied, a clear re-adds options."""
+        poll = state.poll
+        me = self.bot.user.id if self.bot.user else 0
+        changes: list[Change] = []
+        for event in events:
+            position = None if event.key is None else state.keys.get(event.key)
+            if event.kind is EventKind.CLEAR:
+                if event.key is None or position is not None:
+                    changes.append(Cleared(position))
+                    keys = None if event.key is None else {event.key}
+                    self.engine.spawn(self.engine.readd_reactions(poll, keys))
+            elif event.is_bot or event.user_id == me:
+                continue
+            elif position is None:
+                if event.kind is EventKind.ADD:
+                    tidy = tidy_item(poll, event.emoji, event.user_id)
+                    self.engine.spawn(self.engine.remove_reaction(tidy))
+            else:
+                changes.append(Reacted(event.user_id, position, event.kind is EventKind.ADD))
+        return changes
 
     def _tidy_superseded(self, state: PollState) -> None:
         poll = state.poll

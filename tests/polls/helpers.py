@@ -1,0 +1,104 @@
+"""Helpers shared by the poll tests that run the real bot: create, react, read votes, wait."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tests.fakediscord.state import emoji_key
+from tests.harness import BotEnv
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
+    """Bounded wait for the bot to catch up with an event."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+async def create_poll(env: BotEnv, **options: Any) -> tuple[int, dict[str, Any]]:
+    """Create a poll as the fan; return its id and the posted message payload."""
+    before = len(env.fake.requests)
+    itx = await env.slash(env.fan_id, "poll", "create", **options)
+    text = await itx.reply_text()
+    assert "is up" in text, text
+    post = await env.fake.wait_for_request(
+        "POST", rf"/channels/{env.channel_id}/messages$", after=before
+    )
+    message: dict[str, Any] = post.response
+    poll_id = await env.running.db.fetch_value(
+        "SELECT poll_id FROM polls WHERE message_id = ?", (int(message["id"]),)
+    )
+    assert poll_id is not None
+    # The bot's own option reactions are all on the message before fans vote.
+    count = 0 if options.get("anonymous") else len(str(options["options"]).split("|"))
+
+    async def all_options_on() -> bool:
+        return len(env.fake.world.reactions.get(int(message["id"]), {})) >= count
+
+    await until(all_options_on, "the option reactions")
+    return int(poll_id), message
+
+
+async def stored_votes(env: BotEnv, poll_id: int) -> set[tuple[int, int]]:
+    """(voter, option position) rows in the database."""
+    rows = await env.running.db.fetch_all(
+        "SELECT user_id, position FROM poll_votes WHERE poll_id = ?", (poll_id,)
+    )
+    return {(row["user_id"], row["position"]) for row in rows}
+
+
+async def wait_for_votes(env: BotEnv, poll_id: int, expected: set[tuple[int, int]]) -> None:
+    """Wait (bounded) until the stored votes are exactly `expected`."""
+
+    async def check() -> bool:
+        return await stored_votes(env, poll_id) == expected
+
+    await until(check, f"votes {sorted(expected)}")
+
+
+async def wait_for_reactions(
+    env: BotEnv, message: dict[str, Any], emoji: list[str], expected: set[tuple[int, int]]
+) -> None:
+    """Wait (bounded) until fans hold exactly `expected` reactions on the message."""
+
+    async def check() -> bool:
+        return held_reactions(env, message, emoji) == expected
+
+    await until(check, f"reactions {sorted(expected)}")
+
+
+def held_reactions(env: BotEnv, message: dict[str, Any], emoji: list[str]) -> set[tuple[int, int]]:
+    """(fan, option position) for every reaction fans hold on the message in the fake."""
+    per_message = env.fake.world.reactions.get(int(message["id"]), {})
+    bot = env.fake.bot_user_id
+    return {
+        (user, position)
+        for position, form in enumerate(emoji)
+        for user in per_message.get(emoji_key(form), [])
+        if user != bot
+    }
+
+
+def removals_of(env: BotEnv, user_id: int, form: str, after: int) -> list[str]:
+    """Paths of the bot's requests (from index `after`) that removed a fan's reaction."""
+    suffix = f"/reactions/{form}/{user_id}"
+    return [
+        r.path
+        for r in env.fake.requests[after:]
+        if r.method == "DELETE" and r.path.endswith(suffix)
+    ]
+
+
+async def react(env: BotEnv, message: dict[str, Any], user_id: int, emoji: str) -> None:
+    """A fan adds a reaction (the gateway event is parsed by the bot before this returns)."""
+    await env.fake.add_reaction(env.guild_id, env.channel_id, int(message["id"]), user_id, emoji)
+
+
+async def unreact(env: BotEnv, message: dict[str, Any], user_id: int, emoji: str) -> None:
+    """A fan takes a reaction back."""
+    await env.fake.remove_reaction(env.guild_id, env.channel_id, int(message["id"]), user_id, emoji)
