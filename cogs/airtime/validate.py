@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
+from bot.bidi import BIDI_HINT, has_bidi
 from bot.errors import InvalidInput
-from bot.text import BIDI_HINT, has_bidi
 from cogs.airtime.schedule import KST, WEEKDAY_NAMES, Slot, to_utc
 
 TITLE_MAX = 100

@@ -6,8 +6,8 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.bidi import BIDI_HINT, has_bidi
 from bot.errors import InvalidInput
-from bot.text import BIDI_HINT, has_bidi
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20  # Discord allows 20 different reactions on a message.

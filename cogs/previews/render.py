@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from bot.text import strip_bidi
+from bot.bidi import strip_bidi
 from cogs.previews.extract import Article
 
 TITLE_LIMIT = 256

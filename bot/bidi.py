@@ -1,4 +1,4 @@
-"""Pure text rules every feature shares (no discord imports, so pure modules may use them)."""
+"""Bidi controls in user text: one rule for every feature. Pure (no discord imports)."""
 
 from __future__ import annotations
 
