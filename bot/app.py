@@ -18,6 +18,7 @@ from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.guild_settings import GuildSettings
 from bot.migrate import migrate
+from bot.outbox import Outbox
 from bot.replies import NO_PINGS
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -100,6 +101,7 @@ class DramaBot(commands.Bot):
         self.db = Database(settings.database_path)
         self.scheduler = Scheduler()
         self.guild_settings = GuildSettings(self.db, self.clock)
+        self.outbox = Outbox(self.db, self.clock)
         self.message_content_enabled = settings.message_content_intent
         self.status_providers: list[StatusProvider] = []
         # Feature -> extra paragraph for /help (e.g. the trivia scoring formula).
@@ -110,11 +112,16 @@ class DramaBot(commands.Bot):
         self.synced_commands: list[discord.app_commands.AppCommand] = []
 
     async def setup_hook(self) -> None:
-        """Open and migrate the database, start the scheduler, load cogs, sync commands."""
+        """Open and migrate the database, start the scheduler, load cogs, sync commands.
+
+        Owed notices start going out as soon as the cogs are loaded: over REST, before the
+        gateway is connected, so a crash later in start-up cannot keep them back.
+        """
         await self.db.connect()
         await migrate(self.db)
         self.scheduler.start()
         await self.load_cogs()
+        self.outbox.start()
         await self.sync_commands()
 
     async def load_cogs(self) -> None:
@@ -199,9 +206,10 @@ class DramaBot(commands.Bot):
             self.ws.gateway = yarl.URL(self.settings.discord_gateway_url)
 
     async def close(self) -> None:
-        """Stop the scheduler, let handlers in flight finish, disconnect, close the database."""
+        """Stop the scheduler, let handlers and a notice in flight finish, disconnect, close."""
         self.scheduler.shutdown()
         await self._drain_handlers()
+        await self.outbox.stop()
         await super().close()
         await self.db.close()
         log.info("bot closed")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Literal
 
@@ -14,6 +13,7 @@ from bot.app import DramaBot
 from bot.checks import guild_only, member_is_moderator, moderator_only, require_guild
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.guild_settings import Feature
+from bot.outbox import ChannelCourier
 from bot.replies import NO_PINGS, clean, send_ephemeral, timestamp
 from cogs.airtime.public import aired_episodes
 from cogs.trivia import manage, render
@@ -27,8 +27,8 @@ from cogs.trivia.game import (
 )
 from cogs.trivia.library import Library
 from cogs.trivia.packs import MAX_FILE_BYTES, pack_key
-from cogs.trivia.runner import Begun, Runner, StartRequest
-from cogs.trivia.store import RUNNING_CONFLICT, GameRow, TriviaStore
+from cogs.trivia.runner import NOTICE_FEATURE, Begun, Runner, StartRequest
+from cogs.trivia.store import RUNNING_CONFLICT, TriviaStore
 from cogs.trivia.views import COG_NAME, AnswerButton
 
 log = logging.getLogger(__name__)
@@ -46,20 +46,14 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         self.store = store
         self.library = Library(store)
         self.runner = Runner(bot, store)
-        self._notice_task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
         """Register the buttons, close games a restart interrupted, publish the scoring help."""
         self.bot.add_dynamic_items(AnswerButton)
         self.bot.help_notes["trivia"] = SCORING_HELP
         self.bot.add_status_provider(self.status_lines)
-        closed = await self.runner.close_interrupted()
-        if closed:
-            self._notice_task = asyncio.create_task(self._announce_when_ready(closed))
-
-    async def _announce_when_ready(self, closed: list[GameRow]) -> None:
-        await self.bot.wait_until_ready()
-        await self.runner.announce_interrupted(closed)
+        self.bot.outbox.register(NOTICE_FEATURE, ChannelCourier(self.bot))
+        await self.runner.close_interrupted()
 
     async def cog_unload(self) -> None:
         """Drop the buttons and this process's games (their rows are closed on next start)."""
@@ -67,8 +61,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         if self.status_lines in self.bot.status_providers:
             self.bot.status_providers.remove(self.status_lines)
         self.runner.shutdown()
-        if self._notice_task is not None:
-            self._notice_task.cancel()
+        self.bot.outbox.unregister(NOTICE_FEATURE)
 
     async def status_lines(self, guild: discord.Guild) -> list[str]:
         """Running games, disabled packs and typed-mode availability, for /config show."""

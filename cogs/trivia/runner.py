@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+import aiosqlite
 import discord
 
 from bot.errors import InvalidInput, NotAllowed
@@ -21,7 +22,7 @@ from bot.replies import NO_PINGS
 from cogs.trivia import render
 from cogs.trivia.game import Answer, Game, Mode, plan_game
 from cogs.trivia.packs import Pack
-from cogs.trivia.store import GameRow, NewGame, TriviaStore
+from cogs.trivia.store import GameRow, NewGame, Standing, TriviaStore
 from cogs.trivia.views import answer_view
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "trivia:deadline:"
+NOTICE_FEATURE = "trivia"  # the outbox's name for trivia's notices
 PROBLEM_KEY = "post:{channel_id}"
 
 
@@ -347,21 +349,29 @@ class Runner:
         return answer
 
     async def close_interrupted(self) -> list[GameRow]:
-        """At start-up: close the games a restart left running, and return them."""
-        rows = await self.store.close_interrupted(int(self._now()))
+        """At start-up: close the games a restart left running, owing each channel a notice.
+
+        The notice (with the points kept) is written in the transaction that closes the game
+        and delivered by the outbox, so no later crash can lose it.
+        """
+        outbox = self.bot.outbox
+
+        async def owe(conn: aiosqlite.Connection, row: GameRow, standings: list[Standing]) -> None:
+            await outbox.owe(
+                conn,
+                feature=NOTICE_FEATURE,
+                key=f"trivia:interrupted:{row.game_id}",
+                guild_id=row.guild_id,
+                channel_id=row.channel_id,
+                content=render.interrupted_text(standings),
+            )
+
+        rows = await self.store.close_interrupted(int(self._now()), owe)
         for row in rows:
             log.info("trivia game closed after restart", extra={"game_id": row.game_id})
+        if rows:
+            outbox.wake()
         return rows
-
-    async def announce_interrupted(self, games: list[GameRow]) -> None:
-        """Tell each interrupted game's channel that it was closed, with the points kept."""
-        for row in games:
-            standings = await self.store.game_standings(row.game_id)
-            channel = self.bot.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
-            try:
-                await channel.send(render.interrupted_text(standings), allowed_mentions=NO_PINGS)
-            except discord.HTTPException:
-                log.info("could not announce closed game", extra={"game_id": row.game_id})
 
     def shutdown(self) -> None:
         """Forget the games in memory and their jobs (the rows stay 'running' for restart)."""

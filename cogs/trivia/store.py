@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+import aiosqlite
 
 from bot.db import Database
 from bot.errors import Conflict
 from cogs.trivia.game import Answer
 
+_STANDINGS = (
+    "SELECT user_id, SUM(points), SUM(correct), COUNT(*) FROM trivia_answers "
+    "WHERE game_id = ? GROUP BY user_id ORDER BY SUM(points) DESC, SUM(correct) DESC, "
+    "MIN(answered_at)"
+)
 RUNNING_CONFLICT = (
     "A trivia game is already running in this channel. Play along, or ask its starter or a "
     "moderator to `/trivia stop` it first."
@@ -95,6 +103,10 @@ class PlayerStats:
     correct: int
     points: int
     best_streak: int
+
+
+OweNotice = Callable[[aiosqlite.Connection, GameRow, list[Standing]], Awaitable[None]]
+"""Writes the notice an interrupted game's channel is owed, in the closing transaction."""
 
 
 class TriviaStore:
@@ -242,14 +254,26 @@ class TriviaStore:
         )
         return changed > 0
 
-    async def close_interrupted(self, at: int) -> list[GameRow]:
-        """Mark every game left running (by a restart) as interrupted; return them."""
+    async def close_interrupted(
+        self,
+        at: int,
+        owe: Callable[[aiosqlite.Connection, GameRow, list[Standing]], Awaitable[None]],
+    ) -> list[GameRow]:
+        """Mark every game left running (by a restart) interrupted; return them.
+
+        `owe(conn, game, standings)` runs for each game inside the same transaction (to write
+        the notice its channel is owed), so a game is never closed without its notice.
+        """
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "SELECT game_id, guild_id, channel_id, pack_name, status FROM trivia_games "
                 "WHERE status = 'running' ORDER BY game_id"
             )
             rows = [GameRow(*tuple(row)) for row in await cursor.fetchall()]
+            for row in rows:
+                cursor = await conn.execute(_STANDINGS, (row.game_id,))
+                standings = [Standing(*tuple(line)) for line in await cursor.fetchall()]
+                await owe(conn, row, standings)
             await conn.execute(
                 "UPDATE trivia_games SET status = 'interrupted', ended_at = ? "
                 "WHERE status = 'running'",
@@ -285,12 +309,7 @@ class TriviaStore:
 
     async def game_standings(self, game_id: int) -> list[Standing]:
         """A game's players by points."""
-        rows = await self.db.fetch_all(
-            "SELECT user_id, SUM(points), SUM(correct), COUNT(*) FROM trivia_answers "
-            "WHERE game_id = ? GROUP BY user_id ORDER BY SUM(points) DESC, SUM(correct) DESC, "
-            "MIN(answered_at)",
-            (game_id,),
-        )
+        rows = await self.db.fetch_all(_STANDINGS, (game_id,))
         return [Standing(*tuple(row)) for row in rows]
 
     async def leaderboard(

@@ -63,9 +63,17 @@ async def test_interrupted_games_are_closed_and_points_kept(store: TriviaStore) 
     done = await store.create_game(_game(channel=99))
     await store.end_game(done, "finished", 1500)
     await store.record_answer(game, GUILD, _answer(1, 0, True, 150), 1001)
-    closed = await store.close_interrupted(2000)
+    owed: list[tuple[int, list[tuple[int, int]]]] = []
+
+    async def owe(conn, row, standings) -> None:
+        assert conn.in_transaction  # written in the transaction that closes the game
+        owed.append((row.game_id, [(s.user_id, s.points) for s in standings]))
+
+    closed = await store.close_interrupted(2000, owe)
     assert [(row.game_id, row.channel_id) for row in closed] == [(game, CHANNEL)]
-    assert await store.close_interrupted(2001) == []
+    assert owed == [(game, [(1, 150)])]
+    assert await store.close_interrupted(2001, owe) == []
+    assert len(owed) == 1
     status = await store.db.fetch_value(
         "SELECT status FROM trivia_games WHERE game_id = ?", (game,)
     )
@@ -152,3 +160,14 @@ async def test_listing_and_autocomplete_never_read_pack_files(store: TriviaStore
     assert len(reads) == 1
     assert "name_key" in reads[0]
     await store.db.conn.set_trace_callback(None)
+
+
+async def test_a_game_is_not_closed_when_its_notice_cannot_be_written(store: TriviaStore) -> None:
+    game = await store.create_game(_game())
+
+    async def owe(conn, row, standings) -> None:
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        await store.close_interrupted(2000, owe)
+    assert await store.running_in_channel(CHANNEL) == game
