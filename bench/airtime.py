@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.clock import SystemClock
 from bot.db import Database
 from bot.migrate import migrate
+from bot.outbox import Outbox
 from bot.scheduler import Scheduler
 from cogs.airtime.runner import JOB_PREFIX, Announcer
 from cogs.airtime.store import AirtimeStore
@@ -123,7 +124,10 @@ async def open_announcer(path: Path) -> tuple[Announcer, RecordingSender, Schedu
     scheduler = Scheduler()
     scheduler.start()
     sender = RecordingSender()
-    announcer = Announcer(AirtimeStore(db), scheduler, SystemClock(), sender, NoProblems())
+    clock = SystemClock()
+    announcer = Announcer(
+        AirtimeStore(db), scheduler, clock, sender, NoProblems(), Outbox(db, clock)
+    )
     return announcer, sender, scheduler, db
 
 

@@ -5,6 +5,8 @@
 -- state: pending, claimed (send in flight or outcome unknown), sent, failed (Discord refused:
 -- channel gone, no permission), uncertain (claimed, and the channel could not be checked:
 -- never re-sent, like the announcement ledger).
+-- An airtime announcement handed to the outbox has its ledger row (airtime_announcements)
+-- 'sent' with no message_id until the outbox delivered it (or 'failed' if Discord refused).
 
 CREATE TABLE outbox (
     notice_id  INTEGER PRIMARY KEY,

@@ -23,7 +23,7 @@ from cogs.airtime.ics import render_calendar
 from cogs.airtime.permissions import role_status
 from cogs.airtime.public import COG_NAME, TrackedDrama
 from cogs.airtime.records import Drama
-from cogs.airtime.runner import JOB_PREFIX, SWEEP_JOB, problem_key
+from cogs.airtime.runner import JOB_PREFIX, NOTICE_FEATURE, SWEEP_JOB, problem_key
 from cogs.airtime.schedule import aired_count, next_numbered_after
 from cogs.airtime.service import AirtimeService
 from cogs.airtime.validate import describe_slots
@@ -90,6 +90,7 @@ class AirtimeCog(commands.Cog, name=COG_NAME):
         """Drop the jobs and the button."""
         self.bot.scheduler.cancel_prefix(JOB_PREFIX)
         self.bot.scheduler.cancel(SWEEP_JOB)
+        self.bot.outbox.unregister(NOTICE_FEATURE)
         self.bot.remove_dynamic_items(FollowButton)
 
     async def status_lines(self, guild: discord.Guild) -> list[str]:

@@ -14,7 +14,9 @@ Exactly-once delivery, as far as Discord allows:
    to a whole role is worse than one missed post, and the window is a few milliseconds.
 
 Announcements missed by downtime are sent late within their grace (saying so) or skipped and
-logged (`announce.decide`).
+logged (`announce.decide`). A late post owed after a restart (missed while offline, or a claim
+a crash left unsent) is handed to the bot's outbox in the transaction that decides it, so
+further crashes cannot lose it; `late.LateCourier` delivers it and settles its ledger row.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+import aiosqlite
+
 from bot.clock import Clock
+from bot.outbox import Outbox
 from bot.scheduler import Scheduler
 from cogs.airtime import announce
 from cogs.airtime.announce import (
@@ -52,6 +57,7 @@ RETRY_AFTER = timedelta(seconds=60)
 HORIZON = timedelta(hours=6)
 SWEEP_EVERY = timedelta(hours=1)
 SWEEP_JOB = "airtime-sweep"
+NOTICE_FEATURE = "airtime"  # the outbox's name for airtime's late posts
 
 
 class SendRefused(Exception):
@@ -128,6 +134,7 @@ class Announcer:
     clock: Clock
     sender: Sender
     problems: Problems
+    outbox: Outbox
     later: list[tuple[datetime, int, int]] = field(default_factory=list)
     # Since when jobs have been running (the last rebuild): only announcements due before
     # it were missed because the bot was offline, and only those say so.
@@ -276,14 +283,40 @@ class Announcer:
             log.warning("announcement skipped: missed beyond its grace", extra=extra)
             return "skipped"
         channel_id = drama.channel_id
-        if channel_id is None or not await self.store.claim(drama, item.key, channel_id, now):
+        if channel_id is None:
             return "claimed"
-        offline = self.online_since is None or item.due < self.online_since
-        late = Late.OFFLINE if decision is Decision.SEND_LATE and offline else None
-        state = await self._send(drama, item, channel_id, late=late)
-        if late is not None:
-            log.info("announcement sent late", extra=extra)
-        return state
+        if decision is Decision.SEND_LATE and (
+            self.online_since is None or item.due < self.online_since
+        ):
+            log.info("announcement owed late after downtime", extra=extra)
+            return await self._hand_over(drama, item, channel_id, now)
+        if not await self.store.claim(drama, item.key, channel_id, now):
+            return "claimed"
+        return await self._send(drama, item, channel_id, late=None)
+
+    async def _hand_over(
+        self, drama: Drama, item: Announcement, channel_id: int, now: datetime
+    ) -> str:
+        """Owe a late post through the outbox (ledger row and notice in one transaction)."""
+        content = announce.render(item, text_of(drama), late=Late.OFFLINE)
+        payload = {"drama_id": drama.drama_id, "role_id": drama.role_id, "title": drama.title,
+                   "episode_key": item.key[0], "kind": item.key[1]}  # fmt: skip
+
+        async def owe(conn: aiosqlite.Connection) -> None:
+            await self.outbox.owe(
+                conn,
+                feature=NOTICE_FEATURE,
+                key=f"airtime:{drama.guild_id}:{drama.drama_id}:{item.key[0]}:{item.key[1]}",
+                guild_id=drama.guild_id,
+                channel_id=channel_id,
+                content=content,
+                payload=payload,
+            )
+
+        if not await self.store.hand_over(drama, item.key, channel_id, now, owe):
+            return "claimed"
+        self.outbox.wake()
+        return "sent"
 
     def _late_retry(self, item: Announcement, row: Ledger, now: datetime) -> Late | None:
         """Why a claimed post re-sent now is late: a crash (an earlier run) or Discord failing."""
@@ -341,7 +374,10 @@ class Announcer:
             log.info("claimed announcement was sent before the crash", extra=extra)
             return "sent"
         log.info("claimed announcement was not sent; sending", extra=extra)
-        return await self._send(drama, item, channel_id, late=self._late_retry(item, row, now))
+        late = self._late_retry(item, row, now)
+        if late is Late.OFFLINE:  # the claim is a crashed run's: owed after a restart
+            return await self._hand_over(drama, item, channel_id, now)
+        return await self._send(drama, item, channel_id, late=late)
 
 
 def _was_failing(ledger: dict[tuple[str, str], Ledger]) -> bool:

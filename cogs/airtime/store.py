@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -296,6 +296,55 @@ class AirtimeStore:
             (drama.guild_id, drama.drama_id, key[0], key[1], state, message_id, _unix(now),
              _unix(now)),
         )  # fmt: skip
+
+    async def hand_over(
+        self,
+        drama: Drama,
+        key: tuple[str, str],
+        channel_id: int,
+        now: datetime,
+        owe: Callable[[aiosqlite.Connection], Awaitable[object]],
+    ) -> bool:
+        """Record a late announcement as handed to the outbox, with its notice, atomically.
+
+        The ledger row (new, or the claim a crash left) becomes `sent` with no message yet;
+        `owe(conn)` writes the outbox row in the same transaction, and the outbox fills in
+        the message (or turns the row `failed`) when it delivers. False if the key already
+        has a settled row.
+        """
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO airtime_announcements (guild_id, drama_id, episode_key, kind, "
+                "state, channel_id, claimed_at) VALUES (?, ?, ?, ?, 'sent', ?, ?) "
+                "ON CONFLICT (guild_id, drama_id, episode_key, kind) DO UPDATE SET "
+                "state = 'sent', channel_id = excluded.channel_id "
+                "WHERE airtime_announcements.state = 'claimed'",
+                (drama.guild_id, drama.drama_id, key[0], key[1], channel_id, _unix(now)),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await owe(conn)
+        return True
+
+    async def settle_handed_over(
+        self,
+        conn: aiosqlite.Connection,
+        ids: tuple[int, int],
+        key: tuple[str, str],
+        state: str,
+        message_id: int | None,
+        now: datetime,
+    ) -> None:
+        """The outbox delivered (or gave up on) a handed-over announcement; in its transaction.
+
+        `ids` is (guild id, drama id). An outbox `uncertain` stays `sent`: never re-sent.
+        """
+        ledger_state = "failed" if state == "failed" else "sent"
+        await conn.execute(
+            "UPDATE airtime_announcements SET state = ?, message_id = ?, done_at = ? "
+            "WHERE guild_id = ? AND drama_id = ? AND episode_key = ? AND kind = ?",
+            (ledger_state, message_id, _unix(now), ids[0], ids[1], key[0], key[1]),
+        )
 
     async def ledger(self, drama_id: int) -> dict[tuple[str, str], Ledger]:
         """Every ledger row of a drama, by (episode key, kind)."""

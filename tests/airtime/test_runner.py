@@ -11,9 +11,12 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.db import Database
+from bot.outbox import Outbox
 from bot.scheduler import Scheduler
+from cogs.airtime.late import LateCourier
 from cogs.airtime.runner import (
     HORIZON,
+    NOTICE_FEATURE,
     SWEEP_JOB,
     Announcer,
     CannotCheck,
@@ -80,7 +83,10 @@ async def world(db: Database) -> AsyncIterator[tuple[Announcer, StubDiscord, Fix
     # Started (so jobs replace each other like in the bot) but paused: these tests call the
     # job functions themselves at the FixedClock's time.
     scheduler._scheduler.start(paused=True)
-    announcer = Announcer(store, scheduler, clock, discord, Problems())
+    problems = Problems()
+    outbox = Outbox(db, clock)
+    outbox.register(NOTICE_FEATURE, LateCourier(store, discord, problems, clock))
+    announcer = Announcer(store, scheduler, clock, discord, problems, outbox)
     try:
         yield announcer, discord, clock, drama_id
     finally:
@@ -139,8 +145,55 @@ async def test_a_claim_left_by_a_crash_is_sent_late_saying_the_bot_was_offline(w
     clock.set(clock.now() + timedelta(minutes=5))
     await announcer.rebuild()  # the next process starts
     await announcer.run(KIM.guild_id, drama_id)
+    assert await announcer.outbox.deliver()
     assert len(discord.posts) == 1
     assert discord.posts[0][1].endswith("(late: the bot was offline)")
+    ledger = await announcer.store.ledger(drama_id)
+    assert (ledger[("1", "remind30")].state, ledger[("1", "remind30")].message_id) == ("sent", 1)
+
+
+async def test_a_late_post_owed_at_start_up_survives_more_crashes_and_goes_out_once(
+    world, db: Database
+) -> None:
+    announcer, discord, clock, drama_id = world
+    clock.set(EP1 + timedelta(minutes=10))  # the bot was down when episode 1 went on air
+    await announcer.rebuild()
+    await announcer.run(KIM.guild_id, drama_id)
+    assert discord.posts == []  # owed (ledger + outbox, one transaction), not yet delivered
+    assert await states(announcer, drama_id) == {
+        ("1", "remind30"): "skipped",
+        ("1", "onair"): "sent",
+    }
+    # Crashes keep the bot away past the on-air post's 30 minutes of grace: still owed.
+    clock.set(EP1 + timedelta(hours=2))
+    await announcer.rebuild()
+    await announcer.run(KIM.guild_id, drama_id)
+    next_run = Outbox(db, clock)  # a later process's outbox
+    next_run.register(NOTICE_FEATURE, LateCourier(announcer.store, discord, Problems(), clock))
+    assert await next_run.deliver()
+    assert await next_run.deliver()
+    assert [post[1].split(" is on air")[0] for post in discord.posts] == [
+        "<@&60> 📺 **Secretary Kim** episode 1"
+    ]
+    assert discord.posts[0][1].endswith("(late: the bot was offline)")
+    assert (await announcer.store.ledger(drama_id))[("1", "onair")].message_id == 1
+
+
+async def test_a_late_post_refused_by_discord_marks_the_ledger_and_tells_moderators(world) -> None:
+    announcer, discord, clock, drama_id = world
+    clock.set(EP1 + timedelta(minutes=10))
+    await announcer.rebuild()
+    await announcer.run(KIM.guild_id, drama_id)
+    discord.fail_next = SendRefused("the channel no longer exists.")
+    assert await announcer.outbox.deliver()
+    assert discord.posts == []
+    assert (await states(announcer, drama_id))[("1", "onair")] == "failed"
+    problems = announcer.problems
+    assert isinstance(problems, Problems)
+    assert (
+        "cannot be posted in <#50>: the channel no longer exists."
+        in problems.open[f"announce:{drama_id}"]
+    )
 
 
 async def test_unverifiable_claim_is_never_resent(world) -> None:
