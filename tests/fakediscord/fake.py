@@ -89,6 +89,7 @@ class InteractionState:
     choices: list[dict[str, Any]] | None = None
     modal: dict[str, Any] | None = None
     dispatched_at: float = 0.0  # loop.time() of INTERACTION_CREATE (not the wall clock)
+    acked_at: float = 0.0  # loop.time() of the accepted first response (0: not answered)
     created_wall: float = field(default_factory=time.time)  # the token's 15 minutes start here
 
 
@@ -809,6 +810,7 @@ class FakeDiscord:
         else:
             raise HttpError(400, 50035, f"Invalid Form Body (callback type {ctype})")
         state.acked = True
+        state.acked_at = asyncio.get_running_loop().time()
         state.callback_type = ctype
         return Reply(200, {"interaction": info, "resource": resource})
 
@@ -966,12 +968,12 @@ class FakeDiscord:
             message_id=int(message["id"]) if message else None,
         )
 
-    async def _fire(self, state: InteractionState) -> Interaction:
+    async def _fire(self, state: InteractionState, *, sync: bool = True) -> Interaction:
         self.interactions.append(state)
         self._itx_by_id[state.id] = state
         self._itx_by_token[state.token] = state
         state.dispatched_at = asyncio.get_running_loop().time()
-        await self.gateway.dispatch("INTERACTION_CREATE", state.payload)
+        await self.gateway.dispatch("INTERACTION_CREATE", state.payload, sync=sync)
         return Interaction(self, state)
 
     def _find_command(
@@ -1184,12 +1186,20 @@ class FakeDiscord:
         return msg, {}
 
     async def click(
-        self, guild_id: int | None, channel_id: int, user_id: int, message_id: int, custom_id: str
+        self,
+        guild_id: int | None,
+        channel_id: int,
+        user_id: int,
+        message_id: int,
+        custom_id: str,
+        *,
+        sync: bool = True,
     ) -> Interaction:
+        """A button click; with ``sync=False`` return once it is sent, not once it is parsed."""
         msg, _ = self._component(message_id, custom_id)
         data = {"custom_id": custom_id, "component_type": 2}
         state = self._interaction_payload(3, guild_id, channel_id, user_id, data, message=msg)
-        return await self._fire(state)
+        return await self._fire(state, sync=sync)
 
     async def select(
         self,
