@@ -13,6 +13,7 @@ from bot.replies import send_ephemeral
 
 log = logging.getLogger(__name__)
 
+UNKNOWN_INTERACTION = 10062  # Discord: the interaction expired (not answered within 3 s)
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 
 
@@ -61,8 +62,22 @@ def _context(interaction: discord.Interaction[Any]) -> dict[str, Any]:
     }
 
 
+def _expired(error: BaseException) -> bool:
+    """Whether Discord refused the answer because the interaction's 3 seconds were over."""
+    original = getattr(error, "original", None) or error
+    return isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION
+
+
 async def reply_to_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
-    """Answer the user ephemerally: their mistake in plain words, our bug with an apology."""
+    """Answer the user ephemerally: their mistake in plain words, our bug with an apology.
+
+    An interaction that expired before it was answered cannot be answered at all: that is
+    logged in one line, without a second doomed request (under load, a traceback and a retry
+    per late click only made the next clicks later).
+    """
+    if _expired(error):
+        log.warning("interaction expired before I answered it", extra=_context(interaction))
+        return
     message = describe_error(error)
     if message is None:
         log.error("interaction failed", exc_info=error, extra=_context(interaction))

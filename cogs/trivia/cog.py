@@ -53,6 +53,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         self.bot.help_notes["trivia"] = SCORING_HELP
         self.bot.add_status_provider(self.status_lines)
         self.bot.outbox.register(NOTICE_FEATURE, ChannelCourier(self.bot))
+        self.runner.answers.start()
         await self.runner.close_interrupted()
 
     async def cog_unload(self) -> None:
@@ -60,6 +61,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         self.bot.remove_dynamic_items(AnswerButton)
         if self.status_lines in self.bot.status_providers:
             self.bot.status_providers.remove(self.status_lines)
+        await self.runner.answers.stop()  # every answer given is saved (SIGTERM included)
         self.runner.shutdown()
         self.bot.outbox.unregister(NOTICE_FEATURE)
 

@@ -1,7 +1,7 @@
 """Running games: post questions, take answers, reveal on the scheduler's deadline, finish.
 
 One `Game` object per running game (in `Runner.games`, keyed by id); the database holds the
-game row and every answer, committed as it happens.
+game row and every answer, committed (in groups, by `AnswerWriter`) before its player is told.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import discord
 from bot.errors import InvalidInput, NotAllowed
 from bot.replies import NO_PINGS
 from cogs.trivia import render
+from cogs.trivia.answers import AnswerWriter
 from cogs.trivia.game import Answer, Game, Mode, plan_game
 from cogs.trivia.packs import Pack
 from cogs.trivia.store import GameRow, NewGame, Standing, TriviaStore
@@ -73,6 +74,7 @@ class Runner:
         """Use the bot's scheduler, clock and channels, and `store` for persistence."""
         self.bot = bot
         self.store = store
+        self.answers = AnswerWriter(store)
         self.games: dict[int, Game] = {}
         self.by_channel: dict[int, int] = {}
         self.rng = random.SystemRandom()
@@ -227,6 +229,7 @@ class Runner:
                     await self._say(game, render.FAILED_NOTICE)
 
     async def _step(self, game: Game) -> None:
+        await self.answers.flush()  # the database holds every answer the reveal counts
         try:
             await self._reveal(game)
         except discord.HTTPException:
@@ -285,6 +288,7 @@ class Runner:
             log.warning("could not post standings", extra={"game_id": game.game_id})
 
     async def _end(self, game: Game, status: str) -> None:
+        await self.answers.flush()
         self.bot.scheduler.cancel(f"{JOB_PREFIX}{game.game_id}")
         self.games.pop(game.game_id, None)
         if self.by_channel.get(game.channel_id) == game.game_id:
@@ -332,7 +336,7 @@ class Runner:
             )
         answer = game.answer_choice(user_id, question, choice, self._now())
         click = Click(answer, game.current.choices[choice], game.deadline)
-        await self.store.record_answer(game_id, game.guild_id, answer, int(self._now()))
+        await self.answers.record(game_id, game.guild_id, answer, int(self._now()))
         return click
 
     async def typed(self, message: discord.Message) -> Answer | None:
@@ -345,7 +349,7 @@ class Runner:
             return None
         # No ✅ under a right guess: it would hand the answer to everyone still thinking.
         # The reveal says who got it and how fast.
-        await self.store.record_answer(game.game_id, game.guild_id, answer, int(self._now()))
+        await self.answers.record(game.game_id, game.guild_id, answer, int(self._now()))
         return answer
 
     async def close_interrupted(self) -> list[GameRow]:

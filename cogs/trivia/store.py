@@ -284,28 +284,38 @@ class TriviaStore:
     # -- answers --------------------------------------------------------------------
     async def record_answer(self, game_id: int, guild_id: int, answer: Answer, at: int) -> None:
         """Write (or, for a typed retry, update) one answer, committed before returning."""
-        await self.db.execute(
-            "INSERT INTO trivia_answers (game_id, question_index, user_id, guild_id, "
-            "choice_index, correct, tries, points, streak, elapsed_ms, answered_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (game_id, question_index, user_id) DO UPDATE SET "
-            "correct = excluded.correct, tries = excluded.tries, points = excluded.points, "
-            "streak = excluded.streak, elapsed_ms = excluded.elapsed_ms, "
-            "answered_at = excluded.answered_at",
-            (
-                game_id,
-                answer.question_index,
-                answer.user_id,
-                guild_id,
-                answer.choice,
-                int(answer.correct),
-                answer.tries,
-                answer.points,
-                answer.streak,
-                round(answer.elapsed * 1000),
-                at,
-            ),
-        )
+        await self.record_answers([(game_id, guild_id, answer, at)])
+
+    async def record_answers(self, answers: list[tuple[int, int, Answer, int]]) -> None:
+        """Write (game id, guild id, answer, unix time) rows in order, in one transaction."""
+        if not answers:
+            return
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO trivia_answers (game_id, question_index, user_id, guild_id, "
+                "choice_index, correct, tries, points, streak, elapsed_ms, answered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (game_id, question_index, user_id) DO UPDATE SET "
+                "correct = excluded.correct, tries = excluded.tries, points = excluded.points, "
+                "streak = excluded.streak, elapsed_ms = excluded.elapsed_ms, "
+                "answered_at = excluded.answered_at",
+                [
+                    (
+                        game_id,
+                        answer.question_index,
+                        answer.user_id,
+                        guild_id,
+                        answer.choice,
+                        int(answer.correct),
+                        answer.tries,
+                        answer.points,
+                        answer.streak,
+                        round(answer.elapsed * 1000),
+                        at,
+                    )
+                    for game_id, guild_id, answer, at in answers
+                ],
+            )
 
     async def game_standings(self, game_id: int) -> list[Standing]:
         """A game's players by points."""

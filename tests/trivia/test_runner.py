@@ -40,6 +40,7 @@ async def _running(store: TriviaStore, clock: FixedClock) -> tuple[Runner, Game]
     game_id = await store.create_game(new)
     game = Game(game_id, GUILD, CHANNEL, USER, Mode.BUTTONS, 20, "P", [p for p in planned if p])
     runner = Runner(SimpleNamespace(clock=clock), store)  # type: ignore[arg-type]
+    runner.answers.start()
     runner.games[game_id] = game
     game.ask(clock.now().timestamp())
     return runner, game
