@@ -86,6 +86,11 @@ class Figures:
     notices_lost: int = 0
     notices_duplicated: int = 0
     unclean_exits: int = 0
+    # What was checked (context, not failures):
+    votes_held_at_end: int = 0
+    answers_acknowledged: int = 0
+    announcements_owed: int = 0
+    games_interrupted: int = 0
 
     def failures(self) -> int:
         return sum(
@@ -336,6 +341,7 @@ class Chaos:
         figures = self.figures
         for poll in self.polls:
             held, stored = self._held(poll), self._stored(db_path, poll)
+            figures.votes_held_at_end += len(held)
             figures.votes_lost += len(held - stored)
             figures.phantom_votes += len(stored - held)
         rows = _query(db_path, "SELECT game_id, question_index, user_id FROM trivia_answers")
@@ -344,6 +350,7 @@ class Chaos:
         for click in self.clicks:
             content = callbacks.get(click.itx.id, "")
             locked = click.itx.acknowledged and content.startswith("Locked in")
+            figures.answers_acknowledged += locked
             if locked and (click.game_id, click.question, click.user_id) not in answers:
                 figures.answers_lost += 1
         self._judge_announcements()
@@ -355,6 +362,7 @@ class Chaos:
             for m in self.fake.messages.get(self.trivia_channel, [])
             if message_text(m).startswith(RESTART_NOTICE)
         ]
+        figures.games_interrupted = int(interrupted)
         figures.notices_lost = max(int(interrupted) - len(notices), 0)
         figures.notices_duplicated = max(len(notices) - int(interrupted), 0)
 
@@ -380,6 +388,7 @@ class Chaos:
             owed = [("onair", True), ("remind", reminded)]
             for kind, due in owed:
                 count = posted.get((title, kind), 0)
+                self.figures.announcements_owed += due
                 self.figures.announcements_duplicated += max(count - 1, 0)
                 if due and count == 0:
                     self.figures.announcements_missing += 1
@@ -415,8 +424,8 @@ async def run(kills: int, seed: int, workdir: Path) -> Figures:
     try:
         async with BotProcess(fake, db_path, workdir) as bot:
             chaos = Chaos(fake, env, bot, random.Random(seed))
-            expected = kills * 5.0  # seconds of kills, roughly, on a 2-core machine
-            await chaos.setup(specials=max(1, int(expected // 60)), first_in=20.0)
+            expected = kills * 6.0  # seconds of kills, roughly, on a 2-core machine
+            await chaos.setup(specials=max(1, int(expected // 50)), first_in=20.0)
             chaos.figures.runs = 1
             await bot.kill()  # the set-up run ends like the others
             chaos.uptime.append((time.time() - 1, time.time()))
