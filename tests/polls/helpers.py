@@ -9,6 +9,9 @@ from typing import Any
 from tests.fakediscord.state import emoji_key
 from tests.harness import BotEnv
 
+A, B, C = "🇦", "🇧", "🇨"
+FIRE, KISS = "🔥", "💋"
+
 
 async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
     """Bounded wait for the bot to catch up with an event."""
@@ -20,11 +23,14 @@ async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float 
         await asyncio.sleep(0.01)
 
 
-async def create_poll(env: BotEnv, **options: Any) -> tuple[int, dict[str, Any]]:
-    """Create a poll as the fan; return its id and the posted message payload."""
+async def create(
+    env: BotEnv, user_id: int | None = None, **options: Any
+) -> tuple[int, dict[str, Any]]:
+    """Create a poll (its reactions are on when the bot says it is up); id and message."""
     before = len(env.fake.requests)
-    itx = await env.slash(env.fan_id, "poll", "create", **options)
+    itx = await env.slash(user_id or env.fan_id, "poll", "create", **options)
     text = await itx.reply_text()
+    assert itx.is_ephemeral
     assert "is up" in text, text
     post = await env.fake.wait_for_request(
         "POST", rf"/channels/{env.channel_id}/messages$", after=before
@@ -34,42 +40,33 @@ async def create_poll(env: BotEnv, **options: Any) -> tuple[int, dict[str, Any]]
         "SELECT poll_id FROM polls WHERE message_id = ?", (int(message["id"]),)
     )
     assert poll_id is not None
-    # The bot's own option reactions are all on the message before fans vote.
-    count = 0 if options.get("anonymous") else len(str(options["options"]).split("|"))
-
-    async def all_options_on() -> bool:
-        return len(env.fake.world.reactions.get(int(message["id"]), {})) >= count
-
-    await until(all_options_on, "the option reactions")
     return int(poll_id), message
 
 
-async def stored_votes(env: BotEnv, poll_id: int) -> set[tuple[int, int]]:
-    """(voter, option position) rows in the database."""
+def post_payload(env: BotEnv, message: dict[str, Any]) -> dict[str, Any]:
+    """The JSON the bot sent to create `message`."""
+    for rec in env.fake.find_requests("POST", r"/channels/\d+/messages"):
+        if rec.response and rec.response.get("id") == message["id"]:
+            payload: dict[str, Any] = rec.json
+            return payload
+    raise AssertionError("message was not posted by the bot")
+
+
+async def votes(env: BotEnv, poll_id: int) -> list[tuple[int, int]]:
+    """(voter, option position) rows in the database, in the order they were written."""
     rows = await env.running.db.fetch_all(
-        "SELECT user_id, position FROM poll_votes WHERE poll_id = ?", (poll_id,)
+        "SELECT user_id, position FROM poll_votes WHERE poll_id = ? ORDER BY vote_id", (poll_id,)
     )
-    return {(row["user_id"], row["position"]) for row in rows}
+    return [(row["user_id"], row["position"]) for row in rows]
 
 
-async def wait_for_votes(env: BotEnv, poll_id: int, expected: set[tuple[int, int]]) -> None:
-    """Wait (bounded) until the stored votes are exactly `expected`."""
-
-    async def check() -> bool:
-        return await stored_votes(env, poll_id) == expected
-
-    await until(check, f"votes {sorted(expected)}")
-
-
-async def wait_for_reactions(
-    env: BotEnv, message: dict[str, Any], emoji: list[str], expected: set[tuple[int, int]]
-) -> None:
-    """Wait (bounded) until fans hold exactly `expected` reactions on the message."""
+def wait_votes(env: BotEnv, poll_id: int, expected: list[tuple[int, int]]) -> Awaitable[None]:
+    """Wait (bounded) until the stored votes are exactly `expected` (in any order)."""
 
     async def check() -> bool:
-        return held_reactions(env, message, emoji) == expected
+        return sorted(await votes(env, poll_id)) == sorted(expected)
 
-    await until(check, f"reactions {sorted(expected)}")
+    return until(check, f"votes {expected}")
 
 
 def held_reactions(env: BotEnv, message: dict[str, Any], emoji: list[str]) -> set[tuple[int, int]]:
@@ -82,6 +79,17 @@ def held_reactions(env: BotEnv, message: dict[str, Any], emoji: list[str]) -> se
         for user in per_message.get(emoji_key(form), [])
         if user != bot
     }
+
+
+async def wait_for_reactions(
+    env: BotEnv, message: dict[str, Any], emoji: list[str], expected: set[tuple[int, int]]
+) -> None:
+    """Wait (bounded) until fans hold exactly `expected` reactions on the message."""
+
+    async def check() -> bool:
+        return held_reactions(env, message, emoji) == expected
+
+    await until(check, f"reactions {sorted(expected)}")
 
 
 def removals_of(env: BotEnv, user_id: int, form: str, after: int) -> list[str]:

@@ -7,7 +7,7 @@ so these tests drive the largest polls fans can make through every message polls
 from __future__ import annotations
 
 from tests.harness import BotEnv, message_text
-from tests.polls.test_e2e import create, react, wait_votes
+from tests.polls.helpers import create, react, wait_votes
 
 # Markdown characters double when escaped: the worst case for every length budget.
 LABELS = [f"{i:02d}" + "*_" * 49 for i in range(20)]

@@ -2,77 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from tests.harness import BotEnv, message_text, no_pings
-
-A, B, C = "🇦", "🇧", "🇨"
-FIRE, KISS = "🔥", "💋"
-
-
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
-    """Bounded wait for the bot to catch up with an event."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
-
-
-async def create(
-    env: BotEnv, user_id: int | None = None, **options: Any
-) -> tuple[int, dict[str, Any]]:
-    """Create a poll; return its id and the posted message payload."""
-    before = len(env.fake.requests)
-    itx = await env.slash(user_id or env.fan_id, "poll", "create", **options)
-    text = await itx.reply_text()
-    assert itx.is_ephemeral
-    assert "is up" in text, text
-    post = await env.fake.wait_for_request(
-        "POST", rf"/channels/{env.channel_id}/messages$", after=before
-    )
-    message = post.response
-    poll_id = await env.running.db.fetch_value(
-        "SELECT poll_id FROM polls WHERE message_id = ?", (int(message["id"]),)
-    )
-    assert poll_id is not None
-    return int(poll_id), message
-
-
-def post_payload(env: BotEnv, message: dict[str, Any]) -> dict[str, Any]:
-    """The JSON the bot sent to create `message`."""
-    for rec in env.fake.find_requests("POST", r"/channels/\d+/messages"):
-        if rec.response and rec.response.get("id") == message["id"]:
-            payload: dict[str, Any] = rec.json
-            return payload
-    raise AssertionError("message was not posted by the bot")
-
-
-async def votes(env: BotEnv, poll_id: int) -> list[tuple[int, int]]:
-    rows = await env.running.db.fetch_all(
-        "SELECT user_id, position FROM poll_votes WHERE poll_id = ? ORDER BY vote_id", (poll_id,)
-    )
-    return [(row["user_id"], row["position"]) for row in rows]
-
-
-def wait_votes(env: BotEnv, poll_id: int, expected: list[tuple[int, int]]) -> Awaitable[None]:
-    async def check() -> bool:
-        return sorted(await votes(env, poll_id)) == sorted(expected)
-
-    return until(check, f"votes {expected}")
-
-
-async def react(env: BotEnv, message: dict[str, Any], user_id: int, emoji: str) -> None:
-    await env.fake.add_reaction(env.guild_id, env.channel_id, int(message["id"]), user_id, emoji)
-
-
-async def unreact(env: BotEnv, message: dict[str, Any], user_id: int, emoji: str) -> None:
-    await env.fake.remove_reaction(env.guild_id, env.channel_id, int(message["id"]), user_id, emoji)
+from tests.polls.helpers import (
+    FIRE,
+    KISS,
+    A,
+    B,
+    C,
+    create,
+    post_payload,
+    react,
+    unreact,
+    until,
+    votes,
+    wait_votes,
+)
 
 
 async def test_create_posts_poll_and_reactions_in_order(env: BotEnv) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.harness import BotEnv, message_text, no_pings
-from tests.polls.test_e2e import create, react, unreact, until, votes, wait_votes
+from tests.polls.helpers import create, react, unreact, until, votes, wait_votes
 
 A, B = "🇦", "🇧"
 

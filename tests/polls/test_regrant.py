@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS, MANAGE_MESSAGES
 from tests.harness import BotEnv
-from tests.polls.test_e2e import A, B, create, react, until, wait_votes
+from tests.polls.helpers import A, B, create, react, until, wait_votes
 
 
 async def test_regranted_manage_messages_resumes_tidying_and_clears_the_problem(
