@@ -885,24 +885,44 @@ class FakeDiscord:
         return self.world.remove_reaction(message_id, emoji, user_id)
 
     async def add_reaction(
-        self, guild_id: int | None, channel_id: int, message_id: int, user_id: int, emoji: str
+        self,
+        guild_id: int | None,
+        channel_id: int,
+        message_id: int,
+        user_id: int,
+        emoji: str,
+        *,
+        sync: bool = True,
     ) -> None:
+        """A fan reacts; with ``sync=False`` return once the event is sent, not parsed.
+
+        (Each sync is a server HEARTBEAT request the client answers, and discord.py counts
+        those answers against its 120-per-minute gateway send limit.)
+        """
         msg = self._message_or_raise(channel_id, message_id)
         self.world.add_reaction(message_id, emoji, user_id)
         payload = self._reaction_event_payload(
             "MESSAGE_REACTION_ADD", msg, emoji_key(emoji), user_id
         )
-        await self.gateway.dispatch("MESSAGE_REACTION_ADD", payload)
+        await self.gateway.dispatch("MESSAGE_REACTION_ADD", payload, sync=sync)
 
     async def remove_reaction(
-        self, guild_id: int | None, channel_id: int, message_id: int, user_id: int, emoji: str
+        self,
+        guild_id: int | None,
+        channel_id: int,
+        message_id: int,
+        user_id: int,
+        emoji: str,
+        *,
+        sync: bool = True,
     ) -> None:
+        """A fan takes a reaction back (``sync`` as for `add_reaction`)."""
         msg = self._message_or_raise(channel_id, message_id)
         self.world.remove_reaction(message_id, emoji, user_id)
         payload = self._reaction_event_payload(
             "MESSAGE_REACTION_REMOVE", msg, emoji_key(emoji), user_id
         )
-        await self.gateway.dispatch("MESSAGE_REACTION_REMOVE", payload)
+        await self.gateway.dispatch("MESSAGE_REACTION_REMOVE", payload, sync=sync)
 
     # --- injection: interactions ------------------------------------------------------------
     def _interaction_payload(
