@@ -226,9 +226,9 @@ class Chaos:
         if not fake.gateway.connected:
             (fake.remove_reaction_offline if held else fake.add_reaction_offline)(*args)
         elif held:
-            await fake.remove_reaction(*args)
+            await fake.remove_reaction(*args, sync=False)
         else:
-            await fake.add_reaction(*args)
+            await fake.add_reaction(*args, sync=False)
 
     def _question(self) -> tuple[int, list[str]] | None:
         for message in reversed(self.fake.messages.get(self.trivia_channel, [])):
