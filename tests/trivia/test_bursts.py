@@ -24,13 +24,13 @@ async def _question(env: BotEnv) -> tuple[int, list[str]]:
 
 
 async def _click_all(
-    env: BotEnv, players: list[int], message_id: int, ids: list[str], *, sync: bool = False
+    env: BotEnv, players: list[int], message_id: int, ids: list[str]
 ) -> list[InteractionState]:
     first = len(env.fake.interactions)
     await asyncio.gather(
         *(
             env.fake.click(
-                env.guild_id, env.channel_id, user, message_id, ids[n % len(ids)], sync=sync
+                env.guild_id, env.channel_id, user, message_id, ids[n % len(ids)], sync=False
             )
             for n, user in enumerate(players)
         )
@@ -90,7 +90,8 @@ async def test_every_click_received_before_sigterm_is_saved_and_answered(env: Bo
     await env.fake.sync()
     message_id, ids = await _question(env)
     _slow_commits(env, 0.02)
-    clicks = await _click_all(env, players, message_id, ids, sync=True)  # all parsed
+    clicks = await _click_all(env, players, message_id, ids)
+    await env.fake.sync()  # one barrier: the bot has parsed every click (handlers run on)
     db_path = env.db_path
     await env.stop()  # as SIGTERM does, while the clicks are still being handled
     assert all(c.acked for c in clicks), "a click received before the stop went unanswered"
