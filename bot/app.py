@@ -155,14 +155,16 @@ class DramaBot(commands.Bot):
         )
 
     async def _state_get(self, key: str) -> str | None:
-        value = await self.db.fetch_value("SELECT value FROM bot_state WHERE key = ?", (key,))
+        value = await self.db.fetch_value(
+            "SELECT value FROM bot_state WHERE key = :key", {"key": key}
+        )
         return None if value is None else str(value)
 
     async def _state_set(self, key: str, value: str) -> None:
         await self.db.execute(
-            "INSERT INTO bot_state (key, value) VALUES (?, ?) "
+            "INSERT INTO bot_state (key, value) VALUES (:key, :value) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
+            {"key": key, "value": value},
         )
 
     def add_status_provider(self, provider: StatusProvider) -> None:

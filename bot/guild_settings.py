@@ -74,8 +74,9 @@ class GuildSettings:
     async def get(self, guild_id: int) -> GuildConfig:
         """Return the guild's configuration (all unset for a new guild)."""
         row = await self._db.fetch_one(
-            "SELECT announce_channel_id, mod_role_id FROM guild_settings WHERE guild_id = ?",
-            (guild_id,),
+            "SELECT announce_channel_id, mod_role_id FROM guild_settings "
+            "WHERE guild_id = :guild_id",
+            {"guild_id": guild_id},
         )
         if row is None:
             return GuildConfig(guild_id, None, None)
@@ -93,10 +94,11 @@ class GuildSettings:
         if column not in {"mod_role_id", "announce_channel_id"}:
             raise ValueError(column)
         await self._db.execute(
-            f"INSERT INTO guild_settings (guild_id, {column}, updated_at) VALUES (?, ?, ?) "  # noqa: S608 - column is from the fixed set above
+            f"INSERT INTO guild_settings (guild_id, {column}, updated_at) "  # noqa: S608 - column is from the fixed set above
+            "VALUES (:guild_id, :value, :now) "
             f"ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}, "
             "updated_at = excluded.updated_at",
-            (guild_id, value, self._now()),
+            {"guild_id": guild_id, "value": value, "now": self._now()},
         )
 
     async def set_channel_feature(
@@ -105,26 +107,33 @@ class GuildSettings:
         """Switch `feature` on or off in one channel."""
         await self._db.execute(
             "INSERT INTO channel_features (guild_id, channel_id, feature, enabled, updated_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, channel_id, feature) DO UPDATE SET "
+            "VALUES (:guild_id, :channel_id, :feature, :enabled, :now) "
+            "ON CONFLICT (guild_id, channel_id, feature) DO UPDATE SET "
             "enabled = excluded.enabled, updated_at = excluded.updated_at",
-            (guild_id, channel_id, feature.value, int(enabled), self._now()),
+            {
+                "guild_id": guild_id,
+                "channel_id": channel_id,
+                "feature": feature.value,
+                "enabled": int(enabled),
+                "now": self._now(),
+            },
         )
 
     async def feature_enabled(self, guild_id: int, channel_id: int, feature: Feature) -> bool:
         """Whether `feature` is on in this channel (its default when never switched)."""
         value = await self._db.fetch_value(
             "SELECT enabled FROM channel_features "
-            "WHERE guild_id = ? AND channel_id = ? AND feature = ?",
-            (guild_id, channel_id, feature.value),
+            "WHERE guild_id = :guild_id AND channel_id = :channel_id AND feature = :feature",
+            {"guild_id": guild_id, "channel_id": channel_id, "feature": feature.value},
         )
         return FEATURE_DEFAULTS[feature] if value is None else bool(value)
 
     async def channel_features(self, guild_id: int) -> list[ChannelFeature]:
         """Every explicit switch in the guild, by channel then feature."""
         rows = await self._db.fetch_all(
-            "SELECT channel_id, feature, enabled FROM channel_features WHERE guild_id = ? "
+            "SELECT channel_id, feature, enabled FROM channel_features WHERE guild_id = :guild_id "
             "ORDER BY channel_id, feature",
-            (guild_id,),
+            {"guild_id": guild_id},
         )
         return [
             ChannelFeature(row["channel_id"], Feature(row["feature"]), bool(row["enabled"]))
@@ -135,8 +144,8 @@ class GuildSettings:
     async def forget_channel(self, guild_id: int, channel_id: int) -> None:
         """Drop a deleted channel's switches, so /config show lists only real channels."""
         await self._db.execute(
-            "DELETE FROM channel_features WHERE guild_id = ? AND channel_id = ?",
-            (guild_id, channel_id),
+            "DELETE FROM channel_features WHERE guild_id = :guild_id AND channel_id = :channel_id",
+            {"guild_id": guild_id, "channel_id": channel_id},
         )
 
     async def report_problem(self, guild_id: int, feature: str, key: str, message: str) -> None:
@@ -144,28 +153,30 @@ class GuildSettings:
         now = self._now()
         await self._db.execute(
             "INSERT INTO guild_problems (guild_id, feature, problem_key, message, first_seen, "
-            "last_seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, feature, problem_key) "
+            "last_seen) VALUES (:guild_id, :feature, :key, :message, :now, :now) "
+            "ON CONFLICT (guild_id, feature, problem_key) "
             "DO UPDATE SET message = excluded.message, last_seen = excluded.last_seen",
-            (guild_id, feature, key, message, now, now),
+            {"guild_id": guild_id, "feature": feature, "key": key, "message": message, "now": now},
         )
 
     async def clear_problem(self, guild_id: int, feature: str, key: str) -> None:
         """Forget a problem once it is fixed."""
         await self._db.execute(
-            "DELETE FROM guild_problems WHERE guild_id = ? AND feature = ? AND problem_key = ?",
-            (guild_id, feature, key),
+            "DELETE FROM guild_problems WHERE guild_id = :guild_id AND feature = :feature "
+            "AND problem_key = :key",
+            {"guild_id": guild_id, "feature": feature, "key": key},
         )
 
     async def problems(self, guild_id: int, feature: str | None = None) -> list[Problem]:
         """The open problems of a guild, optionally of one feature, oldest first."""
         sql = (
             "SELECT feature, problem_key, message, first_seen, last_seen FROM guild_problems "
-            "WHERE guild_id = ?"
+            "WHERE guild_id = :guild_id"
         )
-        params: tuple[object, ...] = (guild_id,)
+        params: dict[str, object] = {"guild_id": guild_id}
         if feature is not None:
-            sql += " AND feature = ?"
-            params = (guild_id, feature)
+            sql += " AND feature = :feature"
+            params["feature"] = feature
         rows = await self._db.fetch_all(sql + " ORDER BY first_seen, problem_key", params)
         return [
             Problem(

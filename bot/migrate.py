@@ -1,10 +1,14 @@
-"""Forward-only schema migrations: `migrations/NNNN_name.sql` above `PRAGMA user_version`."""
+"""Forward-only schema migrations, one numbered history for both backends.
+
+SQLite runs `migrations/NNNN_name.sql` above `PRAGMA user_version`; PostgreSQL runs
+`migrations/postgresql/NNNN_name.sql` (the same numbers and names, in its own dialect) above
+its `schema_version` row. Each migration is applied atomically with its version bump.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +17,7 @@ from bot.db import Database
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+POSTGRES_SUBDIR = "postgresql"
 _NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 
 
@@ -33,8 +38,13 @@ class Migration:
         return self.path.name
 
 
+def folder_for(dialect: str, directory: Path = MIGRATIONS_DIR) -> Path:
+    """Where a backend's scripts live under the migrations folder."""
+    return directory / POSTGRES_SUBDIR if dialect == "postgresql" else directory
+
+
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """List the migrations in order, refusing gaps, duplicates and stray names."""
+    """List the migrations in one folder in order, refusing gaps, duplicates and stray names."""
     found: list[Migration] = []
     for path in sorted(directory.glob("*.sql")):
         match = _NAME.fullmatch(path.name)
@@ -51,18 +61,17 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 
 async def current_version(db: Database) -> int:
     """Return the schema version recorded in the database."""
-    value = await db.fetch_value("PRAGMA user_version")
-    return int(value or 0)
+    return await db.schema_version()
 
 
 async def migrate(db: Database, directory: Path = MIGRATIONS_DIR) -> list[int]:
     """Apply every migration above the database's version; return the versions applied.
 
-    Each script runs inside its own BEGIN/COMMIT together with the user_version bump, so
-    a failing migration leaves the database exactly as it was. (`executescript` would
-    commit any open transaction first, which is why the BEGIN lives inside the script.)
+    Each script runs in one transaction together with its version bump, so a failing
+    migration leaves the database exactly as it was. On PostgreSQL a second process
+    migrating at the same moment waits, then finds the work done.
     """
-    migrations = discover(directory)
+    migrations = discover(folder_for(db.dialect, directory))
     version = await current_version(db)
     if version > len(migrations):
         raise MigrationError(
@@ -70,19 +79,18 @@ async def migrate(db: Database, directory: Path = MIGRATIONS_DIR) -> list[int]:
         )
     applied: list[int] = []
     for migration in migrations[version:]:
-        await _apply(db, migration)
-        applied.append(migration.version)
-        log.info("migration applied", extra={"migration": migration.name})
+        sql = migration.path.read_text(encoding="utf-8")
+        try:
+            done = await db.apply_script(sql, migration.version)
+        except Exception as error:
+            raise MigrationError(
+                f"{migration.name} failed and was rolled back: {_first_line(error)}"
+            ) from error
+        if done:
+            applied.append(migration.version)
+            log.info("migration applied", extra={"migration": migration.name})
     return applied
 
 
-async def _apply(db: Database, migration: Migration) -> None:
-    sql = migration.path.read_text(encoding="utf-8")
-    script = f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
-    conn = db.conn
-    try:
-        await conn.executescript(script)
-    except sqlite3.Error as error:
-        if conn.in_transaction:
-            await conn.execute("ROLLBACK")
-        raise MigrationError(f"{migration.name} failed and was rolled back: {error}") from error
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from bot.db import Database
-from bot.migrate import MIGRATIONS_DIR, MigrationError, current_version, discover, migrate
+from bot.migrate import (
+    MIGRATIONS_DIR,
+    MigrationError,
+    current_version,
+    discover,
+    folder_for,
+    migrate,
+)
 
 
 async def _open(path: Path) -> Database:
@@ -20,6 +27,12 @@ def test_shipped_migrations_have_no_gaps() -> None:
     migrations = discover()
     assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
     assert all(m.path.parent == MIGRATIONS_DIR for m in migrations)
+
+
+def test_both_backends_share_one_schema_history() -> None:
+    sqlite = [m.name for m in discover(folder_for("sqlite"))]
+    postgres = [m.name for m in discover(folder_for("postgresql"))]
+    assert postgres == sqlite
 
 
 async def test_migrate_to_latest_and_idempotent(tmp_path: Path) -> None:
@@ -78,7 +91,7 @@ def test_discover_refuses_gaps_and_bad_names(
 async def test_database_newer_than_code_is_refused(tmp_path: Path) -> None:
     db = await _open(tmp_path / "db.sqlite3")
     try:
-        await db.conn.execute("PRAGMA user_version = 999")
+        await db.execute("PRAGMA user_version = 999")
         with pytest.raises(MigrationError, match="newer than this code"):
             await migrate(db)
     finally:
@@ -91,10 +104,8 @@ async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
         await migrate(db)
 
         async def failing_write() -> None:
-            async with db.transaction() as conn:
-                await conn.execute(
-                    "INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 0)"
-                )
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 0)")
                 raise RuntimeError("boom")
 
         with pytest.raises(RuntimeError):
