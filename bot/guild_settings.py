@@ -7,11 +7,11 @@ moderates here?" and "tell the moderators about this", through the functions bel
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.clock import Clock
 from bot.db import Database
+from bot.problems import Problem, ProblemKey, Problems
 
 
 class Feature(StrEnum):
@@ -49,17 +49,6 @@ class ChannelFeature:
     enabled: bool
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Something a moderator must fix."""
-
-    feature: str
-    key: str
-    message: str
-    first_seen: datetime
-    last_seen: datetime
-
-
 class GuildSettings:
     """SQL for `guild_settings`, `channel_features` and `guild_problems`."""
 
@@ -67,6 +56,7 @@ class GuildSettings:
         """Use `db` for storage and `clock` for timestamps."""
         self._db = db
         self._clock = clock
+        self.problem_table = Problems(db, clock)
 
     def _now(self) -> int:
         return int(self._clock.now().timestamp())
@@ -149,46 +139,13 @@ class GuildSettings:
         )
 
     async def report_problem(self, guild_id: int, feature: str, key: str, message: str) -> None:
-        """Record (or refresh) a problem for moderators to see."""
-        now = self._now()
-        await self._db.execute(
-            "INSERT INTO guild_problems (guild_id, feature, problem_key, message, first_seen, "
-            "last_seen) VALUES (:guild_id, :feature, :key, :message, :now, :now) "
-            "ON CONFLICT (guild_id, feature, problem_key) "
-            "DO UPDATE SET message = excluded.message, last_seen = excluded.last_seen",
-            {"guild_id": guild_id, "feature": feature, "key": key, "message": message, "now": now},
-        )
+        """Record (or refresh) a problem for moderators to see (see `bot.problems`)."""
+        await self.problem_table.report(guild_id, feature, ProblemKey(key), message)
 
     async def clear_problem(self, guild_id: int, feature: str, key: str) -> None:
         """Forget a problem once it is fixed."""
-        await self._db.execute(
-            "DELETE FROM guild_problems WHERE guild_id = :guild_id AND feature = :feature "
-            "AND problem_key = :key",
-            {"guild_id": guild_id, "feature": feature, "key": key},
-        )
+        await self.problem_table.clear(guild_id, feature, ProblemKey(key))
 
     async def problems(self, guild_id: int, feature: str | None = None) -> list[Problem]:
         """The open problems of a guild, optionally of one feature, oldest first."""
-        sql = (
-            "SELECT feature, problem_key, message, first_seen, last_seen FROM guild_problems "
-            "WHERE guild_id = :guild_id"
-        )
-        params: dict[str, object] = {"guild_id": guild_id}
-        if feature is not None:
-            sql += " AND feature = :feature"
-            params["feature"] = feature
-        rows = await self._db.fetch_all(sql + " ORDER BY first_seen, problem_key", params)
-        return [
-            Problem(
-                row["feature"],
-                row["problem_key"],
-                row["message"],
-                _from_unix(row["first_seen"]),
-                _from_unix(row["last_seen"]),
-            )
-            for row in rows
-        ]
-
-
-def _from_unix(value: int) -> datetime:
-    return datetime.fromtimestamp(value, UTC)
+        return await self.problem_table.list(guild_id, feature)

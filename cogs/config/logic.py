@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.guild_settings import FEATURE_DEFAULTS, ChannelFeature, GuildConfig, Problem
+from bot.guild_settings import FEATURE_DEFAULTS, ChannelFeature, GuildConfig
+from bot.problems import Problem
 
 
 def render_config(
