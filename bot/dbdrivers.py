@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+CLOSE_WAIT_SECONDS = 5.0
 SQLITE_READERS = 2
 SQLITE_FULL = 13  # "database or disk is full"
 PG_DISK_FULL = "53100"
@@ -233,7 +234,17 @@ class SqliteDriver(Driver):
             raise _unavailable(f"cannot open {path}: {_reason(error)}") from None
 
     async def close(self) -> None:
-        """Close every connection and the engine (no thread is left behind)."""
+        """Close every connection and the engine (no thread is left behind).
+
+        A write in flight is given a moment to commit first, so closing never cuts a
+        transaction in half.
+        """
+        try:
+            await asyncio.wait_for(self._lock.acquire(), CLOSE_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("closing the database while a write is still running")
+        else:
+            self._lock.release()
         conns, self._all = self._all, []
         self._writer = None
         self._readers = asyncio.Queue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -154,6 +155,15 @@ class BotEnv:
         itx = await self.slash(user_id, *path, channel_id=channel_id, **options)
         text: str = await itx.reply_text()
         return text
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
+    """Bounded wait for the bot to catch up with an event (its handlers run concurrently)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
 
 
 def message_text(message: dict[str, Any]) -> str:

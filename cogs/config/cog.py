@@ -29,15 +29,6 @@ class ConfigCog(commands.Cog):
         """Keep the bot for its settings store."""
         self.bot = bot
 
-    @commands.Cog.listener()
-    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        """Forget a deleted channel's feature switches."""
-        await self.bot.guild_settings.forget_channel(channel.guild.id, channel.id)
-        log.info(
-            "channel switches forgotten",
-            extra={"guild_id": channel.guild.id, "channel_id": channel.id},
-        )
-
     @config.command(name="show")
     @moderator_only()
     async def show(self, interaction: discord.Interaction[DramaBot]) -> None:

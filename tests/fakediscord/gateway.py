@@ -302,6 +302,7 @@ class Gateway:
             "geo_ordered_rtc_regions": ["local"],
             "user_settings": {},
             "_trace": ["fakediscord"],
+            "shard": list(data.get("shard") or [0, 1]),
         }
         last = self.enqueue_dispatch("READY", ready, conn=conn)
         for guild in list(world.guilds.values()):

@@ -125,6 +125,7 @@ class RestApi:
         r("POST", r"/users/@me/channels", self.create_dm)
         r("GET", r"/oauth2/applications/@me", self.get_app)
         r("GET", r"/applications/@me", self.get_app)
+        r("GET", r"/gateway/bot", self.get_gateway_bot)
         r("GET", r"/applications/(?P<app>\d+)/commands", self.get_commands)
         r("PUT", r"/applications/(?P<app>\d+)/commands", self.put_commands)
         r("GET", r"/applications/(?P<app>\d+)/guilds/(?P<g>\d+)/commands", self.get_commands)
@@ -320,6 +321,20 @@ class RestApi:
             raise HttpError(404, 10013, "Unknown User")
         return Reply(body=channel_payload(self.world, self.fake._dm_channel(uid)))
 
+    async def get_gateway_bot(self, req: Req, m: re.Match[str]) -> Reply:
+        return Reply(
+            body={
+                "url": self.fake.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 14_400_000,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
     async def get_app(self, req: Req, m: re.Match[str]) -> Reply:
         fake = self.fake
         owner = self.world.users[fake.app_owner_id]
@@ -334,7 +349,8 @@ class RestApi:
             "owner": user_payload(owner),
             "verify_key": "0" * 64,
             "team": None,
-            "flags": 0,
+            # GATEWAY_MESSAGE_CONTENT_LIMITED: the intent is enabled in the Developer Portal.
+            "flags": (1 << 19) if fake.message_content_allowed else 0,
             "bot": user_payload(self.world.users[fake.bot_user_id]),
             "redirect_uris": [],
             "interactions_endpoint_url": None,
