@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
-    db = Database(settings.database_path)
+    db = Database(settings.database_target)
     await db.connect()
     try:
         applied = await migrate(db)
@@ -97,7 +97,7 @@ async def _check_database(settings: Settings) -> list[str]:
         known = len(discover())
     except MigrationError as error:
         return [str(error)]
-    db = Database(settings.database_path)
+    db = Database(settings.database_target)
     try:
         await db.connect()
         version = await current_version(db)
@@ -144,6 +144,8 @@ async def _run(settings: Settings, *, force_sync: bool = False) -> int:
         await runner
     except Exception:
         log.exception("bot stopped with an error")
+        return 1
+    if bot.storage_failure is not None:
         return 1
     log.info("shut down cleanly")
     return 0
