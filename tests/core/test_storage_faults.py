@@ -41,6 +41,11 @@ async def test_a_database_that_cannot_be_opened_fails_fast_and_leaves_nothing_ru
     assert threading.active_count() <= threads_before
 
 
+def _delete_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def _garbage(path: Path) -> Path:
     path.write_bytes(b"this is not a database file " * 200)
     return path
@@ -96,8 +101,7 @@ async def test_bot_stops_when_its_database_file_is_deleted(
     caplog.set_level(logging.CRITICAL)
     await env.restart()
     bot = env.running
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{env.db_path}{suffix}").unlink(missing_ok=True)
+    _delete_database(env.db_path)
 
     async def stopped() -> bool:
         return bot.is_closed()
