@@ -118,6 +118,11 @@ class Transaction:
         self._conn = conn
         self._driver = driver
 
+    @property
+    def connection(self) -> AsyncConnection:
+        """The underlying connection (for the database layer's own tools only)."""
+        return self._conn
+
     async def _run(self, sql: str, params: Params) -> CursorResult[Any]:
         try:
             if params is None or isinstance(params, Mapping):
@@ -294,6 +299,10 @@ class Database:
     async def apply_script(self, script: str, version: int) -> bool:
         """Run a migration script and record `version` atomically; False if already there."""
         return await self._driver.apply_script(script, version)
+
+    async def after_bulk_copy(self, tx: Transaction, tables: Sequence[str]) -> None:
+        """Bring id generators past the ids a bulk copy wrote explicitly (PostgreSQL)."""
+        await self._driver.after_bulk_copy(tx.connection, tables)
 
     async def table_names(self) -> list[str]:
         """The tables of the schema (for tools that copy or check a whole database)."""

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from sqlalchemy import event, exc, make_url, text
+from sqlalchemy import bindparam, event, exc, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -177,6 +177,9 @@ class Driver:
     async def table_names(self) -> list[str]:
         """The schema's tables."""
         raise NotImplementedError
+
+    async def after_bulk_copy(self, conn: AsyncConnection, tables: Sequence[str]) -> None:
+        """Make generated ids continue after explicitly copied ones (nothing to do on SQLite)."""
 
 
 class SqliteDriver(Driver):
@@ -519,6 +522,25 @@ class PostgresDriver(Driver):
                 await apg.execute("DELETE FROM schema_version")
                 await apg.execute("INSERT INTO schema_version (version) VALUES ($1)", version)
         return True
+
+    async def after_bulk_copy(self, conn: AsyncConnection, tables: Sequence[str]) -> None:
+        """Move each identity column's sequence past the largest copied id."""
+        result = await conn.execute(
+            text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND is_identity = 'YES' "
+                "AND table_name IN :tables"
+            ).bindparams(bindparam("tables", expanding=True)),
+            {"tables": list(tables)},
+        )
+        for table, column in result.fetchall():
+            await conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence(:table, :column), "  # noqa: S608 - names from the catalog
+                    f'COALESCE(MAX("{column}"), 1), MAX("{column}") IS NOT NULL) FROM "{table}"'
+                ),
+                {"table": table, "column": column},
+            )
 
     async def table_names(self) -> list[str]:
         """Tables of the current schema."""

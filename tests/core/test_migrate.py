@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from bot.migrate import (
     folder_for,
     migrate,
 )
+from tests.pg import PostgresCluster
 
 
 async def _open(path: Path) -> Database:
@@ -113,3 +115,70 @@ async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
         assert await db.fetch_value("SELECT count(*) FROM guild_settings") == 0
     finally:
         await db.close()
+
+
+async def test_postgresql_migrates_from_empty_once_even_when_two_processes_race(
+    pg_cluster: PostgresCluster,
+) -> None:
+    url = pg_cluster.new_database()
+    first, second = Database(url), Database(url)
+    await first.connect()
+    await second.connect()
+    try:
+        applied = await asyncio.gather(migrate(first), migrate(second))
+        expected = [m.version for m in discover(folder_for("postgresql"))]
+        # Each migration ran exactly once, whichever process got there first.
+        assert sorted(applied[0] + applied[1]) == expected
+        assert await current_version(first) == len(expected)
+        assert await migrate(first) == []
+        assert set(await first.table_names()) >= {"polls", "airtime_dramas", "trivia_games"}
+    finally:
+        await first.close()
+        await second.close()
+        pg_cluster.drop_database(url)
+
+
+async def test_failing_postgresql_migration_leaves_database_untouched(
+    tmp_path: Path, pg_cluster: PostgresCluster
+) -> None:
+    folder = tmp_path / "migrations"
+    (folder / "postgresql").mkdir(parents=True)
+    (folder / "postgresql" / "0001_base.sql").write_text("CREATE TABLE a (x INTEGER);")
+    (folder / "postgresql" / "0002_broken.sql").write_text(
+        "CREATE TABLE b (y INTEGER);\nINSERT INTO a VALUES (1);\nTHIS IS NOT SQL;"
+    )
+    url = pg_cluster.new_database()
+    db = Database(url)
+    await db.connect()
+    try:
+        with pytest.raises(MigrationError, match=r"0002_broken\.sql failed and was rolled back"):
+            await migrate(db, folder)
+        assert await current_version(db) == 1
+        assert set(await db.table_names()) == {"a", "schema_version"}
+        assert await db.fetch_value("SELECT count(*) FROM a") == 0
+    finally:
+        await db.close()
+        pg_cluster.drop_database(url)
+
+
+async def test_both_backends_build_the_same_tables_and_columns(
+    sqlite_db: Database, pg_url: str
+) -> None:
+    postgres = Database(pg_url)
+    await postgres.connect()
+    try:
+        sqlite_tables = set(await sqlite_db.table_names())
+        assert set(await postgres.table_names()) == sqlite_tables | {"schema_version"}
+        for table in sorted(sqlite_tables):
+            lite = [row["name"] for row in await sqlite_db.fetch_all(f"PRAGMA table_info({table})")]
+            pg = [
+                row["column_name"]
+                for row in await postgres.fetch_all(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
+                    "ORDER BY ordinal_position",
+                    {"t": table},
+                )
+            ]
+            assert pg == lite, table
+    finally:
+        await postgres.close()
