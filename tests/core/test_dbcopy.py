@@ -58,7 +58,8 @@ async def test_copy_is_whole_and_ids_continue(tmp_path: Path, pg_cluster: Postgr
         assert report["guild_settings"] == 1
         assert (
             await target.fetch_value(
-                "SELECT announce_channel_id FROM guild_settings WHERE guild_id = 1580000000000000001"
+                "SELECT announce_channel_id FROM guild_settings "
+                "WHERE guild_id = 1580000000000000001"
             )
             == 1580000000000000002
         )
