@@ -17,6 +17,7 @@ from bot.shards import GuildScope
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+DEFAULT_TVMAZE_URL = "https://api.tvmaze.com"
 _DATABASE_SCHEMES = ("postgresql://", "postgres://", "sqlite:///")
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -49,8 +50,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     message_content_intent: bool = True
     preview_allowed_networks: Annotated[tuple[IPNetwork, ...], NoDecode] = ()
+    tvmaze_api_url: str = DEFAULT_TVMAZE_URL
 
-    @field_validator("discord_api_url")
+    @field_validator("discord_api_url", "tvmaze_api_url")
     @classmethod
     def _api_url_is_http(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

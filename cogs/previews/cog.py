@@ -15,9 +15,9 @@ from bot.app import DramaBot
 from bot.checks import moderator_only, require_guild
 from bot.errors import InvalidInput, MissingBotPermission, NotFound, RateLimited
 from bot.guild_settings import Feature
+from bot.ratelimit import SlidingWindow
 from bot.replies import pages, send_ephemeral
 from cogs.previews.fetch import Fetcher
-from cogs.previews.limits import SlidingWindow
 from cogs.previews.posting import PreviewPoster
 from cogs.previews.service import Preview, Previewer, PreviewRefused
 from cogs.previews.store import GuildPolicy, PreviewStore

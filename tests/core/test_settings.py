@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_API_URL, ENV_NAMES, Settings, SettingsError, load_settings
+from bot.settings import (
+    DEFAULT_API_URL,
+    DEFAULT_TVMAZE_URL,
+    ENV_NAMES,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +39,14 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.log_level == "INFO"
     assert settings.message_content_intent is True
     assert settings.preview_allowed_networks == ()
+    assert settings.tvmaze_api_url == DEFAULT_TVMAZE_URL
     assert not settings.gateway_is_custom
+
+
+def test_tvmaze_url_loses_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "t")
+    monkeypatch.setenv("TVMAZE_API_URL", "http://127.0.0.1:8080/")
+    assert load_settings().tvmaze_api_url == "http://127.0.0.1:8080"
 
 
 def test_token_never_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,6 +85,7 @@ def test_allowed_networks_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"DISCORD_TOKEN": "t", "DISCORD_GATEWAY_URL": "http://x"}, r"DISCORD_GATEWAY_URL"),
         ({"DISCORD_TOKEN": "t", "MESSAGE_CONTENT_INTENT": "maybe"}, r"MESSAGE_CONTENT_INTENT"),
         ({"DISCORD_TOKEN": "t", "PREVIEW_ALLOWED_NETWORKS": "10.0.0.0/33"}, r"PREVIEW_ALLOWED"),
+        ({"DISCORD_TOKEN": "t", "TVMAZE_API_URL": "api.tvmaze.com"}, r"TVMAZE_API_URL is inv"),
     ],
 )
 def test_errors_name_the_setting(

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.ratelimit import HostPace, SlidingWindow
 from cogs.previews.extract import Article
-from cogs.previews.limits import HostPace, SlidingWindow
 from cogs.previews.render import (
     DramaMention,
     build_embed,
