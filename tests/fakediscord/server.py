@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
@@ -19,6 +17,7 @@ from .builders import (
     role_payload,
     user_payload,
 )
+from .rest_types import Handler, HttpError, Recorded, Reply, Req, Upload, forbidden
 from .state import (
     ADD_REACTIONS,
     ALL_PERMISSIONS,
@@ -44,62 +43,6 @@ if TYPE_CHECKING:
 API_PREFIX = "/api/v10"
 TOKEN_LIFETIME = 15 * 60  # seconds an interaction token can send followups and edits
 
-
-@dataclass
-class Upload:
-    field: str
-    filename: str
-    data: bytes
-    content_type: str | None
-
-
-@dataclass
-class Recorded:
-    """One REST request the bot made (recorded after it was handled)."""
-
-    method: str
-    path: str  # without the /api/v10 prefix
-    query: dict[str, str]
-    json: Any  # JSON body (None if none), or payload_json of a multipart body
-    files: list[tuple[str, bytes]]
-    headers: dict[str, str]
-    status: int = 0
-    response: Any = None  # JSON body the fake answered with (None for 204)
-
-
-@dataclass
-class Req:
-    method: str
-    path: str
-    query: dict[str, str]
-    json: Any
-    uploads: list[Upload]
-    headers: dict[str, str]
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class HttpError(Exception):
-    def __init__(
-        self, status: int, code: int, message: str, errors: dict[str, Any] | None = None
-    ) -> None:
-        super().__init__(f"{status} {code} {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors  # Discord's nested form-body errors (400 / 50035)
-
-
-def forbidden() -> HttpError:
-    return HttpError(403, 50013, "Missing Permissions")
-
-
-Handler = Callable[[Req, "re.Match[str]"], Awaitable[Reply]]
 
 _MSG = r"/channels/(?P<c>\d+)/messages/(?P<m>\d+)"
 _WH = r"/webhooks/(?P<app>\d+)/(?P<tok>[^/]+)"
