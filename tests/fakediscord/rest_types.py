@@ -28,6 +28,7 @@ class Recorded:
     headers: dict[str, str]
     status: int = 0
     response: Any = None  # JSON body the fake answered with (None for 204)
+    client: str | None = None  # tag of FakeDiscord.api_url_for(...) the request came through
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Req:
     json: Any
     uploads: list[Upload]
     headers: dict[str, str]
+    client: str | None = None
 
 
 @dataclass

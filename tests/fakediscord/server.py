@@ -6,6 +6,7 @@ import json
 import re
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
@@ -48,6 +49,14 @@ _MSG = r"/channels/(?P<c>\d+)/messages/(?P<m>\d+)"
 _WH = r"/webhooks/(?P<app>\d+)/(?P<tok>[^/]+)"
 
 
+def _client_tag(path: str) -> tuple[str | None, str]:
+    """Split ``/c/<tag>/api/v10/...`` (see FakeDiscord.api_url_for) into tag and path."""
+    m = re.fullmatch(r"/c/([^/]+)(/.*)", path)
+    if m is None:
+        return None, path
+    return unquote(m.group(1)), m.group(2)
+
+
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
     hdrs = {"Content-Type": "application/json"}
     hdrs.update(headers or {})
@@ -63,6 +72,8 @@ class RestApi:
         self.check = fake._check_body
         r = self._route
         self.routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
+        r("GET", r"/gateway", self.get_gateway, auth=False)
+        r("GET", r"/gateway/bot", self.get_gateway_bot)
         r("GET", r"/users/@me", self.get_me)
         r("GET", r"/users/(?P<u>\d+)", self.get_user)
         r("POST", r"/users/@me/channels", self.create_dm)
@@ -107,12 +118,12 @@ class RestApi:
 
     # --- plumbing ---------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        path = (
-            request.path[len(API_PREFIX) :] if request.path.startswith(API_PREFIX) else request.path
-        )
+        client, path = _client_tag(request.path)
+        path = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else path
         if path != "/" and path.endswith("/"):
             path = path[:-1]
         req = await self._parse(request, path)
+        req.client = client
         rec = Recorded(
             method=req.method,
             path=path,
@@ -120,6 +131,7 @@ class RestApi:
             json=req.json,
             files=[(u.filename, u.data) for u in req.uploads],
             headers=req.headers,
+            client=client,
         )
         fake = self.fake
         for method, pattern, handler, auth in self.routes:
@@ -245,6 +257,26 @@ class RestApi:
             self.fake._violation(req, what)
             raise HttpError(401, 50027, "Invalid Webhook Token")
         return state
+
+    # --- gateway ----------------------------------------------------------------------------
+    async def get_gateway(self, req: Req, m: re.Match[str]) -> Reply:
+        return Reply(body={"url": self.fake.gateway_url_for(req.client)})
+
+    async def get_gateway_bot(self, req: Req, m: re.Match[str]) -> Reply:
+        fake = self.fake
+        total = 1000
+        limit = {
+            "total": total,
+            "remaining": max(0, total - fake.identify_count),
+            "reset_after": 24 * 3600 * 1000,
+            "max_concurrency": fake.max_concurrency,
+        }
+        body = {
+            "url": fake.gateway_url_for(req.client),
+            "shards": fake.recommended_shards,
+            "session_start_limit": limit,
+        }
+        return Reply(body=body)
 
     # --- users / app ------------------------------------------------------------------------
     async def get_me(self, req: Req, m: re.Match[str]) -> Reply:

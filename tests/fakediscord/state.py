@@ -86,6 +86,22 @@ class SnowflakeGen:
         self._last = value
         return value
 
+    def on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A fresh snowflake that Discord routes to shard ``shard_id`` of ``shard_count``.
+
+        The shard is ``(id >> 22) % shard_count``: the timestamp part. The value may lie a few
+        milliseconds ahead of the clock; later snowflakes stay above it.
+        """
+        if not 0 <= shard_id < shard_count:
+            raise ValueError(f"shard {shard_id} is not one of {shard_count} shard(s)")
+        value = self()
+        stamp = value >> 22
+        ahead = (shard_id - stamp) % shard_count
+        if ahead:
+            value = ((stamp + ahead) << 22) | (1 << 17) | (next(self._inc) & 0xFFF)
+            self._last = value
+        return value
+
 
 def emoji_key(emoji: str) -> str:
     """Normalise an emoji given as unicode, ``name:id``, ``<:name:id>`` or ``<a:name:id>``."""
