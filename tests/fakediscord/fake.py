@@ -22,6 +22,7 @@ from .builders import (
     user_payload,
 )
 from .gateway import Gateway
+from .helpers import ThreadHelpers
 from .server import HttpError, Recorded, Reply, RestApi
 from .shards import DEFAULT_GUILDS_PER_SHARD, ShardHelpers
 from .state import (
@@ -41,6 +42,7 @@ from .state import (
     emoji_payload,
     iso_now,
 )
+from .threads import check_post, remove_thread, unarchive_for_post
 from .validate import (
     Problem,
     check_autocomplete,
@@ -209,7 +211,7 @@ class Interaction:
         return out
 
 
-class FakeDiscord(ShardHelpers):
+class FakeDiscord(ShardHelpers, ThreadHelpers):
     """Protocol-level fake Discord (REST + gateway) on 127.0.0.1."""
 
     def __init__(self) -> None:
@@ -535,10 +537,15 @@ class FakeDiscord(ShardHelpers):
         ch = self.world.channels.get(channel_id)
         if ch is None:
             raise KeyError(f"unknown channel {channel_id}")
+        if ch.thread is not None:
+            raise ValueError(f"{channel_id} is a thread: use delete_thread")
         payload = channel_payload(self.world, ch)
         del self.world.channels[channel_id]
         if ch.guild_id is not None:
-            self.world.guilds[ch.guild_id].channels.pop(channel_id, None)
+            guild = self.world.guilds[ch.guild_id]
+            guild.channels.pop(channel_id, None)
+            for thread in [t for t in guild.threads.values() if t.parent_id == channel_id]:
+                remove_thread(self.world, thread)  # they go with their channel
         self.world.deleted_channels.add(channel_id)
         if self.gateway.connected:
             await self.gateway.dispatch("CHANNEL_DELETE", payload)
@@ -796,9 +803,19 @@ class FakeDiscord(ShardHelpers):
         embeds: list[dict[str, Any]] | None = None,
         reply_to: int | None = None,
     ) -> dict[str, Any]:
-        """A user posts a message (MESSAGE_CREATE). Returns the full stored message."""
-        if channel_id not in self.world.channels:
+        """A user posts a message (MESSAGE_CREATE). Returns the full stored message.
+
+        In an archived thread the post unarchives it first (THREAD_UPDATE), as on Discord.
+        """
+        channel = self.world.channels.get(channel_id)
+        if channel is None:
             raise KeyError(f"unknown channel {channel_id}")
+        try:
+            unarchives = check_post(self.world, channel, user_id)
+        except HttpError as exc:
+            raise ValueError(f"Discord refuses this post: {exc}") from None
+        if unarchives:
+            unarchive_for_post(self, channel)
         atts = [self._store_attachment(name, data, ctype) for name, data, ctype in attachments]
         extra: dict[str, Any] = {}
         if reply_to is not None:

@@ -1,8 +1,9 @@
-"""The fake Discord's world objects: users, roles, channels, members, guilds."""
+"""The fake Discord's world objects: users, roles, channels and threads, members, guilds."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,26 @@ class Overwrite:
 
 
 @dataclass
+class ThreadMeta:
+    """Thread-only state of a channel (types 10, 11, 12)."""
+
+    auto_archive_duration: int = 1440
+    archived: bool = False
+    locked: bool = False
+    archive_timestamp: str = field(default_factory=iso_now)
+    create_timestamp: str = field(default_factory=iso_now)
+    last_activity: float = field(default_factory=time.time)  # wall clock (time-machine moves it)
+    applied_tags: list[int] = field(default_factory=list)
+    message_count: int = 0
+    total_message_sent: int = 0
+    members: set[int] = field(default_factory=set)
+
+    def touch(self) -> None:
+        """Activity (a message, an unarchive, a new duration) restarts the archive timer."""
+        self.last_activity = time.time()
+
+
+@dataclass
 class Channel:
     id: int
     guild_id: int | None
@@ -48,6 +69,15 @@ class Channel:
     topic: str | None = None
     overwrites: dict[int, Overwrite] = field(default_factory=dict)
     recipient_id: int | None = None  # DMs
+    owner_id: int | None = None  # threads: who started it
+    thread: ThreadMeta | None = None  # set for threads only
+    available_tags: list[dict[str, Any]] = field(default_factory=list)  # forums
+    flags: int = 0
+    last_message_id: int | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        return self.thread is not None
 
 
 @dataclass
@@ -68,6 +98,7 @@ class FakeGuild:
     roles: dict[int, Role] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
+    threads: dict[int, Channel] = field(default_factory=dict)
     # When set, every channel carries a member overwrite for the bot that denies everything
     # outside this mask, so the bot's effective permissions are exactly this value.
     bot_perm_mask: int | None = None

@@ -16,6 +16,7 @@ from .builders import (
     mentions_for,
     message_payload,
     role_payload,
+    thread_payload,
     user_payload,
 )
 from .rest_types import Handler, HttpError, Recorded, Reply, Req, Upload, forbidden
@@ -28,7 +29,6 @@ from .state import (
     MANAGE_MESSAGES,
     MANAGE_ROLES,
     READ_MESSAGE_HISTORY,
-    SEND_MESSAGES,
     VIEW_CHANNEL,
     Channel,
     FakeGuild,
@@ -36,6 +36,7 @@ from .state import (
     emoji_payload,
     iso_now,
 )
+from .threads import ThreadRoutes, check_active, check_post, send_permission, unarchive_for_post
 from .validate import Problem, check_commands, check_message
 
 if TYPE_CHECKING:
@@ -112,6 +113,8 @@ class RestApi:
         r("GET", r"/guilds/(?P<g>\d+)/members/(?P<u>\d+)", self.get_member)
         r("PUT", r"/guilds/(?P<g>\d+)/members/(?P<u>\d+)/roles/(?P<r>\d+)", self.add_role)
         r("DELETE", r"/guilds/(?P<g>\d+)/members/(?P<u>\d+)/roles/(?P<r>\d+)", self.remove_role)
+
+        ThreadRoutes(self)
 
     def _route(self, method: str, pattern: str, handler: Handler, *, auth: bool = True) -> None:
         self.routes.append((method, re.compile(pattern), handler, auth))
@@ -447,10 +450,14 @@ class RestApi:
         self.fake.gateway.enqueue_dispatch(event, msg)
 
     async def get_channel(self, req: Req, m: re.Match[str]) -> Reply:
-        return Reply(body=channel_payload(self.world, self._channel(int(m["c"]))))
+        channel = self._channel(int(m["c"]))
+        if channel.is_thread:  # with the bot's thread member, when it joined
+            return Reply(body=thread_payload(self.world, channel, member_of=self.fake.bot_user_id))
+        return Reply(body=channel_payload(self.world, channel))
 
     async def typing(self, req: Req, m: re.Match[str]) -> Reply:
-        self._channel(int(m["c"]), need=VIEW_CHANNEL | SEND_MESSAGES)
+        channel = self._channel(int(m["c"]))
+        self._channel(channel.id, need=VIEW_CHANNEL | send_permission(channel))
         return Reply(204)
 
     async def history(self, req: Req, m: re.Match[str]) -> Reply:
@@ -466,11 +473,15 @@ class RestApi:
 
     async def create_message(self, req: Req, m: re.Match[str]) -> Reply:
         cid = int(m["c"])
-        need = VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if req.uploads else 0)
+        channel = self._channel(cid)
+        need = VIEW_CHANNEL | send_permission(channel) | (ATTACH_FILES if req.uploads else 0)
         self._channel(cid, need=need)
+        unarchives = check_post(self.world, channel, self.fake.bot_user_id)
         self.check(req, check_message(req.json, files=len(req.uploads)))
         payload = req.json if isinstance(req.json, dict) else {}
         self.check(req, self._reference_problems(cid, payload.get("message_reference")))
+        if unarchives:
+            unarchive_for_post(self.fake, channel)
         msg = self._new_message(cid, payload, req.uploads)
         self.world.store_message(msg)
         self._announce("MESSAGE_CREATE", msg)
@@ -483,8 +494,9 @@ class RestApi:
 
     async def edit_message(self, req: Req, m: re.Match[str]) -> Reply:
         cid = int(m["c"])
-        self._channel(cid)
+        channel = self._channel(cid)
         msg = self._message(cid, int(m["m"]))
+        check_active(self.world, channel, self.fake.bot_user_id, editing=True)
         if int(msg["author"]["id"]) != self.fake.bot_user_id:
             raise HttpError(403, 50005, "Cannot edit a message authored by another user")
         self.check(req, check_message(req.json, files=len(req.uploads), edit=True, current=msg))
@@ -518,8 +530,9 @@ class RestApi:
 
     async def add_own_reaction(self, req: Req, m: re.Match[str]) -> Reply:
         cid = int(m["c"])
-        self._channel(cid, need=VIEW_CHANNEL | READ_MESSAGE_HISTORY)
+        channel = self._channel(cid, need=VIEW_CHANNEL | READ_MESSAGE_HISTORY)
         msg = self._message(cid, int(m["m"]))
+        check_active(self.world, channel, self.fake.bot_user_id, editing=False)
         key = emoji_key(m["e"])
         bot_id = self.fake.bot_user_id
         existing = self.world.reactions.get(int(msg["id"]), {})

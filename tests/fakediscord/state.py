@@ -13,6 +13,7 @@ from .models import FakeGuild as FakeGuild
 from .models import Member as Member
 from .models import Overwrite as Overwrite
 from .models import Role as Role
+from .models import ThreadMeta as ThreadMeta
 from .models import User as User
 from .models import iso_now as iso_now
 
@@ -38,6 +39,9 @@ SPEAK = 1 << 21
 CHANGE_NICKNAME = 1 << 26
 MANAGE_ROLES = 1 << 28
 USE_APPLICATION_COMMANDS = 1 << 31
+MANAGE_THREADS = 1 << 34
+CREATE_PUBLIC_THREADS = 1 << 35
+CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 51) - 1
 
@@ -66,6 +70,19 @@ INTENT_GUILD_MESSAGE_REACTIONS = 1 << 10
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_DIRECT_MESSAGE_REACTIONS = 1 << 13
 INTENT_MESSAGE_CONTENT = 1 << 15
+
+# --- channel types --------------------------------------------------------------------------
+GUILD_TEXT = 0
+GUILD_VOICE = 2
+GUILD_ANNOUNCEMENT = 5
+ANNOUNCEMENT_THREAD = 10
+PUBLIC_THREAD = 11
+PRIVATE_THREAD = 12
+GUILD_STAGE_VOICE = 13
+GUILD_FORUM = 15
+THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
+ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes
+REQUIRE_TAG = 1 << 4  # forum channel flag
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
@@ -191,12 +208,27 @@ class World:
         return list(overwrites.values())
 
     def channel_permissions(self, channel_id: int, user_id: int) -> int:
+        """Effective permissions; a thread's come from its parent channel."""
         channel = self.channels.get(channel_id)
         if channel is None:
             return 0
         if channel.guild_id is None:  # DM
             return ALL_PERMISSIONS & ~(MANAGE_MESSAGES | MANAGE_ROLES | ADMINISTRATOR)
-        guild = self.guilds[channel.guild_id]
+        in_thread = channel.is_thread
+        if in_thread:
+            parent = self.channels.get(channel.parent_id or 0)
+            if parent is None:
+                return 0
+            channel = parent
+        perms = self._overwritten(self.guilds[channel.guild_id or 0], channel, user_id)
+        if not perms & VIEW_CHANNEL:
+            return 0
+        # SEND_MESSAGES means nothing in a thread: SEND_MESSAGES_IN_THREADS takes its place
+        if not perms & (SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES):
+            perms &= ~(SEND_TTS_MESSAGES | MENTION_EVERYONE | EMBED_LINKS | ATTACH_FILES)
+        return perms
+
+    def _overwritten(self, guild: FakeGuild, channel: Channel, user_id: int) -> int:
         perms = self.base_permissions(guild, user_id)
         if perms == ALL_PERMISSIONS:
             return perms
@@ -216,10 +248,6 @@ class World:
         for ow in ows:
             if ow.type == 1 and ow.id == user_id:
                 perms = (perms & ~ow.deny) | ow.allow
-        if not perms & VIEW_CHANNEL:
-            return 0
-        if not perms & SEND_MESSAGES:
-            perms &= ~(SEND_TTS_MESSAGES | MENTION_EVERYONE | EMBED_LINKS | ATTACH_FILES)
         return perms
 
     # --- messages -------------------------------------------------------------------------
@@ -228,6 +256,18 @@ class World:
         self.message_index[mid] = msg
         if listed:
             self.messages[int(msg["channel_id"])].append(msg)
+            self._count_in_thread(int(msg["channel_id"]), mid, +1)
+
+    def _count_in_thread(self, channel_id: int, message_id: int, delta: int) -> None:
+        channel = self.channels.get(channel_id)
+        if channel is None or channel.thread is None:
+            return
+        meta = channel.thread
+        meta.message_count = max(0, meta.message_count + delta)
+        if delta > 0:
+            meta.total_message_sent += 1
+            channel.last_message_id = message_id
+            meta.touch()
 
     def find_message(self, channel_id: int | None, message_id: int) -> dict[str, Any] | None:
         msg = self.message_index.get(message_id)
@@ -243,6 +283,8 @@ class World:
             return None
         lst = self.messages.get(int(msg["channel_id"]), [])
         self.messages[int(msg["channel_id"])] = [m for m in lst if int(m["id"]) != message_id]
+        if len(lst) != len(self.messages[int(msg["channel_id"])]):
+            self._count_in_thread(int(msg["channel_id"]), message_id, -1)
         self.reactions.pop(message_id, None)
         return msg
 
