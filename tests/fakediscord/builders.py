@@ -13,6 +13,7 @@ from .state import (
     FakeGuild,
     Member,
     Role,
+    ScheduledEvent,
     User,
     World,
     iso_now,
@@ -164,6 +165,34 @@ def thread_payload(
     return data
 
 
+def scheduled_event_payload(
+    world: World, event: ScheduledEvent, *, with_user_count: bool = False
+) -> dict[str, Any]:
+    """A guild scheduled event object as the REST API and the gateway send it."""
+    data: dict[str, Any] = {
+        "id": str(event.id),
+        "guild_id": str(event.guild_id),
+        "channel_id": str(event.channel_id) if event.channel_id else None,
+        "creator_id": str(event.creator_id),
+        "name": event.name,
+        "description": event.description,
+        "scheduled_start_time": event.start.isoformat(),
+        "scheduled_end_time": event.end.isoformat() if event.end else None,
+        "privacy_level": event.privacy_level,
+        "status": event.status,
+        "entity_type": event.entity_type,
+        "entity_id": None,
+        "entity_metadata": {"location": event.location} if event.location is not None else None,
+        "image": None,
+        "recurrence_rule": None,
+    }
+    if event.creator_id in world.users:
+        data["creator"] = user_payload(world.users[event.creator_id])
+    if with_user_count:
+        data["user_count"] = len(event.interested)
+    return data
+
+
 def guild_payload(world: World, guild: FakeGuild, *, intents: int | None = None) -> dict[str, Any]:
     """Full guild object as sent in GUILD_CREATE (members trimmed like Discord without intent)."""
     if intents is None or intents & INTENT_GUILD_MEMBERS:
@@ -218,7 +247,9 @@ def guild_payload(world: World, guild: FakeGuild, *, intents: int | None = None)
         "voice_states": [],
         "presences": [],
         "stage_instances": [],
-        "guild_scheduled_events": [],
+        "guild_scheduled_events": [
+            scheduled_event_payload(world, e) for e in guild.scheduled_events.values() if e.open
+        ],
         "soundboard_sounds": [],
         "large": False,
         "unavailable": False,

@@ -22,7 +22,7 @@ from .builders import (
     user_payload,
 )
 from .gateway import Gateway
-from .helpers import ThreadHelpers
+from .helpers import EventHelpers, ThreadHelpers
 from .server import HttpError, Recorded, Reply, RestApi
 from .shards import DEFAULT_GUILDS_PER_SHARD, ShardHelpers
 from .state import (
@@ -211,7 +211,7 @@ class Interaction:
         return out
 
 
-class FakeDiscord(ShardHelpers, ThreadHelpers):
+class FakeDiscord(ShardHelpers, ThreadHelpers, EventHelpers):
     """Protocol-level fake Discord (REST + gateway) on 127.0.0.1."""
 
     def __init__(self) -> None:

@@ -1,4 +1,4 @@
-"""Test-facing builders and inspectors for threads and forums.
+"""Test-facing builders and inspectors for threads, forums and scheduled events.
 
 Mixed into :class:`~tests.fakediscord.FakeDiscord`. Builders change the world as a Discord user
 or moderator would and send the gateway events fire-and-forget: ``await fake.sync()`` before
@@ -7,19 +7,23 @@ asserting on what the bot did about them.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .builders import channel_payload, message_payload, thread_payload
+from .builders import channel_payload, message_payload, scheduled_event_payload, thread_payload
+from .events import EXTERNAL, automation
 from .state import (
     GUILD_FORUM,
     PUBLIC_THREAD,
     REQUIRE_TAG,
     Channel,
     FakeGuild,
+    ScheduledEvent,
     SnowflakeGen,
     World,
+    utc_now,
 )
 from .threads import HAS_THREAD, announce_thread, new_thread, remove_thread, set_archived
 
@@ -213,3 +217,98 @@ class ThreadHelpers(_Base):
         payload = remove_thread(self.world, self._thread(thread_id))
         if self.gateway.connected:
             await self.gateway.dispatch("THREAD_DELETE", payload)
+
+
+class EventHelpers(_Base):
+    """Scheduled events as tests build and inspect them."""
+
+    def _event(self, event_id: int) -> ScheduledEvent:
+        for guild in self.world.guilds.values():
+            if event_id in guild.scheduled_events:
+                return guild.scheduled_events[event_id]
+        raise KeyError(f"unknown scheduled event {event_id}")
+
+    def scheduled_events(self, guild_id: int, *, finished: bool = True) -> list[dict[str, Any]]:
+        """A guild's scheduled events by start time (``finished=False``: SCHEDULED/ACTIVE only).
+
+        Deleted events are gone; completed and canceled ones stay here (not in Discord's list).
+        """
+        events = sorted(self._guild(guild_id).scheduled_events.values(), key=lambda e: e.start)
+        return [
+            scheduled_event_payload(self.world, e, with_user_count=True)
+            for e in events
+            if finished or e.open
+        ]
+
+    def scheduled_event(self, event_id: int) -> dict[str, Any] | None:
+        """One scheduled event by id (None once deleted)."""
+        try:
+            event = self._event(event_id)
+        except KeyError:
+            return None
+        return scheduled_event_payload(self.world, event, with_user_count=True)
+
+    def add_scheduled_event(
+        self,
+        guild_id: int,
+        name: str = "Watch party",
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        *,
+        location: str = "Online",
+        creator_id: int | None = None,
+        description: str | None = None,
+    ) -> int:
+        """An EXTERNAL event a member (default: the owner) created; starts in an hour."""
+        guild = self._guild(guild_id)
+        begin = start or utc_now() + dt.timedelta(hours=1)
+        event = ScheduledEvent(
+            id=self.snowflake(),
+            guild_id=guild_id,
+            name=name,
+            entity_type=EXTERNAL,
+            start=begin,
+            end=end or begin + dt.timedelta(hours=1),
+            creator_id=creator_id if creator_id is not None else guild.owner_id,
+            description=description,
+            location=location,
+        )
+        guild.scheduled_events[event.id] = event
+        self._emit("GUILD_SCHEDULED_EVENT_CREATE", scheduled_event_payload(self.world, event))
+        return event.id
+
+    def delete_scheduled_event(self, event_id: int) -> None:
+        """A moderator deletes an event (GUILD_SCHEDULED_EVENT_DELETE)."""
+        event = self._event(event_id)
+        del self.world.guilds[event.guild_id].scheduled_events[event_id]
+        self._emit("GUILD_SCHEDULED_EVENT_DELETE", scheduled_event_payload(self.world, event))
+
+    def add_event_interest(self, event_id: int, user_id: int) -> None:
+        """A member presses "Interested" (GUILD_SCHEDULED_EVENT_USER_ADD)."""
+        event = self._event(event_id)
+        if user_id not in event.interested:
+            event.interested.append(user_id)
+        data = {
+            "guild_scheduled_event_id": str(event.id),
+            "user_id": str(user_id),
+            "guild_id": str(event.guild_id),
+        }
+        self._emit("GUILD_SCHEDULED_EVENT_USER_ADD", data)
+
+    def update_event_statuses(self) -> list[tuple[int, int]]:
+        """Apply Discord's status automation at the current (time-machine'd) time.
+
+        EXTERNAL events become ACTIVE at their start and COMPLETED at their end; an event still
+        SCHEDULED hours after its start is CANCELED. Returns ``(event id, new status)`` per
+        move, each sent as GUILD_SCHEDULED_EVENT_UPDATE.
+        """
+        now = utc_now()
+        moves = []
+        for guild in self.world.guilds.values():
+            for event in guild.scheduled_events.values():
+                for status in automation(event, now):
+                    event.status = status
+                    payload = scheduled_event_payload(self.world, event)
+                    self._emit("GUILD_SCHEDULED_EVENT_UPDATE", payload)
+                    moves.append((event.id, status))
+        return moves

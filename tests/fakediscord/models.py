@@ -1,4 +1,4 @@
-"""The fake Discord's world objects: users, roles, channels and threads, members, guilds."""
+"""The fake Discord's world objects: users, roles, channels and threads, members, guilds, events."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from typing import Any
 
 def iso_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -89,6 +93,30 @@ class Member:
 
 
 @dataclass
+class ScheduledEvent:
+    """A guild scheduled event; times are aware UTC datetimes."""
+
+    id: int
+    guild_id: int
+    name: str
+    entity_type: int
+    start: dt.datetime
+    end: dt.datetime | None
+    creator_id: int
+    status: int = 1
+    description: str | None = None
+    location: str | None = None
+    channel_id: int | None = None
+    privacy_level: int = 2
+    interested: list[int] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        """SCHEDULED or ACTIVE: counts toward the guild's 100."""
+        return self.status in (1, 2)
+
+
+@dataclass
 class FakeGuild:
     id: int
     name: str
@@ -99,6 +127,7 @@ class FakeGuild:
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     threads: dict[int, Channel] = field(default_factory=dict)
+    scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
     # When set, every channel carries a member overwrite for the bot that denies everything
     # outside this mask, so the bot's effective permissions are exactly this value.
     bot_perm_mask: int | None = None

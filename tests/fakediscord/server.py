@@ -19,6 +19,7 @@ from .builders import (
     thread_payload,
     user_payload,
 )
+from .events import EventRoutes
 from .rest_types import Handler, HttpError, Recorded, Reply, Req, Upload, forbidden
 from .state import (
     ADD_REACTIONS,
@@ -115,6 +116,7 @@ class RestApi:
         r("DELETE", r"/guilds/(?P<g>\d+)/members/(?P<u>\d+)/roles/(?P<r>\d+)", self.remove_role)
 
         ThreadRoutes(self)
+        EventRoutes(self)
 
     def _route(self, method: str, pattern: str, handler: Handler, *, auth: bool = True) -> None:
         self.routes.append((method, re.compile(pattern), handler, auth))

@@ -15,6 +15,7 @@ from .state import (
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_MESSAGE_REACTIONS,
     INTENT_GUILD_MESSAGES,
+    INTENT_GUILD_SCHEDULED_EVENTS,
     INTENT_GUILDS,
     INTENT_MESSAGE_CONTENT,
 )
@@ -49,6 +50,13 @@ _GUILD_EVENTS = {
 }
 _MEMBER_EVENTS = {"GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE"}
 _MESSAGE_EVENTS = {"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK"}
+_SCHEDULED_EVENT_EVENTS = {
+    "GUILD_SCHEDULED_EVENT_CREATE",
+    "GUILD_SCHEDULED_EVENT_UPDATE",
+    "GUILD_SCHEDULED_EVENT_DELETE",
+    "GUILD_SCHEDULED_EVENT_USER_ADD",
+    "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+}
 CLEAN_CLOSES = (1000, 1001)  # a client closing with these ends its session (no RESUME)
 BACKLOG = 1000  # dispatches a disconnected session keeps for RESUME
 _REACTION_EVENTS = {
@@ -113,6 +121,8 @@ def wants(intents: int, event: str, data: dict[str, Any], bot_user_id: int) -> b
     if event in _REACTION_EVENTS:
         needed = INTENT_GUILD_MESSAGE_REACTIONS if in_guild else INTENT_DIRECT_MESSAGE_REACTIONS
         return bool(intents & needed)
+    if event in _SCHEDULED_EVENT_EVENTS:
+        return bool(intents & INTENT_GUILD_SCHEDULED_EVENTS)
     return True
 
 

@@ -13,9 +13,11 @@ from .models import FakeGuild as FakeGuild
 from .models import Member as Member
 from .models import Overwrite as Overwrite
 from .models import Role as Role
+from .models import ScheduledEvent as ScheduledEvent
 from .models import ThreadMeta as ThreadMeta
 from .models import User as User
 from .models import iso_now as iso_now
+from .models import utc_now as utc_now
 
 DISCORD_EPOCH_MS = 1420070400000
 
@@ -37,12 +39,16 @@ USE_EXTERNAL_EMOJIS = 1 << 18
 CONNECT = 1 << 20
 SPEAK = 1 << 21
 CHANGE_NICKNAME = 1 << 26
+MUTE_MEMBERS = 1 << 22
+MOVE_MEMBERS = 1 << 24
 MANAGE_ROLES = 1 << 28
 USE_APPLICATION_COMMANDS = 1 << 31
+MANAGE_EVENTS = 1 << 33
 MANAGE_THREADS = 1 << 34
 CREATE_PUBLIC_THREADS = 1 << 35
 CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
+CREATE_EVENTS = 1 << 44
 ALL_PERMISSIONS = (1 << 51) - 1
 
 DEFAULT_EVERYONE_PERMISSIONS = (
@@ -70,6 +76,7 @@ INTENT_GUILD_MESSAGE_REACTIONS = 1 << 10
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_DIRECT_MESSAGE_REACTIONS = 1 << 13
 INTENT_MESSAGE_CONTENT = 1 << 15
+INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
 
 # --- channel types --------------------------------------------------------------------------
 GUILD_TEXT = 0
@@ -206,6 +213,14 @@ class World:
                 id=self.bot_user_id, type=1, allow=0, deny=ALL_PERMISSIONS & ~guild.bot_perm_mask
             )
         return list(overwrites.values())
+
+    def guild_permissions(self, guild: FakeGuild, user_id: int) -> int:
+        """Guild-level permissions (roles only), with the bot's test mask applied."""
+        perms = self.base_permissions(guild, user_id)
+        mask = guild.bot_perm_mask
+        if user_id == self.bot_user_id and mask is not None and perms != ALL_PERMISSIONS:
+            perms &= mask
+        return perms
 
     def channel_permissions(self, channel_id: int, user_id: int) -> int:
         """Effective permissions; a thread's come from its parent channel."""
