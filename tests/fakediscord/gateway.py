@@ -376,7 +376,6 @@ class Gateway:
             "geo_ordered_rtc_regions": ["local"],
             "user_settings": {},
             "_trace": ["fakediscord"],
-            "shard": list(data.get("shard") or [0, 1]),
         }
         if session.shard is not None:
             ready["shard"] = list(session.shard)

@@ -81,7 +81,6 @@ class RestApi:
         r("POST", r"/users/@me/channels", self.create_dm)
         r("GET", r"/oauth2/applications/@me", self.get_app)
         r("GET", r"/applications/@me", self.get_app)
-        r("GET", r"/gateway/bot", self.get_gateway_bot)
         r("GET", r"/applications/(?P<app>\d+)/commands", self.get_commands)
         r("PUT", r"/applications/(?P<app>\d+)/commands", self.put_commands)
         r("GET", r"/applications/(?P<app>\d+)/guilds/(?P<g>\d+)/commands", self.get_commands)
@@ -300,20 +299,6 @@ class RestApi:
         if uid not in self.world.users:
             raise HttpError(404, 10013, "Unknown User")
         return Reply(body=channel_payload(self.world, self.fake._dm_channel(uid)))
-
-    async def get_gateway_bot(self, req: Req, m: re.Match[str]) -> Reply:
-        return Reply(
-            body={
-                "url": self.fake.gateway_url,
-                "shards": 1,
-                "session_start_limit": {
-                    "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 14_400_000,
-                    "max_concurrency": 1,
-                },
-            }
-        )
 
     async def get_app(self, req: Req, m: re.Match[str]) -> Reply:
         fake = self.fake
