@@ -109,7 +109,9 @@ class DramaBot(commands.AutoShardedBot):
         self.clock: Clock = clock or SystemClock()
         self.db = Database(settings.database_target)
         self.scheduler = Scheduler()
-        self.guild_settings = GuildSettings(self.db, self.clock)
+        self.guild_settings = GuildSettings(
+            self.db, self.clock, defaults=lambda: self._switch_defaults()
+        )
         self.features = FeatureRegistry(
             add_items=self.add_dynamic_items,
             remove_items=self.remove_dynamic_items,
@@ -125,6 +127,9 @@ class DramaBot(commands.AutoShardedBot):
         self._extensions_to_load = extensions
         self.force_sync = force_sync
         self.synced_commands: list[discord.app_commands.AppCommand] = []
+
+    def _switch_defaults(self) -> dict[str, bool]:
+        return {name: switch.default for name, switch in self.features.switches().items()}
 
     async def setup_hook(self) -> None:
         """Open and migrate the database, start the scheduler, load and start features, sync."""

@@ -6,6 +6,7 @@ moderates here?" and "tell the moderators about this", through the functions bel
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,7 +16,7 @@ from bot.problems import Problem, ProblemKey, Problems
 
 
 class Feature(StrEnum):
-    """Features a moderator can switch per channel."""
+    """Names of the per-channel switches (transitional: features now declare their own)."""
 
     PREVIEWS = "previews"
     TRIVIA = "trivia"
@@ -29,6 +30,7 @@ FEATURE_DEFAULTS: dict[Feature, bool] = {
     Feature.TRIVIA: True,
     Feature.POLLS: True,
 }
+_LEGACY = frozenset(Feature._value2member_map_)
 
 
 @dataclass(frozen=True)
@@ -45,18 +47,35 @@ class ChannelFeature:
     """One explicit per-channel switch."""
 
     channel_id: int
-    feature: Feature
+    feature: str
     enabled: bool
 
 
 class GuildSettings:
     """SQL for `guild_settings`, `channel_features` and `guild_problems`."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
-        """Use `db` for storage and `clock` for timestamps."""
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        defaults: Callable[[], Mapping[str, bool]] | None = None,
+    ) -> None:
+        """Use `db` for storage, `clock` for timestamps, `defaults` for unswitched channels.
+
+        `defaults()` maps each switchable feature to its default (the registered features'
+        own `ChannelSwitch.default`).
+        """
         self._db = db
         self._clock = clock
+        self._defaults = defaults or (lambda: {})
         self.problem_table = Problems(db, clock)
+
+    def default_for(self, feature: str) -> bool:
+        """A switch's value in channels no moderator switched."""
+        defaults = self._defaults()
+        if feature in defaults:
+            return defaults[feature]
+        return FEATURE_DEFAULTS.get(Feature(feature), False) if feature in _LEGACY else False
 
     def _now(self) -> int:
         return int(self._clock.now().timestamp())
@@ -92,7 +111,7 @@ class GuildSettings:
         )
 
     async def set_channel_feature(
-        self, guild_id: int, channel_id: int, feature: Feature, enabled: bool
+        self, guild_id: int, channel_id: int, feature: str, enabled: bool
     ) -> None:
         """Switch `feature` on or off in one channel."""
         await self._db.execute(
@@ -103,20 +122,20 @@ class GuildSettings:
             {
                 "guild_id": guild_id,
                 "channel_id": channel_id,
-                "feature": feature.value,
+                "feature": str(feature),
                 "enabled": int(enabled),
                 "now": self._now(),
             },
         )
 
-    async def feature_enabled(self, guild_id: int, channel_id: int, feature: Feature) -> bool:
+    async def feature_enabled(self, guild_id: int, channel_id: int, feature: str) -> bool:
         """Whether `feature` is on in this channel (its default when never switched)."""
         value = await self._db.fetch_value(
             "SELECT enabled FROM channel_features "
             "WHERE guild_id = :guild_id AND channel_id = :channel_id AND feature = :feature",
-            {"guild_id": guild_id, "channel_id": channel_id, "feature": feature.value},
+            {"guild_id": guild_id, "channel_id": channel_id, "feature": str(feature)},
         )
-        return FEATURE_DEFAULTS[feature] if value is None else bool(value)
+        return self.default_for(feature) if value is None else bool(value)
 
     async def channel_features(self, guild_id: int) -> list[ChannelFeature]:
         """Every explicit switch in the guild, by channel then feature."""
@@ -126,9 +145,8 @@ class GuildSettings:
             {"guild_id": guild_id},
         )
         return [
-            ChannelFeature(row["channel_id"], Feature(row["feature"]), bool(row["enabled"]))
+            ChannelFeature(row["channel_id"], str(row["feature"]), bool(row["enabled"]))
             for row in rows
-            if row["feature"] in Feature._value2member_map_
         ]
 
     async def forget_channel(self, guild_id: int, channel_id: int) -> None:

@@ -24,7 +24,7 @@ def render_config(
     lines.append(f"Channel switches (defaults: {defaults}):")
     if switches:
         lines += [
-            f"• <#{item.channel_id}>: {item.feature.value} {'on' if item.enabled else 'off'}"
+            f"• <#{item.channel_id}>: {item.feature} {'on' if item.enabled else 'off'}"
             for item in switches
         ]
     else:
