@@ -67,7 +67,7 @@ class GuildSettings:
         """
         self._db = db
         self._clock = clock
-        self._defaults = defaults or (lambda: {})
+        self._defaults = defaults or (dict)
         self.problem_table = Problems(db, clock)
 
     def default_for(self, feature: str) -> bool:
