@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.botprocess import BotProcess
 from tests.fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,35 +51,19 @@ def test_migrate_then_check(tmp_path: Path) -> None:
     assert check.stdout.strip().endswith("ok")
 
 
-async def test_run_connects_and_stops_cleanly_on_sigterm(fake: FakeDiscord, tmp_path: Path) -> None:
+async def test_run_connects_stops_cleanly_on_sigterm_and_restarts(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
     fake.add_guild(name="CLI Club")
-    env = _env(
-        tmp_path,
-        DISCORD_TOKEN=fake.token,
-        DISCORD_API_URL=fake.api_url,
-        DISCORD_GATEWAY_URL=fake.gateway_url,
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        await fake.wait_until_ready(timeout=30)
-        await fake.wait_for_request("PUT", rf"/applications/{fake.app_id}/commands", timeout=30)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    log = stderr.decode()
-    assert process.returncode == 0, log
-    assert "bot closed" in log
-    assert "database closed" in log
-    assert fake.token not in log
+    async with BotProcess(fake, tmp_path / "nested" / "bot.sqlite3", tmp_path) as bot:
+        await bot.start()
+        assert fake.find_requests("PUT", rf"/applications/{fake.app_id}/commands")
+        assert await bot.terminate() == 0, bot.output
+        assert "bot closed" in bot.output
+        assert "database closed" in bot.output
+        assert fake.token not in bot.output
+        await bot.start()  # same database: the commands did not change
+        assert "commands unchanged; sync skipped" in bot.output
+        assert await bot.terminate() == 0, bot.output
+    assert len(fake.find_requests("PUT", rf"/applications/{fake.app_id}/commands")) == 1
+    assert fake.identify_count == 2
