@@ -61,6 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(
         settings.log_level, settings.log_format, [settings.discord_token.get_secret_value()]
     )
+    try:
+        discover()  # an incomplete installation is the operator's to fix, before anything runs
+    except MigrationError as error:
+        print(f"dramabot: {error}", file=sys.stderr)  # noqa: T201
+        return EXIT_SETTINGS
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "check":

@@ -1,4 +1,9 @@
-"""Forward-only schema migrations: `migrations/NNNN_name.sql` above `PRAGMA user_version`."""
+"""Forward-only schema migrations: `migrations/NNNN_name.sql` above `PRAGMA user_version`.
+
+The source tree keeps them in the top-level `migrations/` folder; an installed bot has them
+as the package data `bot.migrations` (see setup.py), read through `importlib.resources` so
+a wheel, an editable install and a checkout all find the same files.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,14 @@ import logging
 import re
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 from bot.db import Database
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_PACKAGE = "bot.migrations"
 _NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 
 
@@ -20,12 +26,16 @@ class MigrationError(Exception):
     """The migrations folder is inconsistent, or a migration failed (and was rolled back)."""
 
 
+class MigrationsMissing(MigrationError):
+    """No migration files at all: the installation is incomplete."""
+
+
 @dataclass(frozen=True)
 class Migration:
     """One numbered SQL script."""
 
     version: int
-    path: Path
+    path: Traversable
 
     @property
     def name(self) -> str:
@@ -33,10 +43,31 @@ class Migration:
         return self.path.name
 
 
-def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """List the migrations in order, refusing gaps, duplicates and stray names."""
+def shipped() -> Traversable:
+    """The folder of migrations installed with the code."""
+    try:
+        return resources.files(MIGRATIONS_PACKAGE)
+    except ModuleNotFoundError:
+        raise MigrationsMissing(_missing(MIGRATIONS_PACKAGE)) from None
+
+
+def _missing(where: object) -> str:
+    return (
+        f"no database migrations found in {where}: this installation of dramabot is "
+        "incomplete; reinstall it (`pip install .` in a checkout, or the wheel)"
+    )
+
+
+def discover(directory: Traversable | None = None) -> list[Migration]:
+    """List the migrations in order, refusing none at all, gaps, duplicates and stray names."""
+    folder = shipped() if directory is None else directory
+    files = []
+    if folder.is_dir():
+        files = [item for item in folder.iterdir() if item.name.endswith(".sql") and item.is_file()]
+    if not files:
+        raise MigrationsMissing(_missing(folder))
     found: list[Migration] = []
-    for path in sorted(directory.glob("*.sql")):
+    for path in sorted(files, key=lambda item: item.name):
         match = _NAME.fullmatch(path.name)
         if match is None:
             raise MigrationError(f"{path.name}: migration files are named NNNN_lower_name.sql")
@@ -55,7 +86,7 @@ async def current_version(db: Database) -> int:
     return int(value or 0)
 
 
-async def migrate(db: Database, directory: Path = MIGRATIONS_DIR) -> list[int]:
+async def migrate(db: Database, directory: Traversable | None = None) -> list[int]:
     """Apply every migration above the database's version; return the versions applied.
 
     Each script runs inside its own BEGIN/COMMIT together with the user_version bump, so
