@@ -1,4 +1,8 @@
-"""Command line: `dramabot run | migrate | check` (also `python -m bot ...`)."""
+"""Command line: `dramabot run | migrate | check` (also `python -m bot ...`).
+
+Exit codes: 0 all is well; 2 something the operator must fix before it can work (a setting,
+the token, an incomplete installation); 1 anything else that went wrong.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,32 @@ import asyncio
 import importlib
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 
+import aiohttp
+import discord
+
+from bot import __version__
 from bot.app import DramaBot, discover_cog_packages
 from bot.db import Database
 from bot.logs import setup_logging
-from bot.migrate import MigrationError, current_version, discover, migrate
-from bot.settings import Settings, SettingsError, load_settings
+from bot.migrate import MigrationError, discover, migrate
+from bot.settings import PORTAL_BOT_PAGE, Settings, SettingsError, load_settings
+from bot.sqlitefile import peek_version
+from bot.text import plural
 
 log = logging.getLogger("bot")
 
-EXIT_SETTINGS = 2
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_FIX_SETUP = 2
+
+TOKEN_REFUSED = (
+    "Discord refused DISCORD_TOKEN (401 Unauthorized): it is wrong or was reset. "
+    f"Reset it under Bot in the Developer Portal ({PORTAL_BOT_PAGE}) and put the new one in .env."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,9 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Discord bot for drama fan communities. Settings come from the "
         "environment and .env (see .env.example).",
     )
+    parser.add_argument("--version", action="version", version=f"dramabot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
-        "run", help="connect to Discord and run the bot", description="Start the bot."
+        "run",
+        help="migrate the database, connect to Discord and run the bot",
+        description="Apply pending migrations, then connect to Discord and run the bot.",
     )
     run.add_argument(
         "--force-sync",
@@ -39,13 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "migrate",
-        help="apply database migrations and exit",
+        help="apply database migrations and exit (no token needed)",
         description="Apply pending migrations to DATABASE_PATH and exit.",
     )
     commands.add_parser(
         "check",
-        help="validate settings, database and shipped data without connecting",
-        description="Validate settings, the database and shipped data; exit 0 if all is well.",
+        help="validate settings, database and shipped data; changes nothing, connects nowhere",
+        description="Validate the settings (the token's shape too, when set), the database and "
+        "the shipped data without connecting or changing anything; exit 0 if all is well.",
     )
     return parser
 
@@ -55,65 +77,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-    except SettingsError as error:
-        print(f"dramabot: configuration error: {error}", file=sys.stderr)  # noqa: T201
-        return EXIT_SETTINGS
-    setup_logging(
-        settings.log_level, settings.log_format, [settings.discord_token.get_secret_value()]
-    )
-    try:
+        token = settings.token() if args.command == "run" else ""
         discover()  # an incomplete installation is the operator's to fix, before anything runs
-    except MigrationError as error:
-        print(f"dramabot: {error}", file=sys.stderr)  # noqa: T201
-        return EXIT_SETTINGS
+    except (SettingsError, MigrationError) as error:
+        _say(str(error))
+        return EXIT_FIX_SETUP
+    setup_logging(settings.log_level, settings.log_format, settings.secrets())
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "check":
         return asyncio.run(_check(settings))
-    return asyncio.run(_run(settings, force_sync=args.force_sync))
+    return asyncio.run(_run(settings, token, force_sync=args.force_sync))
+
+
+def _say(line: str) -> None:
+    """One line for the operator on stderr (before logging is set up)."""
+    print(f"dramabot: {line}", file=sys.stderr)  # noqa: T201
 
 
 async def _migrate(settings: Settings) -> int:
     db = Database(settings.database_path)
-    await db.connect()
     try:
+        await db.connect()
         applied = await migrate(db)
-    except MigrationError as error:
+    except (MigrationError, sqlite3.Error, OSError) as error:
         log.error("migration failed: %s", error)
-        return 1
+        return EXIT_FAILED
     finally:
         await db.close()
     log.info("database is up to date", extra={"applied": applied})
-    return 0
+    return EXIT_OK
 
 
 async def _check(settings: Settings) -> int:
-    problems: list[str] = []
-    problems += await _check_database(settings)
-    problems += _check_shipped_data()
+    problems = _check_database(settings) + _check_shipped_data()
     for problem in problems:
         print(f"problem: {problem}")  # noqa: T201
-    print("ok" if not problems else f"{len(problems)} problem(s)")  # noqa: T201
-    return 0 if not problems else 1
+    print("ok" if not problems else plural(len(problems), "problem"))  # noqa: T201
+    return EXIT_OK if not problems else EXIT_FAILED
 
 
-async def _check_database(settings: Settings) -> list[str]:
+def _check_database(settings: Settings) -> list[str]:
+    known = len(discover())
+    path = settings.database_path
+    if not path.exists():
+        print(f"note: no database at {path} yet; `dramabot migrate` or `run` creates it")  # noqa: T201
+        return []
     try:
-        known = len(discover())
-    except MigrationError as error:
-        return [str(error)]
-    db = Database(settings.database_path)
-    try:
-        await db.connect()
-        version = await current_version(db)
-    except Exception as error:
-        return [f"DATABASE_PATH {settings.database_path}: cannot open ({error})"]
-    finally:
-        await db.close()
+        version = peek_version(path)
+    except sqlite3.Error as error:
+        return [f"DATABASE_PATH {path}: cannot read it as an SQLite database ({error})"]
     if version > known:
-        return [f"database version {version} is newer than this code ({known})"]
+        return [f"the database at {path} is at version {version}, newer than this code ({known})"]
     if version < known:
-        print(f"note: {known - version} migration(s) pending; `dramabot run` applies them")  # noqa: T201
+        pending = plural(known - version, "migration")
+        print(f"note: {pending} pending; `dramabot migrate` or `run` applies them")  # noqa: T201
     return []
 
 
@@ -131,13 +149,16 @@ def _check_shipped_data() -> list[str]:
     return problems
 
 
-async def _run(settings: Settings, *, force_sync: bool = False) -> int:
+async def _run(settings: Settings, token: str, *, force_sync: bool = False) -> int:
+    code = await _migrate(settings)  # before connecting: a broken database never goes online
+    if code != EXIT_OK:
+        return code
     bot = DramaBot(settings, force_sync=force_sync)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    runner = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))
+    runner = asyncio.create_task(_serve(bot, token))
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
     stopper.cancel()
@@ -147,11 +168,44 @@ async def _run(settings: Settings, *, force_sync: bool = False) -> int:
     await bot.close()
     try:
         await runner
-    except Exception:
-        log.exception("bot stopped with an error")
-        return 1
+    except Exception as error:
+        return _failure(settings, error)
     log.info("shut down cleanly")
-    return 0
+    return EXIT_OK
+
+
+async def _serve(bot: DramaBot, token: str) -> None:
+    """`bot.start()`, in two steps so a failure to log in can be told from a later one."""
+    try:
+        await bot.login(token)
+    except (aiohttp.ClientError, OSError) as error:
+        raise Unreachable(error) from error
+    await bot.connect()
+
+
+class Unreachable(Exception):
+    """Discord's REST API could not be reached while logging in."""
+
+
+def _failure(settings: Settings, error: Exception) -> int:
+    """Log why the bot stopped, in one line when the operator can act on it."""
+    refused = isinstance(error, discord.LoginFailure) or (
+        isinstance(error, discord.ConnectionClosed) and error.code == 4004
+    )
+    if refused:
+        log.error(TOKEN_REFUSED)
+        return EXIT_FIX_SETUP
+    if isinstance(error, Unreachable):
+        reason = error.__cause__ or error
+        log.error(
+            "cannot reach Discord at %s (%s); check the network connection and "
+            "DISCORD_API_URL, then start again",
+            settings.discord_api_url,
+            str(reason) or type(reason).__name__,
+        )
+        return EXIT_FAILED
+    log.exception("bot stopped with an error", exc_info=error)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":
