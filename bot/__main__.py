@@ -1,4 +1,4 @@
-"""Command line: `dramabot run | migrate | check` (also `python -m bot ...`).
+"""Command line: `dramabot run | migrate | check | invite` (also `python -m bot ...`).
 
 Exit codes: 0 all is well; 2 something the operator must fix before it can work (a setting,
 the token, an incomplete installation); 1 anything else that went wrong.
@@ -21,6 +21,7 @@ import discord
 from bot import __version__
 from bot.app import DramaBot, discover_cog_packages
 from bot.db import Database
+from bot.invite import client_id_from_token, invite_url
 from bot.logs import setup_logging
 from bot.migrate import MigrationError, discover, migrate
 from bot.settings import PORTAL_BOT_PAGE, Settings, SettingsError, load_settings
@@ -32,6 +33,7 @@ log = logging.getLogger("bot")
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_FIX_SETUP = 2
+USES_DATABASE = {"run", "migrate", "check"}
 
 TOKEN_REFUSED = (
     "Discord refused DISCORD_TOKEN (401 Unauthorized): it is wrong or was reset. "
@@ -69,6 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate the settings (the token's shape too, when set), the database and "
         "the shipped data without connecting or changing anything; exit 0 if all is well.",
     )
+    invite = commands.add_parser(
+        "invite",
+        help="print the URL that adds the bot to a server",
+        description="Print the invite URL: scopes bot and applications.commands with the "
+        "permissions the features need.",
+    )
+    invite.add_argument(
+        "--client-id",
+        type=int,
+        metavar="ID",
+        help="the Application ID (Developer Portal > General Information); "
+        "by default it is read from DISCORD_TOKEN",
+    )
     return parser
 
 
@@ -78,10 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         token = settings.token() if args.command == "run" else ""
-        discover()  # an incomplete installation is the operator's to fix, before anything runs
+        if args.command in USES_DATABASE:
+            discover()  # an incomplete installation is the operator's to fix, first of all
     except (SettingsError, MigrationError) as error:
         _say(str(error))
         return EXIT_FIX_SETUP
+    if args.command == "invite":
+        return _invite(settings, args.client_id)
     setup_logging(settings.log_level, settings.log_format, settings.secrets())
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
@@ -93,6 +111,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _say(line: str) -> None:
     """One line for the operator on stderr (before logging is set up)."""
     print(f"dramabot: {line}", file=sys.stderr)  # noqa: T201
+
+
+def _invite(settings: Settings, client_id: int | None) -> int:
+    if client_id is None and settings.discord_token is not None:
+        client_id = client_id_from_token(settings.token())
+    if client_id is None or client_id <= 0:
+        _say(
+            "the invite URL needs the application id: pass --client-id with the Application ID "
+            "(Developer Portal > your application > General Information), or set DISCORD_TOKEN"
+        )
+        return EXIT_FIX_SETUP
+    print(invite_url(client_id))  # noqa: T201
+    return EXIT_OK
 
 
 async def _migrate(settings: Settings) -> int:

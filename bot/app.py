@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.guild_settings import GuildSettings
+from bot.invite import invite_url
 from bot.migrate import migrate
 from bot.replies import NO_PINGS
 from bot.scheduler import Scheduler
@@ -183,10 +184,11 @@ class DramaBot(commands.Bot):
             await super().connect(reconnect=reconnect)
 
     async def on_ready(self) -> None:
-        """Log the connection; keep resumes on a custom gateway."""
+        """Log the connection and the invite URL; keep resumes on a custom gateway."""
         self._steer_resumes()
         user_id = self.user.id if self.user else None
-        log.info("ready", extra={"user_id": user_id, "guilds": len(self.guilds)})
+        invite = invite_url(self.application_id) if self.application_id else None
+        log.info("ready", extra={"user_id": user_id, "guilds": len(self.guilds), "invite": invite})
 
     async def on_resumed(self) -> None:
         """Keep resumes on a custom gateway after a resume as well."""

@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 from bot import __version__
+from bot.invite import invite_url
 from bot.migrate import discover
 from bot.sqlitefile import peek_version
 from tests.botprocess import BotProcess, run_cli
@@ -89,6 +90,8 @@ async def test_run_connects_stops_cleanly_on_sigterm_and_restarts(
     async with BotProcess(fake, tmp_path / "nested" / "bot.sqlite3", tmp_path) as bot:
         await bot.start()
         assert fake.find_requests("PUT", rf"/applications/{fake.app_id}/commands")
+        ready = await bot.wait_for_line(r" bot\.app ready ")
+        assert f"invite='{invite_url(fake.app_id)}'" in ready
         assert await bot.terminate() == 0, bot.output
         assert "bot closed" in bot.output
         assert "database closed" in bot.output
