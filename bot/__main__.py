@@ -1,4 +1,4 @@
-"""Command line: `dramabot run | migrate | check | invite` (also `python -m bot ...`).
+"""Command line: `dramabot run | migrate | check | invite | health` (or `python -m bot ...`).
 
 Exit codes: 0 all is well; 2 something the operator must fix before it can work (a setting,
 the token, an incomplete installation); 1 anything else that went wrong.
@@ -13,6 +13,7 @@ import logging
 import signal
 import sqlite3
 import sys
+import time
 from collections.abc import Sequence
 
 import aiohttp
@@ -21,6 +22,7 @@ import discord
 from bot import __version__
 from bot.app import DramaBot, discover_cog_packages
 from bot.db import Database
+from bot.health import DEFAULT_MAX_AGE, HealthFileError, describe_healthy, read_beat, verdict
 from bot.invite import client_id_from_token, invite_url
 from bot.logs import setup_logging
 from bot.migrate import MigrationError, discover, migrate
@@ -84,6 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="the Application ID (Developer Portal > General Information); "
         "by default it is read from DISCORD_TOKEN",
     )
+    health = commands.add_parser(
+        "health",
+        help="exit 0 if the running bot is connected and its heartbeat is fresh",
+        description="Read the running bot's health file (HEALTH_FILE) and exit 0 when the bot "
+        "is connected to Discord with a fresh heartbeat, 1 otherwise; for a container "
+        "healthcheck or a service watchdog. Run it where the bot runs.",
+    )
+    health.add_argument(
+        "--max-age",
+        type=float,
+        default=DEFAULT_MAX_AGE,
+        metavar="SECONDS",
+        help=f"oldest heartbeat that still counts as fresh (default {DEFAULT_MAX_AGE:.0f})",
+    )
     return parser
 
 
@@ -100,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FIX_SETUP
     if args.command == "invite":
         return _invite(settings, args.client_id)
+    if args.command == "health":
+        return _health(settings, args.max_age)
     setup_logging(settings.log_level, settings.log_format, settings.secrets())
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
@@ -123,6 +141,21 @@ def _invite(settings: Settings, client_id: int | None) -> int:
         )
         return EXIT_FIX_SETUP
     print(invite_url(client_id))  # noqa: T201
+    return EXIT_OK
+
+
+def _health(settings: Settings, max_age: float) -> int:
+    now = time.time()
+    try:
+        beat = read_beat(settings.health_path)
+    except HealthFileError as error:
+        _say(f"unhealthy: {error}")
+        return EXIT_FAILED
+    problem = verdict(beat, now, max_age)
+    if problem is not None:
+        _say(f"unhealthy: {problem}")
+        return EXIT_FAILED
+    print(describe_healthy(beat, now))  # noqa: T201
     return EXIT_OK
 
 

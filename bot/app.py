@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.guild_settings import GuildSettings
+from bot.health import HealthReporter
 from bot.invite import invite_url
 from bot.migrate import migrate
 from bot.replies import NO_PINGS
@@ -101,6 +102,7 @@ class DramaBot(commands.Bot):
         self.db = Database(settings.database_path)
         self.scheduler = Scheduler()
         self.guild_settings = GuildSettings(self.db, self.clock)
+        self.health = HealthReporter(settings.health_path, self)
         self.message_content_enabled = settings.message_content_intent
         self.status_providers: list[StatusProvider] = []
         # Feature -> extra paragraph for /help (e.g. the trivia scoring formula).
@@ -114,6 +116,7 @@ class DramaBot(commands.Bot):
         """Open and migrate the database, start the scheduler, load cogs, sync commands."""
         await self.db.connect()
         await migrate(self.db)
+        self.health.start()
         self.scheduler.start()
         await self.load_cogs()
         await self.sync_commands()
@@ -184,15 +187,21 @@ class DramaBot(commands.Bot):
             await super().connect(reconnect=reconnect)
 
     async def on_ready(self) -> None:
-        """Log the connection and the invite URL; keep resumes on a custom gateway."""
+        """Report health, log the connection and the invite URL; keep resumes on our gateway."""
         self._steer_resumes()
+        await self.health.connected()
         user_id = self.user.id if self.user else None
         invite = invite_url(self.application_id) if self.application_id else None
         log.info("ready", extra={"user_id": user_id, "guilds": len(self.guilds), "invite": invite})
 
     async def on_resumed(self) -> None:
-        """Keep resumes on a custom gateway after a resume as well."""
+        """Report health; keep resumes on a custom gateway after a resume as well."""
         self._steer_resumes()
+        await self.health.connected()
+
+    async def on_disconnect(self) -> None:
+        """Report the lost connection (discord.py reconnects by itself)."""
+        await self.health.disconnected()
 
     def _steer_resumes(self) -> None:
         # READY names Discord's own resume host; an operator's proxy (or the test fake)
@@ -205,6 +214,7 @@ class DramaBot(commands.Bot):
         self.scheduler.shutdown()
         await self._drain_handlers()
         await super().close()
+        await self.health.stopped()
         await self.db.close()
         log.info("bot closed")
 
