@@ -1,4 +1,4 @@
-"""Command line: `dramabot run | migrate | check | invite | health` (or `python -m bot ...`).
+"""Command line: `dramabot run|migrate|check|backup|health|invite` (or `python -m bot ...`).
 
 Exit codes: 0 all is well; 2 something the operator must fix before it can work (a setting,
 the token, an incomplete installation); 1 anything else that went wrong.
@@ -15,6 +15,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -27,7 +28,7 @@ from bot.invite import client_id_from_token, invite_url
 from bot.logs import setup_logging
 from bot.migrate import MigrationError, discover, migrate
 from bot.settings import PORTAL_BOT_PAGE, Settings, SettingsError, load_settings
-from bot.sqlitefile import peek_version
+from bot.sqlitefile import BackupError, backup, peek_version
 from bot.text import plural
 
 log = logging.getLogger("bot")
@@ -86,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the Application ID (Developer Portal > General Information); "
         "by default it is read from DISCORD_TOKEN",
     )
+    backup_command = commands.add_parser(
+        "backup",
+        help="copy the database into a new FILE; safe while the bot runs",
+        description="Make a consistent copy of DATABASE_PATH in FILE with SQLite's online "
+        "backup API, while the bot keeps running. FILE must not exist yet.",
+    )
+    backup_command.add_argument("file", type=Path, metavar="FILE")
     health = commands.add_parser(
         "health",
         help="exit 0 if the running bot is connected and its heartbeat is fresh",
@@ -118,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _invite(settings, args.client_id)
     if args.command == "health":
         return _health(settings, args.max_age)
+    if args.command == "backup":
+        return _backup(settings, args.file)
     setup_logging(settings.log_level, settings.log_format, settings.secrets())
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
@@ -141,6 +151,19 @@ def _invite(settings: Settings, client_id: int | None) -> int:
         )
         return EXIT_FIX_SETUP
     print(invite_url(client_id))  # noqa: T201
+    return EXIT_OK
+
+
+def _backup(settings: Settings, target: Path) -> int:
+    try:
+        done = backup(settings.database_path, target)
+    except BackupError as error:
+        _say(str(error))
+        return EXIT_FAILED
+    print(  # noqa: T201
+        f"backed up {settings.database_path} to {done.target} "
+        f"(schema version {done.version}, {max(done.size // 1024, 1)} KiB)"
+    )
     return EXIT_OK
 
 
