@@ -23,6 +23,7 @@ from bot.migrate import migrate
 from bot.replies import NO_PINGS
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.text import plural
 from bot.tree import DramaTree
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,7 @@ class DramaBot(commands.Bot):
         if running:
             _, late = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
             if late:
-                log.warning("closing with %s event handler(s) still running", len(late))
+                log.warning("closing with %s still running", plural(len(late), "event handler"))
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         """Log listener failures with the event name; never crash the bot."""
