@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from cogs.previews.extract import Article
+from cogs.previews.urls import ascii_host
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -78,7 +79,7 @@ def _safe_url(url: str | None) -> str | None:
         parts = urlsplit(url.strip())
         port, host = parts.port, parts.hostname
         if ":" not in (host or ""):
-            host = (host or "").encode("idna").decode("ascii")
+            host = ascii_host(host or "")
     except (ValueError, UnicodeError):
         return None
     if parts.scheme not in {"http", "https"} or not host or "@" in parts.netloc:
