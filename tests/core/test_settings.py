@@ -108,7 +108,7 @@ def test_an_empty_dotenv_reads_like_a_missing_one(tmp_path: Path) -> None:
         ({"DISCORD_TOKEN": "abc.def"}, "DISCORD_TOKEN does not look like a bot token"),
         ({"DEV_GUILD_ID": "abc"}, "DEV_GUILD_ID is 'abc'; it must be a server id"),
         ({"DEV_GUILD_ID": "-5"}, "DEV_GUILD_ID is '-5'; it must be a server id"),
-        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL is 'LOUD'; it must be DEBUG, INFO, WARNING"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL is 'loud'; it must be DEBUG, INFO, WARNING"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT is 'xml'; it must be text or json"),
         ({"DISCORD_API_URL": "ftp://x"}, "DISCORD_API_URL is 'ftp://x'; it must start with http"),
         ({"DISCORD_GATEWAY_URL": "http://x"}, "DISCORD_GATEWAY_URL is 'http://x'; it must start"),
