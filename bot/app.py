@@ -18,11 +18,14 @@ from bot.clock import Clock, SystemClock
 from bot.db import Database, StorageGone
 from bot.features import FeatureRegistry
 from bot.guild_settings import GuildSettings
+from bot.health import HealthReporter
+from bot.invite import invite_url
 from bot.migrate import migrate
 from bot.replies import NO_PINGS
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.shards import GuildScope
+from bot.text import plural
 from bot.tree import DramaTree
 
 log = logging.getLogger(__name__)
@@ -117,6 +120,7 @@ class DramaBot(commands.AutoShardedBot):
             remove_items=self.remove_dynamic_items,
             problems=self.guild_settings.problem_table,
         )
+        self.health = HealthReporter(settings.health_path, self)
         self.message_content_enabled = settings.message_content_intent
         self.storage_failure: str | None = None
         self._watchdog: asyncio.Task[None] | None = None
@@ -135,6 +139,7 @@ class DramaBot(commands.AutoShardedBot):
         """Open and migrate the database, start the scheduler, load and start features, sync."""
         await self.db.connect()
         await migrate(self.db)
+        self.health.start()
         self.scheduler.start()
         self._watchdog = asyncio.create_task(self._watch_storage(), name="storage watchdog")
         await self._check_message_content()
@@ -246,21 +251,33 @@ class DramaBot(commands.AutoShardedBot):
         self.status_providers.append(provider)
 
     async def on_ready(self) -> None:
-        """Log the connection; keep resumes on a custom gateway."""
+        """Report health, log the connection and the invite URL; keep resumes on our gateway."""
         self._steer_resumes()
+        await self.health.connected()
         user_id = self.user.id if self.user else None
+        invite = invite_url(self.application_id) if self.application_id else None
         log.info(
             "ready",
-            extra={"user_id": user_id, "guilds": len(self.guilds), "scope": self.scope.describe()},
+            extra={
+                "user_id": user_id,
+                "guilds": len(self.guilds),
+                "scope": self.scope.describe(),
+                "invite": invite,
+            },
         )
 
     async def on_shard_ready(self, shard_id: int) -> None:
         """Keep each shard's resumes on a custom gateway."""
         self._steer_resumes()
 
-    async def on_shard_resumed(self, shard_id: int) -> None:
-        """Keep resumes on a custom gateway after a resume as well."""
+    async def on_resumed(self) -> None:
+        """Report health; keep resumes on a custom gateway after a resume as well."""
         self._steer_resumes()
+        await self.health.connected()
+
+    async def on_disconnect(self) -> None:
+        """Report the lost connection (discord.py reconnects by itself)."""
+        await self.health.disconnected()
 
     def _steer_resumes(self) -> None:
         # READY names Discord's own resume host; an operator's proxy (or the test fake)
@@ -287,6 +304,7 @@ class DramaBot(commands.AutoShardedBot):
         await self._drain_handlers()
         await self.features.stop()
         await super().close()
+        await self.health.stopped()
         await self.db.close()
         log.info("bot closed")
 
@@ -305,7 +323,7 @@ class DramaBot(commands.AutoShardedBot):
         if running:
             _, late = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
             if late:
-                log.warning("closing with %s event handler(s) still running", len(late))
+                log.warning("closing with %s still running", plural(len(late), "event handler"))
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         """Log listener failures with the event name; never crash the bot."""

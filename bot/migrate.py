@@ -1,8 +1,12 @@
 """Forward-only schema migrations, one numbered history for both backends.
 
-SQLite runs `migrations/NNNN_name.sql` above `PRAGMA user_version`; PostgreSQL runs
-`migrations/postgresql/NNNN_name.sql` (the same numbers and names, in its own dialect) above
-its `schema_version` row. Each migration is applied atomically with its version bump.
+SQLite runs `NNNN_name.sql` above `PRAGMA user_version`; PostgreSQL runs
+`postgresql/NNNN_name.sql` (the same numbers and names, in its own dialect) above its
+`schema_version` row. Each migration is applied atomically with its version bump.
+
+The source tree keeps them in the top-level `migrations/` folder; an installed bot has them
+as the package data `bot.migrations` (see setup.py), read through `importlib.resources` so
+a wheel, an editable install and a checkout all find the same files.
 """
 
 from __future__ import annotations
@@ -10,13 +14,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 from bot.db import Database
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_PACKAGE = "bot.migrations"
 POSTGRES_SUBDIR = "postgresql"
 _NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 
@@ -25,12 +30,16 @@ class MigrationError(Exception):
     """The migrations folder is inconsistent, or a migration failed (and was rolled back)."""
 
 
+class MigrationsMissing(MigrationError):
+    """No migrations were found at all: the installation is incomplete."""
+
+
 @dataclass(frozen=True)
 class Migration:
     """One numbered SQL script."""
 
     version: int
-    path: Path
+    path: Traversable
 
     @property
     def name(self) -> str:
@@ -38,15 +47,37 @@ class Migration:
         return self.path.name
 
 
-def folder_for(dialect: str, directory: Path = MIGRATIONS_DIR) -> Path:
-    """Where a backend's scripts live under the migrations folder."""
-    return directory / POSTGRES_SUBDIR if dialect == "postgresql" else directory
+def shipped() -> Traversable:
+    """The folder of migrations installed with the code."""
+    try:
+        return resources.files(MIGRATIONS_PACKAGE)
+    except ModuleNotFoundError:
+        raise MigrationsMissing(_missing(MIGRATIONS_PACKAGE)) from None
 
 
-def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """List the migrations in one folder in order, refusing gaps, duplicates and stray names."""
+def _missing(where: object) -> str:
+    return (
+        f"no database migrations found in {where}: this installation of dramabot is "
+        "incomplete; reinstall it (`pip install .` in a checkout, or the wheel)"
+    )
+
+
+def folder_for(dialect: str, directory: Traversable | None = None) -> Traversable:
+    """Where a backend's scripts live: the folder itself (SQLite) or its `postgresql/`."""
+    folder = shipped() if directory is None else directory
+    return folder / POSTGRES_SUBDIR if dialect == "postgresql" else folder
+
+
+def discover(directory: Traversable | None = None) -> list[Migration]:
+    """List one folder's migrations in order, refusing none at all, gaps and stray names."""
+    folder = shipped() if directory is None else directory
+    files = []
+    if folder.is_dir():
+        files = [item for item in folder.iterdir() if item.name.endswith(".sql") and item.is_file()]
+    if not files:
+        raise MigrationsMissing(_missing(folder))
     found: list[Migration] = []
-    for path in sorted(directory.glob("*.sql")):
+    for path in sorted(files, key=lambda item: item.name):
         match = _NAME.fullmatch(path.name)
         if match is None:
             raise MigrationError(f"{path.name}: migration files are named NNNN_lower_name.sql")
@@ -64,7 +95,7 @@ async def current_version(db: Database) -> int:
     return await db.schema_version()
 
 
-async def migrate(db: Database, directory: Path = MIGRATIONS_DIR) -> list[int]:
+async def migrate(db: Database, directory: Traversable | None = None) -> list[int]:
     """Apply every migration above the database's version; return the versions applied.
 
     Each script runs in one transaction together with its version bump, so a failing

@@ -83,7 +83,7 @@ class BotEnv:
         )
         self.bot = bot
         self.history.append(bot)
-        self._task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))
+        self._task = asyncio.create_task(bot.start(settings.token()))
         ready = asyncio.create_task(bot.wait_until_ready())
         done, _ = await asyncio.wait({ready, self._task}, timeout=15, return_when="FIRST_COMPLETED")
         if self._task in done:

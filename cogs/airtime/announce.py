@@ -19,7 +19,7 @@ ONAIR_GRACE = timedelta(minutes=30)
 STREAM_GRACE = timedelta(minutes=30)
 # A job that fires more than this after its due time tells readers it is late.
 LATE_AFTER = timedelta(seconds=60)
-LATE_SUFFIX = " (late: the bot was offline)"
+LATE_SUFFIX = " (late: I was offline)"
 
 
 class Decision(Enum):

@@ -22,7 +22,7 @@ class ConfigCog(commands.Cog):
     """Moderator configuration shared by every feature."""
 
     config = app_commands.Group(
-        name="config", description="Moderators: configure dramabot for this server", guild_only=True
+        name="config", description="Configure dramabot for this server", guild_only=True
     )
 
     def __init__(self, bot: DramaBot) -> None:
@@ -128,6 +128,6 @@ class ConfigCog(commands.Cog):
             text += (
                 "\n⚠️ I cannot read messages (the Message Content intent is off), so automatic "
                 "previews will not appear until it is enabled in the Developer Portal. "
-                "`/preview <url>` and the 'Preview article' menu still work."
+                "`/preview <url>` and the *Preview article* menu still work."
             )
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)

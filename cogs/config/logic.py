@@ -31,9 +31,10 @@ def render_config(
         lines.append("• none (every channel uses the defaults)")
     if not message_content:
         lines.append(
-            "⚠️ Message Content intent is off: typed trivia answers and automatic previews "
-            "cannot read messages. Enable it in the Developer Portal (Bot > Privileged "
-            "Gateway Intents). `/preview`, the context menu and button trivia still work."
+            "⚠️ The Message Content intent is off, so I cannot read messages: typed trivia "
+            "answers and automatic previews are off. Whoever runs me can enable it in the "
+            "Developer Portal (Bot > Privileged Gateway Intents). `/preview`, the "
+            "*Preview article* menu and button trivia still work."
         )
     lines += extra_lines
     if problems:

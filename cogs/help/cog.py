@@ -9,11 +9,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import DramaBot
+from bot.checks import is_moderator_only
 from bot.replies import NO_PINGS
 from cogs.help.logic import TOPICS, CommandLine, overview_fields, topic_text
 
 Topic = Literal["airtime", "trivia", "polls", "previews", "config"]
-FOOTER = "Times show in your own time zone. Moderator commands need Manage Server or the mod role."
+FOOTER = (
+    "Moderators: members with Manage Server or the moderator role (/config modrole). "
+    "Every time is shown in your own time zone."
+)
 
 
 def _walk(command: Any, root: str) -> list[CommandLine]:
@@ -23,7 +27,7 @@ def _walk(command: Any, root: str) -> list[CommandLine]:
             lines += _walk(child, root)
         return lines
     description = getattr(command, "description", "") or "Right-click a message › Apps"
-    return [CommandLine(root, command.qualified_name, description)]
+    return [CommandLine(root, command.qualified_name, description, is_moderator_only(command))]
 
 
 class HelpCog(commands.Cog):
@@ -52,7 +56,7 @@ class HelpCog(commands.Cog):
         if topic is None:
             embed = discord.Embed(
                 title="dramabot help",
-                description="Slash commands by feature. Pick a topic for details.",
+                description="Commands by feature; `/help topic:<feature>` explains each one.",
                 colour=discord.Colour.blurple(),
             )
             for heading, value in overview_fields(commands_):

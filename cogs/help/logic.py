@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Topic -> (heading, top-level command names that belong to it).
+# Topic -> (heading, top-level command names that belong to it). /help itself is in none.
 TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "airtime": ("📺 Airtimes in KST, in your own time zone", ("airtime", "drama")),
+    "airtime": ("📺 Airtimes: KST schedules shown in your own time zone", ("airtime", "drama")),
     "trivia": ("🎬 Scene trivia quizzes", ("trivia",)),
     "polls": ("📊 Reaction polls", ("poll",)),
     "previews": ("📰 Article link previews", ("preview", "previews", "Preview article")),
-    "config": ("⚙️ Server configuration (moderators)", ("config", "help")),
+    "config": ("⚙️ Server configuration", ("config",)),
 }
+MODERATORS = "Moderators only:"  # the one way /help marks moderator commands
 FIELD_LIMIT = 1024
 DESCRIPTION_LIMIT = 4096
 
@@ -23,6 +24,7 @@ class CommandLine:
     root: str
     name: str
     description: str
+    moderator: bool = False
 
 
 def topic_of(root: str) -> str:
@@ -38,20 +40,35 @@ def _label(command: CommandLine) -> str:
     return command.name if " " in command.root else f"/{command.name}"
 
 
+def _split(commands: list[CommandLine], topic: str) -> tuple[list[CommandLine], list[CommandLine]]:
+    """A topic's commands for everyone, then those for moderators only."""
+    mine = [c for c in commands if topic_of(c.root) == topic]
+    return [c for c in mine if not c.moderator], [c for c in mine if c.moderator]
+
+
 def overview_fields(commands: list[CommandLine]) -> list[tuple[str, str]]:
     """One (heading, command names) field per topic, for `/help` without a topic."""
     fields: list[tuple[str, str]] = []
     for topic, (heading, _) in TOPICS.items():
-        names = [f"`{_label(c)}`" for c in commands if topic_of(c.root) == topic]
-        if names:
-            value = " ".join(names) + f"\n→ `/help topic:{topic}`"
-            fields.append((heading, _cut(value, FIELD_LIMIT)))
+        everyone, moderators = _split(commands, topic)
+        lines = []
+        if everyone:
+            lines.append(" ".join(f"`{_label(c)}`" for c in everyone))
+        if moderators:
+            lines.append(f"{MODERATORS} " + " ".join(f"`{_label(c)}`" for c in moderators))
+        if lines:
+            lines.append(f"→ `/help topic:{topic}`")
+            fields.append((heading, _cut("\n".join(lines), FIELD_LIMIT)))
     return fields
 
 
 def topic_text(topic: str, commands: list[CommandLine], notes: dict[str, str]) -> str:
     """Every command of a topic with its description, then the topic's note."""
-    lines = [f"`{_label(c)}` — {c.description}" for c in commands if topic_of(c.root) == topic]
+    everyone, moderators = _split(commands, topic)
+    lines = [f"`{_label(c)}` — {c.description}" for c in everyone]
+    if moderators:
+        lines += [*([""] if lines else []), f"**{MODERATORS}**"]
+        lines += [f"`{_label(c)}` — {c.description}" for c in moderators]
     if topic in notes:
         lines += ["", notes[topic]]
     return _cut("\n".join(lines) or "No commands in this topic.", DESCRIPTION_LIMIT)

@@ -278,7 +278,7 @@ def test_render_pings_only_the_role_and_escapes_the_title() -> None:
     assert "@everyone" not in text.replace("@\u200beveryone", "")
     assert "\\*x\\*" in text
     late = announce.render(item, announce.DramaText("K", "tvN", None, None), late=True)
-    assert late.endswith("(late: the bot was offline)")
+    assert late.endswith("(late: I was offline)")
     assert "<@&" not in late
 
 

@@ -122,7 +122,7 @@ async def test_unknown_send_outcome_is_verified_then_sent_once(world) -> None:
     clock.set(clock.now() + timedelta(minutes=1))
     await announcer.run(KIM.guild_id, drama_id)  # history shows nothing: send (late)
     assert len(discord.posts) == 1
-    assert discord.posts[0][1].endswith("(late: the bot was offline)")
+    assert discord.posts[0][1].endswith("(late: I was offline)")
     await announcer.run(KIM.guild_id, drama_id)
     assert len(discord.posts) == 1
     assert await states(announcer, drama_id) == {("1", "remind30"): "sent"}

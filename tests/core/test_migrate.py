@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
 
 from bot.db import Database
 from bot.migrate import (
-    MIGRATIONS_DIR,
     MigrationError,
+    MigrationsMissing,
     current_version,
     discover,
     folder_for,
     migrate,
 )
 from tests.pg import PostgresCluster
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _open(path: Path) -> Database:
@@ -28,7 +35,51 @@ async def _open(path: Path) -> Database:
 def test_shipped_migrations_have_no_gaps() -> None:
     migrations = discover()
     assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
-    assert all(m.path.parent == MIGRATIONS_DIR for m in migrations)
+
+
+def test_the_top_level_migrations_folder_is_what_ships() -> None:
+    in_tree = sorted(path.name for path in (ROOT / "migrations").glob("*.sql"))
+    assert [m.name for m in discover()] == in_tree
+
+
+@pytest.mark.parametrize("folder", ["empty", "absent"])
+def test_no_migrations_is_an_error_not_up_to_date(tmp_path: Path, folder: str) -> None:
+    if folder == "empty":
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "README.txt").write_text("no SQL here")
+    with pytest.raises(MigrationsMissing, match="no database migrations found"):
+        discover(tmp_path / folder)
+
+
+def test_an_install_without_migrations_refuses_to_start(tmp_path: Path) -> None:
+    # What `pip install .` used to produce: the packages without the SQL files.
+    site = tmp_path / "site"
+    for package in ("bot", "cogs"):
+        shutil.copytree(ROOT / package, site / package, ignore=shutil.ignore_patterns("*.pyc"))
+    dependencies = sysconfig.get_paths()["purelib"]
+    for command in ("migrate", "check", "run"):
+        result = subprocess.run(  # noqa: S603 - our own CLI
+            # -S: no site hooks, so the editable install cannot supply bot.migrations
+            [sys.executable, "-S", "-m", "bot", command],
+            cwd=tmp_path,
+            env={
+                "PATH": os.environ.get("PATH", ""),
+                "PYTHONPATH": f"{site}{os.pathsep}{dependencies}",
+                "DISCORD_TOKEN": "MTE4MDcxMjM0NTY3ODkwMTI0OA.Gx1Z2a.abcdefghijklmnopqrstuvwxyz0123",
+                "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert "no database migrations found" in lines[0]
+        assert "reinstall" in lines[0]
+        assert "up to date" not in result.stdout + result.stderr
+    assert not (tmp_path / "bot.sqlite3").exists()
 
 
 def test_both_backends_share_one_schema_history() -> None:

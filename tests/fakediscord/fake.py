@@ -59,7 +59,8 @@ T = TypeVar("T")
 
 APP_ID = 1180712345678901248  # the bot user id equals the application id, as on real Discord
 APP_OWNER_ID = 1180700000000000001
-TOKEN = "fake-token"
+# Shaped like a real bot token: base64url(application id) . timestamp . HMAC.
+TOKEN = "MTE4MDcxMjM0NTY3ODkwMTI0OA.GfAkE1.fake-hmac-0123456789abcdefghijklmnopq"
 INTERACTION_DEADLINE = 3.0  # seconds Discord waits for the first interaction response
 # interaction type -> the callback types that may answer it (6/7 need a message to update)
 CALLBACK_TYPES: dict[int, tuple[int, ...]] = {

@@ -607,7 +607,7 @@ async def test_votes_streaming_in_while_the_poll_closes_match_the_posted_results
     env: BotEnv,
 ) -> None:
     poll_id, message = await create(env, question="Q", options="a | b", multi=True)
-    fans = [9_200_000_000_000_000 + i for i in range(300)]
+    fans = [9_200_000_000_000_000 + i for i in range(1000)]
     for user_id in fans:
         env.fake.world.ensure_user(user_id, "fan")
 
