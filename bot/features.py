@@ -43,10 +43,15 @@ class HelpTopic:
 
 @dataclass(frozen=True)
 class ChannelSwitch:
-    """A feature moderators switch on or off per channel with `/config channel`."""
+    """A feature moderators switch on or off per channel with `/config channel`.
+
+    `what` completes "…is now on in #channel" help texts ("automatic link previews");
+    `reads_messages` says the feature needs the Message Content intent to work there.
+    """
 
     default: bool
     what: str
+    reads_messages: bool = False
 
 
 async def _nothing(*_args: Any) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.guild_settings import FEATURE_DEFAULTS, ChannelFeature, GuildConfig
+from collections.abc import Mapping
+
+from bot.guild_settings import ChannelFeature, GuildConfig
 from bot.problems import Problem
 
 
@@ -12,16 +14,15 @@ def render_config(
     problems: list[Problem],
     extra_lines: list[str],
     *,
+    defaults: Mapping[str, bool],
     message_content: bool,
 ) -> str:
     """The text of `/config show`."""
     lines = ["**dramabot configuration**"]
     lines.append(f"Moderator role: {_role(config.mod_role_id)} (Manage Server always counts)")
     lines.append(f"Default announcement channel: {_channel(config.announce_channel_id)}")
-    defaults = ", ".join(
-        f"{feature.value} {'on' if on else 'off'}" for feature, on in FEATURE_DEFAULTS.items()
-    )
-    lines.append(f"Channel switches (defaults: {defaults}):")
+    described = ", ".join(f"{name} {'on' if on else 'off'}" for name, on in defaults.items())
+    lines.append(f"Channel switches (defaults: {described}):")
     if switches:
         lines += [
             f"• <#{item.channel_id}>: {item.feature} {'on' if item.enabled else 'off'}"

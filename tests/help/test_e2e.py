@@ -52,7 +52,20 @@ async def test_overview_marks_moderator_commands_one_way(env: BotEnv) -> None:
 
 async def test_every_command_has_a_topic_but_help(env: BotEnv) -> None:
     roots = {command.name for command in env.running.tree.get_commands(type=None)}
-    assert {root for root in roots if topic_of(root) == "other"} == {"help"}
+    topics = env.running.get_cog("HelpCog").topics()  # type: ignore[union-attr]
+    assert {root for root in roots if topic_of(topics, root) == "other"} == {"help"}
+
+
+async def test_an_unknown_topic_is_refused_with_the_topics_there_are(env: BotEnv) -> None:
+    itx = await env.slash(env.fan_id, "help", topic="cooking")
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "no help topic called 'cooking'" in text
+    assert "airtime, " in text
+    choices = await env.fake.autocomplete(
+        env.guild_id, env.channel_id, env.fan_id, ("help",), focused="topic", value="pol"
+    )
+    assert [choice["value"] for choice in choices] == ["polls"]
 
 
 async def test_topics_list_moderator_commands_last_under_one_heading(env: BotEnv) -> None:
