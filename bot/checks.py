@@ -58,8 +58,18 @@ async def _moderator_predicate(interaction: discord.Interaction[Any]) -> bool:
 
 
 def moderator_only() -> Callable[[T], T]:
-    """Decorator for app commands that only moderators may run."""
+    """Decorator for app commands that only moderators may run (/help marks them)."""
     return app_commands.check(_moderator_predicate)
+
+
+def is_moderator_only(command: object) -> bool:
+    """Whether `moderator_only()` guards `command` or a group it belongs to."""
+    node: object = command
+    while node is not None:
+        if _moderator_predicate in getattr(node, "checks", ()):
+            return True
+        node = getattr(node, "parent", None)
+    return False
 
 
 async def _guild_predicate(interaction: discord.Interaction[Any]) -> bool:

@@ -1,109 +1,314 @@
-"""One aiosqlite connection for the whole bot, plus a transaction helper."""
+"""The database: one front door for SQLite (the default) and PostgreSQL.
+
+Stores write portable SQL with `:named` parameters and call the methods below; SQLAlchemy
+Core turns the parameters into each driver's style, and this module (with `bot.dbdrivers`)
+is the only place that knows which driver runs underneath, its exceptions and its pragmas.
+
+Writes go through `transaction()` (or the one-statement helpers, each its own transaction):
+committed on success, rolled back on error. Reads run outside any write transaction and
+see committed data only.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import aiosqlite
+from sqlalchemy import BindParameter, TextClause, bindparam, text
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.dbdrivers import (
+    Driver,
+    IntegrityError,
+    StorageError,
+    StorageFull,
+    StorageGone,
+    StorageUnavailable,
+    make_driver,
+)
+
+__all__ = [
+    "Database",
+    "IntegrityError",
+    "Row",
+    "StorageError",
+    "StorageFull",
+    "StorageGone",
+    "StorageUnavailable",
+    "Transaction",
+]
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 5000
+# Named parameters (`:name`). A positional sequence (`?` placeholders) is accepted on SQLite
+# only, while stores move to named parameters; PostgreSQL refuses it.
+Params = Mapping[str, Any] | Sequence[Any] | None
+Dialect = Literal["sqlite", "postgresql"]
+
+
+class Row(tuple[Any, ...]):
+    """A result row: by position (`row[0]`, `tuple(row)`) and by column name (`row["title"]`)."""
+
+    __slots__ = ()
+    _index: Mapping[str, int] = {}
+
+    def __getitem__(self, key: Any) -> Any:
+        """The value at a position, or of a named column."""
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        """The column names, in order."""
+        return list(self._index)
+
+
+_ROW_TYPES: dict[tuple[str, ...], type[Row]] = {}
+
+
+def _row_type(keys: tuple[str, ...]) -> type[Row]:
+    # One small subclass per distinct column list, so a row costs no more than a tuple.
+    row_type = _ROW_TYPES.get(keys)
+    if row_type is None:
+        index = {key: position for position, key in enumerate(keys)}
+        row_type = type("Row", (Row,), {"__slots__": (), "_index": index})
+        _ROW_TYPES[keys] = row_type
+    return row_type
+
+
+def _rows(result: CursorResult[Any]) -> list[Row]:
+    row_type = _row_type(tuple(result.keys()))
+    return [row_type(row) for row in result.fetchall()]
+
+
+def _statement(sql: str, params: Mapping[str, Any] | None) -> TextClause:
+    statement = text(sql)
+    if params:
+        # A list or tuple value fills an `IN :name` list, one placeholder per item.
+        lists: list[BindParameter[Any]] = [
+            bindparam(name, expanding=True) for name, v in params.items() if _is_list(v)
+        ]
+        if lists:
+            statement = statement.bindparams(*lists)
+    return statement
+
+
+def _values(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not params:
+        return {}
+    return {
+        name: list(value) if isinstance(value, set | frozenset) else value
+        for name, value in params.items()
+    }
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, list | tuple | frozenset | set)
+
+
+class Transaction:
+    """Statements on one connection; inside `Database.transaction()` they commit together."""
+
+    def __init__(self, conn: AsyncConnection, driver: Driver) -> None:
+        """Wrap an open connection."""
+        self._conn = conn
+        self._driver = driver
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on the connection."""
+        return bool(self._conn.in_transaction())
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The underlying connection (for the database layer's own tools only)."""
+        return self._conn
+
+    async def _run(self, sql: str, params: Params) -> CursorResult[Any]:
+        try:
+            if params is None or isinstance(params, Mapping):
+                return await self._conn.execute(_statement(sql, params), _values(params))
+            return await self._conn.exec_driver_sql(sql, self._driver.positional(params))
+        except Exception as error:
+            self._driver.reraise(error)
+
+    async def execute(self, sql: str, params: Params = None) -> int:
+        """Run one statement; return the number of rows it changed."""
+        result = await self._run(sql, params)
+        return int(result.rowcount)
+
+    async def execute_many(
+        self, sql: str, rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]
+    ) -> None:
+        """Run one statement once per parameter set (a batch insert, say)."""
+        if not rows:
+            return
+        try:
+            first = rows[0]
+            if isinstance(first, Mapping):
+                batch = [_values(row) for row in rows if isinstance(row, Mapping)]
+                await self._conn.execute(_statement(sql, first), batch)
+            else:
+                positional = [self._driver.positional(row) for row in rows]  # type: ignore[arg-type]
+                await self._conn.exec_driver_sql(sql, positional)
+        except Exception as error:
+            self._driver.reraise(error)
+
+    async def insert(self, sql: str, params: Params = None) -> int:
+        """Run an `INSERT ... RETURNING <id>` and return that id."""
+        if "RETURNING" not in sql.upper():
+            # Transitional: positional SQLite statements without RETURNING report lastrowid.
+            result = await self._run(sql, params)
+            if result.lastrowid is None:
+                raise StorageError("INSERT produced no row id")
+            return int(result.lastrowid)
+        value = await self.fetch_value(sql, params)
+        if value is None:
+            raise StorageError("INSERT ... RETURNING produced no row id")
+        return int(value)
+
+    async def fetch_all(self, sql: str, params: Params = None) -> list[Row]:
+        """Every row of a query."""
+        return _rows(await self._run(sql, params))
+
+    async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
+        """The first row of a query, or None."""
+        result = await self._run(sql, params)
+        row = result.fetchone()
+        result.close()
+        return None if row is None else _row_type(tuple(result.keys()))(row)
+
+    async def fetch_value(self, sql: str, params: Params = None) -> Any:
+        """The first column of the first row, or None."""
+        result = await self._run(sql, params)
+        row = result.fetchone()
+        result.close()
+        return None if row is None else row[0]
 
 
 class Database:
-    """The bot's SQLite database.
+    """The bot's database, SQLite or PostgreSQL by its URL.
 
-    One connection is shared by every cog. It runs in autocommit mode; writes that belong
-    together go through `transaction()`, which serialises writers on this connection so two
-    coroutines never interleave inside one transaction.
+    `Database("data/bot.sqlite3")` and `Database("sqlite:///data/bot.sqlite3")` are SQLite;
+    `Database("postgresql://user@host/db")` is PostgreSQL through asyncpg.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, target: str | Path) -> None:
         """Remember where the database lives; `connect()` opens it."""
-        self.path = Path(path)
-        self._conn: aiosqlite.Connection | None = None
-        self._write_lock = asyncio.Lock()
-
-    async def connect(self) -> None:
-        """Open the file (creating its folder), enable WAL, foreign keys and a busy timeout."""
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        # NORMAL is durable across application crashes in WAL mode; only a power cut can
-        # lose the last commits, which is the usual trade for a chat bot.
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn = conn
-        log.info("database opened", extra={"path": str(self.path)})
+        self._driver = make_driver(target)
 
     @property
-    def conn(self) -> aiosqlite.Connection:
-        """The open connection; raises if `connect()` has not run."""
-        if self._conn is None:
-            raise RuntimeError("database is not connected")
-        return self._conn
+    def dialect(self) -> Dialect:
+        """`sqlite` or `postgresql`."""
+        return self._driver.dialect
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file (None for PostgreSQL)."""
+        return self._driver.path
+
+    @property
+    def label(self) -> str:
+        """Where the database is, for logs and messages (never a password)."""
+        return self._driver.label
 
     @property
     def is_connected(self) -> bool:
-        """Whether `connect()` ran and `close()` has not."""
-        return self._conn is not None
+        """Whether `connect()` succeeded and `close()` has not run."""
+        return self._driver.is_connected
+
+    async def connect(self, *, create: bool = True) -> None:
+        """Open the database; `create=False` refuses to create a missing SQLite file.
+
+        Raises:
+            StorageUnavailable: it cannot be opened (everything half-opened is closed again).
+        """
+        await self._driver.connect(create=create)
+        log.info("database opened", extra={"database": self.label})
 
     async def close(self) -> None:
-        """Close the connection; safe to call twice."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            await conn.close()
+        """Close every connection; safe to call twice."""
+        if self._driver.is_connected:
+            await self._driver.close()
             log.info("database closed")
 
+    def trace(self, callback: Callable[[str], None] | None) -> None:
+        """Call `callback(sql)` for every statement sent; None stops (diagnostics, tests)."""
+        self._driver.trace(callback)
+
+    async def verify(self) -> None:
+        """Raise `StorageGone` if the file in use is no longer the one at its path."""
+        await self._driver.verify()
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run a block in one IMMEDIATE transaction: committed on success, rolled back on error."""
-        async with self._write_lock:
-            conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            await conn.execute("COMMIT")
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Run a block in one write transaction: committed on success, rolled back on error."""
+        async with self._driver.write() as conn:
+            yield Transaction(conn, self._driver)
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Transaction]:
+        """Several reads on one connection (for a consistent multi-query read)."""
+        async with self._driver.read() as conn:
+            yield Transaction(conn, self._driver)
+
+    async def execute(self, sql: str, params: Params = None) -> int:
         """Run one write statement in its own transaction; return the affected row count."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, tuple(params))
-            return cursor.rowcount
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
 
-    async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one INSERT in its own transaction; return the new row id."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, tuple(params))
-            row_id = cursor.lastrowid
-        if row_id is None:
-            raise RuntimeError("INSERT produced no row id")
-        return row_id
+    async def execute_many(
+        self, sql: str, rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]
+    ) -> None:
+        """Run one write statement per parameter set, all in one transaction."""
+        async with self.transaction() as tx:
+            await tx.execute_many(sql, rows)
 
-    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        """Return the first row of a query, or None."""
-        async with self.conn.execute(sql, tuple(params)) as cursor:
-            row: aiosqlite.Row | None = await cursor.fetchone()
-            return row
+    async def execute_returning(self, sql: str, params: Params = None) -> Row | None:
+        """Run one write statement with a RETURNING clause in its own transaction.
 
-    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """Return every row of a query."""
-        async with self.conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        Returns the first row it returned, or None (e.g. `ON CONFLICT DO NOTHING` did nothing).
+        """
+        async with self.transaction() as tx:
+            return await tx.fetch_one(sql, params)
 
-    async def fetch_value(self, sql: str, params: Iterable[Any] = ()) -> Any:
-        """Return the first column of the first row, or None."""
-        row = await self.fetch_one(sql, params)
-        return None if row is None else row[0]
+    async def insert(self, sql: str, params: Params = None) -> int:
+        """Run one `INSERT ... RETURNING <id>` in its own transaction; return the id."""
+        async with self.transaction() as tx:
+            return await tx.insert(sql, params)
+
+    async def fetch_one(self, sql: str, params: Params = None) -> Row | None:
+        """The first row of a query, or None."""
+        async with self.reading() as tx:
+            return await tx.fetch_one(sql, params)
+
+    async def fetch_all(self, sql: str, params: Params = None) -> list[Row]:
+        """Every row of a query."""
+        async with self.reading() as tx:
+            return await tx.fetch_all(sql, params)
+
+    async def fetch_value(self, sql: str, params: Params = None) -> Any:
+        """The first column of the first row, or None."""
+        async with self.reading() as tx:
+            return await tx.fetch_value(sql, params)
+
+    # -- for the migration runner and the backup/copy tools only -------------------------
+    async def schema_version(self) -> int:
+        """The schema version recorded in the database (0 for an empty one)."""
+        return await self._driver.schema_version()
+
+    async def apply_script(self, script: str, version: int) -> bool:
+        """Run a migration script and record `version` atomically; False if already there."""
+        return await self._driver.apply_script(script, version)
+
+    async def after_bulk_copy(self, tx: Transaction, tables: Sequence[str]) -> None:
+        """Bring id generators past the ids a bulk copy wrote explicitly (PostgreSQL)."""
+        await self._driver.after_bulk_copy(tx.connection, tables)
+
+    async def table_names(self) -> list[str]:
+        """The tables of the schema (for tools that copy or check a whole database)."""
+        return await self._driver.table_names()

@@ -6,16 +6,17 @@ moderates here?" and "tell the moderators about this", through the functions bel
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.clock import Clock
 from bot.db import Database
+from bot.problems import Problem, ProblemKey, Problems
 
 
 class Feature(StrEnum):
-    """Features a moderator can switch per channel."""
+    """Names of the per-channel switches (transitional: features now declare their own)."""
 
     PREVIEWS = "previews"
     TRIVIA = "trivia"
@@ -29,6 +30,7 @@ FEATURE_DEFAULTS: dict[Feature, bool] = {
     Feature.TRIVIA: True,
     Feature.POLLS: True,
 }
+_LEGACY = frozenset(Feature._value2member_map_)
 
 
 @dataclass(frozen=True)
@@ -45,28 +47,35 @@ class ChannelFeature:
     """One explicit per-channel switch."""
 
     channel_id: int
-    feature: Feature
-    enabled: bool
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something a moderator must fix."""
-
     feature: str
-    key: str
-    message: str
-    first_seen: datetime
-    last_seen: datetime
+    enabled: bool
 
 
 class GuildSettings:
     """SQL for `guild_settings`, `channel_features` and `guild_problems`."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
-        """Use `db` for storage and `clock` for timestamps."""
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        defaults: Callable[[], Mapping[str, bool]] | None = None,
+    ) -> None:
+        """Use `db` for storage, `clock` for timestamps, `defaults` for unswitched channels.
+
+        `defaults()` maps each switchable feature to its default (the registered features'
+        own `ChannelSwitch.default`).
+        """
         self._db = db
         self._clock = clock
+        self._defaults = defaults or (dict)
+        self.problem_table = Problems(db, clock)
+
+    def default_for(self, feature: str) -> bool:
+        """A switch's value in channels no moderator switched."""
+        defaults = self._defaults()
+        if feature in defaults:
+            return defaults[feature]
+        return FEATURE_DEFAULTS.get(Feature(feature), False) if feature in _LEGACY else False
 
     def _now(self) -> int:
         return int(self._clock.now().timestamp())
@@ -74,8 +83,9 @@ class GuildSettings:
     async def get(self, guild_id: int) -> GuildConfig:
         """Return the guild's configuration (all unset for a new guild)."""
         row = await self._db.fetch_one(
-            "SELECT announce_channel_id, mod_role_id FROM guild_settings WHERE guild_id = ?",
-            (guild_id,),
+            "SELECT announce_channel_id, mod_role_id FROM guild_settings "
+            "WHERE guild_id = :guild_id",
+            {"guild_id": guild_id},
         )
         if row is None:
             return GuildConfig(guild_id, None, None)
@@ -93,91 +103,67 @@ class GuildSettings:
         if column not in {"mod_role_id", "announce_channel_id"}:
             raise ValueError(column)
         await self._db.execute(
-            f"INSERT INTO guild_settings (guild_id, {column}, updated_at) VALUES (?, ?, ?) "  # noqa: S608 - column is from the fixed set above
+            f"INSERT INTO guild_settings (guild_id, {column}, updated_at) "  # noqa: S608 - column is from the fixed set above
+            "VALUES (:guild_id, :value, :now) "
             f"ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}, "
             "updated_at = excluded.updated_at",
-            (guild_id, value, self._now()),
+            {"guild_id": guild_id, "value": value, "now": self._now()},
         )
 
     async def set_channel_feature(
-        self, guild_id: int, channel_id: int, feature: Feature, enabled: bool
+        self, guild_id: int, channel_id: int, feature: str, enabled: bool
     ) -> None:
         """Switch `feature` on or off in one channel."""
         await self._db.execute(
             "INSERT INTO channel_features (guild_id, channel_id, feature, enabled, updated_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, channel_id, feature) DO UPDATE SET "
+            "VALUES (:guild_id, :channel_id, :feature, :enabled, :now) "
+            "ON CONFLICT (guild_id, channel_id, feature) DO UPDATE SET "
             "enabled = excluded.enabled, updated_at = excluded.updated_at",
-            (guild_id, channel_id, feature.value, int(enabled), self._now()),
+            {
+                "guild_id": guild_id,
+                "channel_id": channel_id,
+                "feature": str(feature),
+                "enabled": int(enabled),
+                "now": self._now(),
+            },
         )
 
-    async def feature_enabled(self, guild_id: int, channel_id: int, feature: Feature) -> bool:
+    async def feature_enabled(self, guild_id: int, channel_id: int, feature: str) -> bool:
         """Whether `feature` is on in this channel (its default when never switched)."""
         value = await self._db.fetch_value(
             "SELECT enabled FROM channel_features "
-            "WHERE guild_id = ? AND channel_id = ? AND feature = ?",
-            (guild_id, channel_id, feature.value),
+            "WHERE guild_id = :guild_id AND channel_id = :channel_id AND feature = :feature",
+            {"guild_id": guild_id, "channel_id": channel_id, "feature": str(feature)},
         )
-        return FEATURE_DEFAULTS[feature] if value is None else bool(value)
+        return self.default_for(feature) if value is None else bool(value)
 
     async def channel_features(self, guild_id: int) -> list[ChannelFeature]:
         """Every explicit switch in the guild, by channel then feature."""
         rows = await self._db.fetch_all(
-            "SELECT channel_id, feature, enabled FROM channel_features WHERE guild_id = ? "
+            "SELECT channel_id, feature, enabled FROM channel_features WHERE guild_id = :guild_id "
             "ORDER BY channel_id, feature",
-            (guild_id,),
+            {"guild_id": guild_id},
         )
         return [
-            ChannelFeature(row["channel_id"], Feature(row["feature"]), bool(row["enabled"]))
+            ChannelFeature(row["channel_id"], str(row["feature"]), bool(row["enabled"]))
             for row in rows
-            if row["feature"] in Feature._value2member_map_
         ]
 
     async def forget_channel(self, guild_id: int, channel_id: int) -> None:
         """Drop a deleted channel's switches, so /config show lists only real channels."""
         await self._db.execute(
-            "DELETE FROM channel_features WHERE guild_id = ? AND channel_id = ?",
-            (guild_id, channel_id),
+            "DELETE FROM channel_features WHERE guild_id = :guild_id AND channel_id = :channel_id",
+            {"guild_id": guild_id, "channel_id": channel_id},
         )
 
     async def report_problem(self, guild_id: int, feature: str, key: str, message: str) -> None:
-        """Record (or refresh) a problem for moderators to see."""
-        now = self._now()
-        await self._db.execute(
-            "INSERT INTO guild_problems (guild_id, feature, problem_key, message, first_seen, "
-            "last_seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, feature, problem_key) "
-            "DO UPDATE SET message = excluded.message, last_seen = excluded.last_seen",
-            (guild_id, feature, key, message, now, now),
-        )
+        """Record (or refresh) a problem for moderators to see (see `bot.problems`)."""
+        await self.problem_table.report(guild_id, feature, ProblemKey(key), message)
 
     async def clear_problem(self, guild_id: int, feature: str, key: str) -> None:
         """Forget a problem once it is fixed."""
-        await self._db.execute(
-            "DELETE FROM guild_problems WHERE guild_id = ? AND feature = ? AND problem_key = ?",
-            (guild_id, feature, key),
-        )
+        await self.problem_table.clear(guild_id, feature, ProblemKey(key))
 
     async def problems(self, guild_id: int, feature: str | None = None) -> list[Problem]:
         """The open problems of a guild, optionally of one feature, oldest first."""
-        sql = (
-            "SELECT feature, problem_key, message, first_seen, last_seen FROM guild_problems "
-            "WHERE guild_id = ?"
-        )
-        params: tuple[object, ...] = (guild_id,)
-        if feature is not None:
-            sql += " AND feature = ?"
-            params = (guild_id, feature)
-        rows = await self._db.fetch_all(sql + " ORDER BY first_seen, problem_key", params)
-        return [
-            Problem(
-                row["feature"],
-                row["problem_key"],
-                row["message"],
-                _from_unix(row["first_seen"]),
-                _from_unix(row["last_seen"]),
-            )
-            for row in rows
-        ]
-
-
-def _from_unix(value: int) -> datetime:
-    return datetime.fromtimestamp(value, UTC)
+        return await self.problem_table.list(guild_id, feature)

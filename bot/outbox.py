@@ -26,15 +26,16 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-import aiosqlite
 import discord
 
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import Database, Row, Transaction
 from bot.replies import NO_PINGS
+from bot.shards import GuildScope
+from bot.timeutil import from_unix_or_none, to_unix
 
 if TYPE_CHECKING:
     from bot.app import DramaBot
@@ -90,7 +91,7 @@ class Courier(Protocol):
         ...
 
     async def settled(
-        self, conn: aiosqlite.Connection, notice: Notice, state: str, message_id: int | None
+        self, tx: Transaction, notice: Notice, state: str, message_id: int | None
     ) -> None:
         """Record the outcome in the feature's own tables, in the outbox's transaction."""
         ...
@@ -146,7 +147,7 @@ class ChannelCourier:
         return None
 
     async def settled(
-        self, conn: aiosqlite.Connection, notice: Notice, state: str, message_id: int | None
+        self, tx: Transaction, notice: Notice, state: str, message_id: int | None
     ) -> None:
         """Nothing of the feature's own to record."""
 
@@ -159,12 +160,7 @@ class ChannelCourier:
         )
 
 
-def _unix(value: datetime) -> int:
-    return int(value.timestamp())
-
-
-def _notice(row: aiosqlite.Row) -> Notice:
-    claimed = row["claimed_at"]
+def _notice(row: Row) -> Notice:
     return Notice(
         notice_id=row["notice_id"],
         feature=row["feature"],
@@ -174,7 +170,7 @@ def _notice(row: aiosqlite.Row) -> Notice:
         content=row["content"],
         payload=json.loads(row["payload"] or "{}"),
         state=row["state"],
-        claimed_at=None if claimed is None else datetime.fromtimestamp(claimed, UTC),
+        claimed_at=from_unix_or_none(row["claimed_at"]),
     )
 
 
@@ -189,6 +185,7 @@ class Outbox:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._scope = GuildScope.everything()
 
     def register(self, feature: str, courier: Courier) -> None:
         """Deliver `feature`'s notices through `courier` (a cog does this when it loads)."""
@@ -201,7 +198,7 @@ class Outbox:
 
     async def owe(
         self,
-        conn: aiosqlite.Connection,
+        tx: Transaction,
         *,
         feature: str,
         key: str,
@@ -214,36 +211,41 @@ class Outbox:
 
         Call `wake()` once the transaction is committed.
         """
-        cursor = await conn.execute(
+        written = await tx.fetch_one(
             "INSERT INTO outbox (feature, notice_key, guild_id, channel_id, content, payload, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notice_key) DO NOTHING",
-            (
-                feature,
-                key,
-                guild_id,
-                channel_id,
-                content,
-                json.dumps(dict(payload or {})),
-                _unix(self.clock.now()),
-            ),
+            "created_at) VALUES (:feature, :key, :guild_id, :channel_id, :content, :payload, "
+            ":now) ON CONFLICT (notice_key) DO NOTHING RETURNING notice_id",
+            {
+                "feature": feature,
+                "key": key,
+                "guild_id": guild_id,
+                "channel_id": channel_id,
+                "content": content,
+                "payload": json.dumps(dict(payload or {})),
+                "now": to_unix(self.clock.now()),
+            },
         )
-        return cursor.rowcount == 1
+        return written is not None
 
     def wake(self) -> None:
         """Deliver what is open now rather than at the next retry."""
         self._wake.set()
 
     async def open_notices(self) -> list[Notice]:
-        """Notices not yet settled, oldest first."""
+        """This process's notices not yet settled (its guilds only), oldest first."""
+        owned, params = self._scope.where("guild_id")
         rows = await self.db.fetch_all(
-            f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('pending', 'claimed') "  # noqa: S608 - fixed columns
-            "ORDER BY notice_id"
+            f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('pending', 'claimed') "  # noqa: S608 - fixed columns, generated condition
+            f"AND {owned} ORDER BY notice_id",
+            params,
         )
         return [_notice(row) for row in rows]
 
     # --- the delivery task ---------------------------------------------------------------
-    def start(self) -> None:
-        """Start delivering (and keep delivering what is owed later)."""
+    def start(self, scope: GuildScope | None = None) -> None:
+        """Start delivering the notices of `scope`'s guilds (and what is owed later)."""
+        if scope is not None:
+            self._scope = scope
         if self._task is None or self._task.done():
             self._stopping = False
             self._task = asyncio.create_task(self._run(), name="outbox")
@@ -322,19 +324,25 @@ class Outbox:
         return True
 
     async def _claim(self, notice: Notice) -> bool:
-        count = await self.db.execute(
-            "UPDATE outbox SET state = 'claimed', claimed_at = ?, attempts = attempts + 1 "
-            "WHERE notice_id = ? AND state = 'pending'",
-            (_unix(self.clock.now()), notice.notice_id),
+        claimed = await self.db.execute_returning(
+            "UPDATE outbox SET state = 'claimed', claimed_at = :now, attempts = attempts + 1 "
+            "WHERE notice_id = :notice_id AND state = 'pending' RETURNING notice_id",
+            {"now": to_unix(self.clock.now()), "notice_id": notice.notice_id},
         )
-        return count == 1
+        return claimed is not None
 
     async def _settle(
         self, courier: Courier, notice: Notice, state: str, message_id: int | None
     ) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET state = ?, message_id = ?, done_at = ? WHERE notice_id = ?",
-                (state, message_id, _unix(self.clock.now()), notice.notice_id),
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET state = :state, message_id = :message_id, done_at = :now "
+                "WHERE notice_id = :notice_id",
+                {
+                    "state": state,
+                    "message_id": message_id,
+                    "now": to_unix(self.clock.now()),
+                    "notice_id": notice.notice_id,
+                },
             )
-            await courier.settled(conn, notice, state, message_id)
+            await courier.settled(tx, notice, state, message_id)

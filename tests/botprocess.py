@@ -15,6 +15,9 @@ The environment is built from scratch (nothing inherited but PATH), and the proc
 `workdir`, so a developer's `.env` or DISCORD_TOKEN never leaks in. Each start writes the
 process's stderr to its own file in `workdir` (`bot-1.stderr`, `bot-2.stderr`, ...); the
 current run's lines are also in `lines` for assertions.
+
+`run_cli` runs one of the other commands (`migrate`, `check`, `health`, ...) to completion,
+with the same clean environment, without blocking the event loop the fake is served on.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import contextlib
 import os
 import re
 import signal
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -32,9 +36,44 @@ from types import TracebackType
 from tests.fakediscord import FakeDiscord
 
 PYTHON_M_BOT = (sys.executable, "-m", "bot", "run")
+DRAMABOT = PYTHON_M_BOT[:3]  # the CLI, without a command
 READY_LINE = re.compile(r" bot\.app ready\b")  # the text log line of DramaBot.on_ready
 START_TIMEOUT = 60.0  # import, migrate, load cogs, sync, connect: slow on a loaded 2-core box
 STOP_TIMEOUT = 30.0
+
+
+def clean_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """An environment with nothing inherited but PATH, plus `extra`."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), **(extra or {})}
+
+
+async def run_cli(
+    *args: str,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    program: Sequence[str] = DRAMABOT,
+    timeout: float = STOP_TIMEOUT,
+) -> subprocess.CompletedProcess[str]:
+    """Run `dramabot ARGS` in `cwd` to completion; stdout and stderr come back as text."""
+    process = await asyncio.create_subprocess_exec(
+        *[str(part) for part in program],
+        *args,
+        cwd=cwd,
+        env=clean_env(cwd, env),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise AssertionError(f"dramabot {' '.join(args)} did not finish in {timeout} s") from None
+    assert process.returncode is not None
+    return subprocess.CompletedProcess(
+        [*program, *args], process.returncode, stdout.decode(), stderr.decode()
+    )
 
 
 class BotProcess:
@@ -75,17 +114,18 @@ class BotProcess:
 
     def environment(self) -> dict[str, str]:
         """The process's whole environment."""
-        return {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.workdir),
-            "DISCORD_TOKEN": self.fake.token,
-            "DISCORD_API_URL": self.fake.api_url,
-            "DISCORD_GATEWAY_URL": self.fake.gateway_url,
-            "DATABASE_PATH": str(self.database),
-            "PREVIEW_ALLOWED_NETWORKS": "127.0.0.2/32",
-            "LOG_LEVEL": self.log_level,
-            **self.extra_env,
-        }
+        return clean_env(
+            self.workdir,
+            {
+                "DISCORD_TOKEN": self.fake.token,
+                "DISCORD_API_URL": self.fake.api_url,
+                "DISCORD_GATEWAY_URL": self.fake.gateway_url,
+                "DATABASE_PATH": str(self.database),
+                "PREVIEW_ALLOWED_NETWORKS": "127.0.0.2/32",
+                "LOG_LEVEL": self.log_level,
+                **self.extra_env,
+            },
+        )
 
     @property
     def pid(self) -> int:

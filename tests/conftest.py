@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,10 @@ from bot.db import Database
 from bot.migrate import migrate
 from tests.fakediscord import FakeDiscord
 from tests.harness import BotEnv
+from tests.pg import PostgresCluster, PostgresMissing, start_cluster, stop_cluster
+
+BACKENDS = ["sqlite", "postgresql"]
+MIGRATED_TEMPLATE = "dramabot_migrated"
 
 
 @pytest.fixture
@@ -39,9 +46,76 @@ async def env(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotEnv]:
         bot_env.stop_travel()
 
 
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL for the session, with a migrated template database.
+
+    Missing PostgreSQL fails the tests that need it (scripts/test.sh installs it); set
+    DRAMABOT_SKIP_POSTGRES=1 to skip them instead on a machine without it.
+    """
+    try:
+        cluster = start_cluster()
+    except PostgresMissing as error:
+        if os.environ.get("DRAMABOT_SKIP_POSTGRES") == "1":
+            pytest.skip(str(error))
+        raise
+    try:
+        cluster.psql(f"CREATE DATABASE {MIGRATED_TEMPLATE}")
+        # Fixtures may be set up inside a running loop: migrate on a thread of its own.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, _migrate_url(cluster.url(MIGRATED_TEMPLATE))).result()
+        cluster.psql(f"CREATE DATABASE {MIGRATED_TEMPLATE}_shared TEMPLATE {MIGRATED_TEMPLATE}")
+        yield cluster
+    finally:
+        stop_cluster(cluster)
+
+
+async def _migrate_url(url: str) -> None:
+    database = Database(url)
+    await database.connect()
+    try:
+        await migrate(database)
+    finally:
+        await database.close()
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A real database on a temp file with every migration applied (for store tests)."""
+def pg_url(pg_cluster: PostgresCluster) -> Iterator[str]:
+    """A fresh, fully migrated PostgreSQL database for one test."""
+    url = pg_cluster.new_database(template=MIGRATED_TEMPLATE)
+    try:
+        yield url
+    finally:
+        pg_cluster.drop_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A real, fully migrated, empty database for store tests, on both backends."""
+    if request.param == "postgresql":
+        cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+        database = Database(cluster.url(MIGRATED_TEMPLATE + "_shared"))
+        await database.connect()
+        await _empty(database)
+    else:
+        database = Database(tmp_path / "x.db")
+        await database.connect()
+        await migrate(database)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def _empty(database: Database) -> None:
+    # Emptying one shared database is ten times faster than cloning one per test.
+    tables = [name for name in await database.table_names() if name != "schema_version"]
+    await database.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated SQLite database, for tests of SQLite-only behaviour."""
     database = Database(tmp_path / "x.db")
     await database.connect()
     await migrate(database)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -82,7 +83,7 @@ class BotEnv:
         )
         self.bot = bot
         self.history.append(bot)
-        self._task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))
+        self._task = asyncio.create_task(bot.start(settings.token()))
         ready = asyncio.create_task(bot.wait_until_ready())
         done, _ = await asyncio.wait({ready, self._task}, timeout=15, return_when="FIRST_COMPLETED")
         if self._task in done:
@@ -154,6 +155,15 @@ class BotEnv:
         itx = await self.slash(user_id, *path, channel_id=channel_id, **options)
         text: str = await itx.reply_text()
         return text
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
+    """Bounded wait for the bot to catch up with an event (its handlers run concurrently)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
 
 
 def message_text(message: dict[str, Any]) -> str:

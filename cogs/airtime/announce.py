@@ -24,7 +24,7 @@ LATE_AFTER = timedelta(seconds=60)
 class Late(Enum):
     """Why a post comes late, as readers are told at its end."""
 
-    OFFLINE = " (late: the bot was offline)"
+    OFFLINE = " (late: I was offline)"
     DISCORD = " (late: Discord was unavailable)"  # sends failed (5xx, timeouts), then a retry
 
 

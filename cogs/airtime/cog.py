@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.app import DramaBot
 from bot.checks import guild_only, require_guild
 from bot.replies import NO_PINGS, send_ephemeral
+from bot.text import plural
 from cogs.airtime import render
 from cogs.airtime.ics import render_calendar
 from cogs.airtime.permissions import role_status
@@ -32,8 +33,8 @@ from cogs.airtime.views import FollowButton
 log = logging.getLogger(__name__)
 
 HELP_NOTE = (
-    "Schedules are kept in Korea Standard Time, as broadcasters publish them; every time the "
-    "bot shows is a Discord timestamp in your own zone. Moderators: `/drama announce` posts "
+    "Schedules are kept in Korea Standard Time, as broadcasters publish them; every time I "
+    "show is a Discord timestamp in your own zone. Moderators: `/drama announce` posts "
     "reminders, an on-air post and a streaming post, pinging only the role you choose; "
     "`/drama skip` marks a pre-empted date and `/drama undo` lifts it (or a move, or a special)."
 )
@@ -97,7 +98,8 @@ class AirtimeCog(commands.Cog, name=COG_NAME):
         """`/config show`: dramas tracked, and what stops announcements or follows right now."""
         dramas = await self.service.store.list_dramas(guild.id)
         announced = sum(1 for drama in dramas if drama.channel_id is not None)
-        lines = [f"Airtime: {len(dramas)} drama(s) tracked, {announced} with announcements."]
+        tracked = plural(len(dramas), "drama")
+        lines = [f"Airtime: {tracked} tracked, {announced} with announcements."]
         reported = {p.key for p in await self.bot.guild_settings.problems(guild.id, "airtime")}
         for drama in dramas:
             failed = problem_key(drama.drama_id) in reported

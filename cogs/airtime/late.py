@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import Clock
+from bot.db import Transaction
 from bot.outbox import CannotCheck as NoticeUnverifiable
 from bot.outbox import Notice, Undeliverable
 from cogs.airtime.runner import CannotCheck, Problems, Sender, SendRefused, problem_key
@@ -48,12 +47,12 @@ class LateCourier:
             raise NoticeUnverifiable(str(error)) from None
 
     async def settled(
-        self, conn: aiosqlite.Connection, notice: Notice, state: str, message_id: int | None
+        self, tx: Transaction, notice: Notice, state: str, message_id: int | None
     ) -> None:
         """Fill in the ledger row's message (or mark it failed), in the outbox's transaction."""
         key = (str(notice.payload["episode_key"]), str(notice.payload["kind"]))
         ids = (notice.guild_id, int(notice.payload["drama_id"]))
-        await self.store.settle_handed_over(conn, ids, key, state, message_id, self.clock.now())
+        await self.store.settle_handed_over(tx, ids, key, state, message_id, self.clock.now())
 
     async def refused(self, notice: Notice, reason: str) -> None:
         """Tell moderators, like a refused announcement on time."""

@@ -77,7 +77,7 @@ async def change_autocomplete(
 class DramaCog(commands.Cog, name="AirtimeModeration"):
     """Moderators keep the server's dramas and their announcements."""
 
-    drama = app_commands.Group(name="drama", description="Moderators: manage this server's dramas")
+    drama = app_commands.Group(name="drama", description="Manage this server's dramas")
 
     def __init__(self, bot: DramaBot, service: AirtimeService) -> None:
         """Keep the bot and the shared service."""

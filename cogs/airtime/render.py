@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.replies import clean, timestamp
+from bot.text import plural
 from cogs.airtime.schedule import KST, Episode, finale, next_after
 
 MESSAGE_LIMIT = 1900
@@ -108,7 +109,7 @@ def summary(info: DramaInfo, now: datetime) -> str:
     first = numbered[0].at if numbered else None
     parts = [
         f"{name(info)} — {clean(info.network, limit=50)}, {info.slots_text}, "
-        f"{len(numbered)} episodes, {info.runtime_min} min"
+        f"{plural(len(numbered), 'episode')}, {info.runtime_min} min"
     ]
     if first is not None:
         parts.append(
@@ -121,8 +122,9 @@ def summary(info: DramaInfo, now: datetime) -> str:
         parts.append(f"  Streaming: {clean(info.streaming, limit=50)} (+{delay} min)")
     if info.channel_id is not None:
         ping = f"<@&{info.role_id}>" if info.role_id else "no role ping"
-        leads = ", ".join(f"{lead} min" for lead in info.leads) or "no reminders"
-        parts.append(f"  Announcements: <#{info.channel_id}>, {ping}, reminders {leads}")
+        leads = ", ".join(f"{lead} min" for lead in info.leads)
+        reminders = f"reminders {leads} before" if leads else "no reminders"
+        parts.append(f"  Announcements: <#{info.channel_id}>, {ping}, {reminders}")
     else:
         parts.append("  Announcements: off (`/drama announce`)")
     return "\n".join(parts)

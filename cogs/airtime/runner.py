@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import aiosqlite
-
 from bot.clock import Clock
+from bot.db import Transaction
 from bot.outbox import Outbox
 from bot.scheduler import Scheduler
 from cogs.airtime import announce
@@ -302,9 +301,9 @@ class Announcer:
         payload = {"drama_id": drama.drama_id, "role_id": drama.role_id, "title": drama.title,
                    "episode_key": item.key[0], "kind": item.key[1]}  # fmt: skip
 
-        async def owe(conn: aiosqlite.Connection) -> None:
+        async def owe(tx: Transaction) -> None:
             await self.outbox.owe(
-                conn,
+                tx,
                 feature=NOTICE_FEATURE,
                 key=f"airtime:{drama.guild_id}:{drama.drama_id}:{item.key[0]}:{item.key[1]}",
                 guild_id=drama.guild_id,

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
-from bot.db import Database
+from bot.db import Database, IntegrityError, Row, Transaction
 from bot.errors import Conflict
 from cogs.airtime.records import Drama, Ledger
 from cogs.airtime.schedule import Special
@@ -21,7 +18,7 @@ _COLUMNS = (
     "drama_id, guild_id, title, aliases, network, slots, premiere, episodes, runtime_min, "
     "streaming, streaming_delay_min, catalog_key, channel_id, role_id, remind, announce_since"
 )
-SQLITE_INT_LIMIT = 2**63
+ID_LIMIT = 2**63  # ids are signed 64-bit integers in both backends
 EDITABLE = frozenset(
     {
         "title",
@@ -45,7 +42,7 @@ def _instant(value: int) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-def _from_row(row: aiosqlite.Row) -> Drama:
+def _from_row(row: Row) -> Drama:
     remind = row["remind"]
     since = row["announce_since"]
     return Drama(
@@ -92,26 +89,29 @@ class AirtimeStore:
             return await self.db.insert(
                 "INSERT INTO airtime_dramas (guild_id, title, title_key, aliases, network, slots,"
                 " premiere, episodes, runtime_min, streaming, streaming_delay_min, catalog_key,"
-                " remind, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    drama.guild_id,
-                    drama.title,
-                    drama.title.casefold(),
-                    "\n".join(drama.aliases),
-                    drama.network,
-                    encode_slots(drama.slots),
-                    drama.premiere.isoformat(),
-                    drama.episodes,
-                    drama.runtime_min,
-                    drama.streaming,
-                    drama.streaming_delay_min,
-                    drama.catalog_key,
-                    ",".join(map(str, drama.leads)),
-                    created_by,
-                    _unix(now),
-                ),
+                " remind, created_by, created_at) VALUES (:guild_id, :title, :title_key, :aliases,"
+                " :network, :slots, :premiere, :episodes, :runtime_min, :streaming,"
+                " :streaming_delay_min, :catalog_key, :remind, :created_by, :created_at)"
+                " RETURNING drama_id",
+                {
+                    "guild_id": drama.guild_id,
+                    "title": drama.title,
+                    "title_key": drama.title.casefold(),
+                    "aliases": "\n".join(drama.aliases),
+                    "network": drama.network,
+                    "slots": encode_slots(drama.slots),
+                    "premiere": drama.premiere.isoformat(),
+                    "episodes": drama.episodes,
+                    "runtime_min": drama.runtime_min,
+                    "streaming": drama.streaming,
+                    "streaming_delay_min": drama.streaming_delay_min,
+                    "catalog_key": drama.catalog_key,
+                    "remind": ",".join(map(str, drama.leads)),
+                    "created_by": created_by,
+                    "created_at": _unix(now),
+                },
             )
-        except sqlite3.IntegrityError as error:
+        except IntegrityError as error:
             raise _duplicate(drama.title, error) from None
 
     async def update_drama(self, drama_id: int, changes: dict[str, Any]) -> None:
@@ -124,13 +124,13 @@ class AirtimeStore:
         values = {name: _column_value(name, value) for name, value in changes.items()}
         if "title" in values:
             values["title_key"] = str(values["title"]).casefold()
-        assignments = ", ".join(f"{name} = ?" for name in values)
+        assignments = ", ".join(f"{name} = :{name}" for name in values)
         try:
             await self.db.execute(
-                f"UPDATE airtime_dramas SET {assignments} WHERE drama_id = ?",  # noqa: S608 - names from EDITABLE
-                (*values.values(), drama_id),
+                f"UPDATE airtime_dramas SET {assignments} WHERE drama_id = :drama_id",  # noqa: S608 - names from EDITABLE
+                {**values, "drama_id": drama_id},
             )
-        except sqlite3.IntegrityError as error:
+        except IntegrityError as error:
             raise _duplicate(str(changes.get("title")), error) from None
 
     async def set_announce(
@@ -150,46 +150,59 @@ class AirtimeStore:
         """
         since = _unix(now) if channel_id is not None else None
         await self.db.execute(
-            "UPDATE airtime_dramas SET channel_id = ?, role_id = ?, remind = ?, "
-            "announce_since = ? WHERE drama_id = ?",
-            (channel_id, role_id, ",".join(map(str, leads)), since, drama_id),
+            "UPDATE airtime_dramas SET channel_id = :channel_id, role_id = :role_id, "
+            "remind = :remind, announce_since = :since WHERE drama_id = :drama_id",
+            {
+                "channel_id": channel_id,
+                "role_id": role_id,
+                "remind": ",".join(map(str, leads)),
+                "since": since,
+                "drama_id": drama_id,
+            },
         )
 
     async def remove_drama(self, drama_id: int) -> None:
         """Delete a drama with its exceptions and ledger rows."""
-        await self.db.execute("DELETE FROM airtime_dramas WHERE drama_id = ?", (drama_id,))
+        await self.db.execute(
+            "DELETE FROM airtime_dramas WHERE drama_id = :drama_id", {"drama_id": drama_id}
+        )
 
     async def get_drama(self, guild_id: int, drama_id: int) -> Drama | None:
-        """One drama of this guild, with its exceptions (None for ids SQLite cannot hold)."""
-        if not 0 < drama_id < SQLITE_INT_LIMIT:
+        """One drama of this guild, with its exceptions (None for ids no database can hold)."""
+        if not 0 < drama_id < ID_LIMIT:
             return None
-        found = await self._load("WHERE guild_id = ? AND drama_id = ?", (guild_id, drama_id))
+        found = await self._load(
+            "WHERE guild_id = :guild_id AND drama_id = :drama_id",
+            {"guild_id": guild_id, "drama_id": drama_id},
+        )
         return found[0] if found else None
 
     async def list_dramas(self, guild_id: int) -> list[Drama]:
         """The guild's dramas by title."""
-        return await self._load("WHERE guild_id = ? ORDER BY title_key", (guild_id,))
+        return await self._load(
+            "WHERE guild_id = :guild_id ORDER BY title_key", {"guild_id": guild_id}
+        )
 
     async def all_dramas(self) -> list[Drama]:
         """Every drama of every guild."""
-        return await self._load("ORDER BY drama_id", ())
+        return await self._load("ORDER BY drama_id", {})
 
     async def announcing_dramas(self, page: int = 2000) -> AsyncIterator[Drama]:
         """Every drama with announcements configured, a page at a time (start-up rebuild)."""
         last = 0
         while True:
             rows = await self.db.fetch_all(
-                f"SELECT {_COLUMNS} FROM airtime_dramas WHERE drama_id > ? AND "  # noqa: S608 - fixed fragments
-                "channel_id IS NOT NULL ORDER BY drama_id LIMIT ?",
-                (last, page),
+                f"SELECT {_COLUMNS} FROM airtime_dramas WHERE drama_id > :last AND "  # noqa: S608 - fixed fragments
+                "channel_id IS NOT NULL ORDER BY drama_id LIMIT :page",
+                {"last": last, "page": page},
             )
             if not rows:
                 return
             dramas = [_from_row(row) for row in rows]
             last = dramas[-1].drama_id
             exc_rows = await self.db.fetch_all(
-                "SELECT * FROM airtime_exceptions WHERE drama_id BETWEEN ? AND ?",
-                (dramas[0].drama_id, last),
+                "SELECT * FROM airtime_exceptions WHERE drama_id BETWEEN :first AND :last",
+                {"first": dramas[0].drama_id, "last": last},
             )
             for drama in _attach_exceptions(dramas, exc_rows):
                 yield drama
@@ -197,23 +210,21 @@ class AirtimeStore:
     async def count_dramas(self, guild_id: int) -> int:
         """How many dramas the guild tracks."""
         value = await self.db.fetch_value(
-            "SELECT COUNT(*) FROM airtime_dramas WHERE guild_id = ?", (guild_id,)
+            "SELECT COUNT(*) FROM airtime_dramas WHERE guild_id = :guild_id", {"guild_id": guild_id}
         )
         return int(value or 0)
 
-    async def _load(self, where: str, params: tuple[Any, ...]) -> list[Drama]:
+    async def _load(self, where: str, params: dict[str, Any]) -> list[Drama]:
         rows = await self.db.fetch_all(f"SELECT {_COLUMNS} FROM airtime_dramas {where}", params)  # noqa: S608 - fixed fragments
         dramas = [_from_row(row) for row in rows]
         if not dramas:
             return []
-        exc_rows: list[aiosqlite.Row] = []
+        exc_rows: list[Row] = []
         ids = [drama.drama_id for drama in dramas]
         for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" for _ in chunk)
             exc_rows += await self.db.fetch_all(
-                f"SELECT * FROM airtime_exceptions WHERE drama_id IN ({marks})",  # noqa: S608 - placeholders only
-                chunk,
+                "SELECT * FROM airtime_exceptions WHERE drama_id IN :ids",
+                {"ids": ids[start : start + 500]},
             )
         return _attach_exceptions(dramas, exc_rows)
 
@@ -223,17 +234,18 @@ class AirtimeStore:
         try:
             await self.db.execute(
                 "INSERT INTO airtime_exceptions (drama_id, kind, day, label, created_at) "
-                "VALUES (?, 'skip', ?, ?, ?)",
-                (drama_id, day.isoformat(), reason, _unix(now)),
+                "VALUES (:drama_id, 'skip', :day, :label, :now)",
+                {"drama_id": drama_id, "day": day.isoformat(), "label": reason, "now": _unix(now)},
             )
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             raise Conflict(f"{day} is already marked as having no episode.") from None
 
     async def remove_skip(self, drama_id: int, day: date) -> int:
         """Undo a pre-emption; return how many rows went."""
         return await self.db.execute(
-            "DELETE FROM airtime_exceptions WHERE drama_id = ? AND kind = 'skip' AND day = ?",
-            (drama_id, day.isoformat()),
+            "DELETE FROM airtime_exceptions WHERE drama_id = :drama_id AND kind = 'skip' "
+            "AND day = :day",
+            {"drama_id": drama_id, "day": day.isoformat()},
         )
 
     async def remove_change(self, drama_id: int, kind: str, key: str) -> int:
@@ -241,43 +253,56 @@ class AirtimeStore:
         column = {"skip": "day", "move": "episode", "special": "exception_id"}[kind]
         value: str | int = key if kind == "skip" else int(key)
         return await self.db.execute(
-            f"DELETE FROM airtime_exceptions WHERE drama_id = ? AND kind = ? AND {column} = ?",  # noqa: S608 - column from a fixed map
-            (drama_id, kind, value),
+            "DELETE FROM airtime_exceptions WHERE drama_id = :drama_id AND kind = :kind "  # noqa: S608 - column from a fixed map
+            f"AND {column} = :value",
+            {"drama_id": drama_id, "kind": kind, "value": value},
         )
 
     async def set_move(self, drama_id: int, episode: int, at: datetime, now: datetime) -> None:
         """Move one episode to another instant (replacing an earlier move)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM airtime_exceptions WHERE drama_id = ? AND kind = 'move' "
-                "AND episode = ?",
-                (drama_id, episode),
+        params = {"drama_id": drama_id, "episode": episode, "at": _unix(at), "now": _unix(now)}
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM airtime_exceptions WHERE drama_id = :drama_id AND kind = 'move' "
+                "AND episode = :episode",
+                params,
             )
-            await conn.execute(
+            await tx.execute(
                 "INSERT INTO airtime_exceptions (drama_id, kind, episode, at, created_at) "
-                "VALUES (?, 'move', ?, ?, ?)",
-                (drama_id, episode, _unix(at), _unix(now)),
+                "VALUES (:drama_id, 'move', :episode, :at, :now)",
+                params,
             )
 
     async def add_special(self, drama_id: int, at: datetime, title: str, now: datetime) -> int:
         """Add an un-numbered broadcast; return its id."""
         return await self.db.insert(
             "INSERT INTO airtime_exceptions (drama_id, kind, at, label, created_at) "
-            "VALUES (?, 'special', ?, ?, ?)",
-            (drama_id, _unix(at), title, _unix(now)),
+            "VALUES (:drama_id, 'special', :at, :label, :now) RETURNING exception_id",
+            {"drama_id": drama_id, "at": _unix(at), "label": title, "now": _unix(now)},
         )
 
     # -- the announcement ledger ------------------------------------------------------------
     async def claim(
         self, drama: Drama, key: tuple[str, str], channel_id: int, now: datetime
     ) -> bool:
-        """Record that this announcement is being sent; False if it already has a row."""
-        count = await self.db.execute(
-            "INSERT OR IGNORE INTO airtime_announcements (guild_id, drama_id, episode_key, kind,"
-            " state, channel_id, claimed_at) VALUES (?, ?, ?, ?, 'claimed', ?, ?)",
-            (drama.guild_id, drama.drama_id, key[0], key[1], channel_id, _unix(now)),
+        """Record that this announcement is being sent; False if it already has a row.
+
+        The database decides: of two processes claiming one announcement, one gets the row.
+        """
+        claimed = await self.db.execute_returning(
+            "INSERT INTO airtime_announcements (guild_id, drama_id, episode_key, kind,"
+            " state, channel_id, claimed_at) VALUES (:guild_id, :drama_id, :episode_key, :kind,"
+            " 'claimed', :channel_id, :now) ON CONFLICT DO NOTHING RETURNING 1",
+            {
+                "guild_id": drama.guild_id,
+                "drama_id": drama.drama_id,
+                "episode_key": key[0],
+                "kind": key[1],
+                "channel_id": channel_id,
+                "now": _unix(now),
+            },
         )
-        return count == 1
+        return claimed is not None
 
     async def finish(
         self,
@@ -290,12 +315,20 @@ class AirtimeStore:
         """Settle a claimed announcement: sent, skipped, failed or uncertain."""
         await self.db.execute(
             "INSERT INTO airtime_announcements (guild_id, drama_id, episode_key, kind, state,"
-            " message_id, claimed_at, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            " message_id, claimed_at, done_at) VALUES (:guild_id, :drama_id, :episode_key, :kind,"
+            " :state, :message_id, :now, :now) "
             "ON CONFLICT (guild_id, drama_id, episode_key, kind) DO UPDATE SET "
             "state = excluded.state, message_id = excluded.message_id, done_at = excluded.done_at",
-            (drama.guild_id, drama.drama_id, key[0], key[1], state, message_id, _unix(now),
-             _unix(now)),
-        )  # fmt: skip
+            {
+                "guild_id": drama.guild_id,
+                "drama_id": drama.drama_id,
+                "episode_key": key[0],
+                "kind": key[1],
+                "state": state,
+                "message_id": message_id,
+                "now": _unix(now),
+            },
+        )
 
     async def hand_over(
         self,
@@ -303,32 +336,40 @@ class AirtimeStore:
         key: tuple[str, str],
         channel_id: int,
         now: datetime,
-        owe: Callable[[aiosqlite.Connection], Awaitable[object]],
+        owe: Callable[[Transaction], Awaitable[object]],
     ) -> bool:
         """Record a late announcement as handed to the outbox, with its notice, atomically.
 
         The ledger row (new, or the claim a crash left) becomes `sent` with no message yet;
-        `owe(conn)` writes the outbox row in the same transaction, and the outbox fills in
+        `owe(tx)` writes the outbox row in the same transaction, and the outbox fills in
         the message (or turns the row `failed`) when it delivers. False if the key already
         has a settled row.
         """
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            handed = await tx.fetch_one(
                 "INSERT INTO airtime_announcements (guild_id, drama_id, episode_key, kind, "
-                "state, channel_id, claimed_at) VALUES (?, ?, ?, ?, 'sent', ?, ?) "
+                "state, channel_id, claimed_at) VALUES (:guild_id, :drama_id, :episode_key, "
+                ":kind, 'sent', :channel_id, :now) "
                 "ON CONFLICT (guild_id, drama_id, episode_key, kind) DO UPDATE SET "
                 "state = 'sent', channel_id = excluded.channel_id "
-                "WHERE airtime_announcements.state = 'claimed'",
-                (drama.guild_id, drama.drama_id, key[0], key[1], channel_id, _unix(now)),
+                "WHERE airtime_announcements.state = 'claimed' RETURNING 1",
+                {
+                    "guild_id": drama.guild_id,
+                    "drama_id": drama.drama_id,
+                    "episode_key": key[0],
+                    "kind": key[1],
+                    "channel_id": channel_id,
+                    "now": _unix(now),
+                },
             )
-            if cursor.rowcount != 1:
+            if handed is None:
                 return False
-            await owe(conn)
+            await owe(tx)
         return True
 
     async def settle_handed_over(
         self,
-        conn: aiosqlite.Connection,
+        tx: Transaction,
         ids: tuple[int, int],
         key: tuple[str, str],
         state: str,
@@ -340,16 +381,26 @@ class AirtimeStore:
         `ids` is (guild id, drama id). An outbox `uncertain` stays `sent`: never re-sent.
         """
         ledger_state = "failed" if state == "failed" else "sent"
-        await conn.execute(
-            "UPDATE airtime_announcements SET state = ?, message_id = ?, done_at = ? "
-            "WHERE guild_id = ? AND drama_id = ? AND episode_key = ? AND kind = ?",
-            (ledger_state, message_id, _unix(now), ids[0], ids[1], key[0], key[1]),
+        await tx.execute(
+            "UPDATE airtime_announcements SET state = :state, message_id = :message_id, "
+            "done_at = :now WHERE guild_id = :guild_id AND drama_id = :drama_id "
+            "AND episode_key = :episode_key AND kind = :kind",
+            {
+                "state": ledger_state,
+                "message_id": message_id,
+                "now": _unix(now),
+                "guild_id": ids[0],
+                "drama_id": ids[1],
+                "episode_key": key[0],
+                "kind": key[1],
+            },
         )
 
     async def ledger(self, drama_id: int) -> dict[tuple[str, str], Ledger]:
         """Every ledger row of a drama, by (episode key, kind)."""
         rows = await self.db.fetch_all(
-            "SELECT * FROM airtime_announcements WHERE drama_id = ?", (drama_id,)
+            "SELECT * FROM airtime_announcements WHERE drama_id = :drama_id",
+            {"drama_id": drama_id},
         )
         return {(row["episode_key"], row["kind"]): _ledger(row) for row in rows}
 
@@ -357,8 +408,8 @@ class AirtimeStore:
         """Ledger states of rows claimed since `since`, by drama (start-up rebuild)."""
         rows = await self.db.fetch_all(
             "SELECT drama_id, episode_key, kind, state FROM airtime_announcements "
-            "WHERE claimed_at >= ?",
-            (_unix(since),),
+            "WHERE claimed_at >= :since",
+            {"since": _unix(since)},
         )
         result: dict[int, dict[tuple[str, str], str]] = defaultdict(dict)
         for drama_id, episode_key, kind, state in rows:
@@ -366,12 +417,12 @@ class AirtimeStore:
         return result
 
 
-def _ledger(row: aiosqlite.Row) -> Ledger:
+def _ledger(row: Row) -> Ledger:
     return Ledger(row["state"], row["channel_id"], row["message_id"], _instant(row["claimed_at"]))
 
 
-def _duplicate(title: str, error: sqlite3.IntegrityError) -> Conflict:
-    if "UNIQUE" not in str(error):
+def _duplicate(title: str, error: IntegrityError) -> Conflict:
+    if not error.is_duplicate:
         raise error
     return Conflict(
         f"This server already tracks a drama called {title[:100]!r} (titles are "
@@ -379,7 +430,7 @@ def _duplicate(title: str, error: sqlite3.IntegrityError) -> Conflict:
     )
 
 
-def _attach_exceptions(dramas: list[Drama], rows: Iterable[aiosqlite.Row]) -> list[Drama]:
+def _attach_exceptions(dramas: list[Drama], rows: Iterable[Row]) -> list[Drama]:
     skips: dict[int, dict[date, str]] = defaultdict(dict)
     moves: dict[int, dict[int, datetime]] = defaultdict(dict)
     specials: dict[int, list[Special]] = defaultdict(list)
@@ -427,18 +478,17 @@ async def forget_moved(store: AirtimeStore, before: Drama, after: Drama, now: da
     changed = {ep.key: ep.at for ep in after.episode_list() if old.get(ep.key) != ep.at}
     if not changed:
         return 0
-    marks = ",".join("?" for _ in changed)
     rows = await store.db.fetch_all(
-        f"SELECT episode_key, kind FROM airtime_announcements WHERE drama_id = ? "  # noqa: S608 - placeholders only
-        f"AND episode_key IN ({marks})",
-        (after.drama_id, *changed),
+        "SELECT episode_key, kind FROM airtime_announcements WHERE drama_id = :drama_id "
+        "AND episode_key IN :keys",
+        {"drama_id": after.drama_id, "keys": list(changed)},
     )
     removed = 0
     for key, kind in rows:
         if _due(changed[key], kind, after.streaming_delay_min) > now:
             removed += await store.db.execute(
-                "DELETE FROM airtime_announcements WHERE drama_id = ? AND episode_key = ? "
-                "AND kind = ?",
-                (after.drama_id, key, kind),
+                "DELETE FROM airtime_announcements WHERE drama_id = :drama_id "
+                "AND episode_key = :key AND kind = :kind",
+                {"drama_id": after.drama_id, "key": key, "kind": kind},
             )
     return removed

@@ -11,9 +11,17 @@ from discord.ext import commands
 
 from bot.app import DramaBot
 from bot.checks import moderator_only, require_guild
-from bot.guild_settings import Feature
+from bot.errors import InvalidInput
+from bot.features import ChannelSwitch
+from bot.guild_settings import FEATURE_DEFAULTS, Feature
 from bot.replies import NO_PINGS, pages
 from cogs.config.logic import render_config
+
+LEGACY_SWITCHES = {
+    "previews": ChannelSwitch(FEATURE_DEFAULTS[Feature.PREVIEWS], "automatic link previews", True),
+    "trivia": ChannelSwitch(FEATURE_DEFAULTS[Feature.TRIVIA], "trivia games"),
+    "polls": ChannelSwitch(FEATURE_DEFAULTS[Feature.POLLS], "polls"),
+}
 
 log = logging.getLogger(__name__)
 
@@ -22,21 +30,16 @@ class ConfigCog(commands.Cog):
     """Moderator configuration shared by every feature."""
 
     config = app_commands.Group(
-        name="config", description="Moderators: configure dramabot for this server", guild_only=True
+        name="config", description="Configure dramabot for this server", guild_only=True
     )
 
     def __init__(self, bot: DramaBot) -> None:
         """Keep the bot for its settings store."""
         self.bot = bot
 
-    @commands.Cog.listener()
-    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        """Forget a deleted channel's feature switches."""
-        await self.bot.guild_settings.forget_channel(channel.guild.id, channel.id)
-        log.info(
-            "channel switches forgotten",
-            extra={"guild_id": channel.guild.id, "channel_id": channel.id},
-        )
+    def switches(self) -> dict[str, ChannelSwitch]:
+        """Every per-channel switch the loaded features offer."""
+        return {**LEGACY_SWITCHES, **self.bot.features.switches()}
 
     @config.command(name="show")
     @moderator_only()
@@ -45,8 +48,8 @@ class ConfigCog(commands.Cog):
         guild = require_guild(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.guild_settings
-        extra: list[str] = []
-        for provider in self.bot.status_providers:
+        extra = await self.bot.features.status_lines(guild)
+        for provider in self.bot.status_providers:  # features not on the contract yet
             try:
                 extra += await provider(guild)
             except Exception:
@@ -56,6 +59,7 @@ class ConfigCog(commands.Cog):
             await store.channel_features(guild.id),
             await store.problems(guild.id),
             extra,
+            defaults={name: switch.default for name, switch in self.switches().items()},
             message_content=self.bot.message_content_enabled,
         )
         # Paged, not cut: the problems a moderator must see come last.
@@ -109,7 +113,7 @@ class ConfigCog(commands.Cog):
     async def channel(
         self,
         interaction: discord.Interaction[DramaBot],
-        feature: Feature,
+        feature: str,
         channel: discord.TextChannel,
         state: Literal["on", "off"],
     ) -> None:
@@ -121,6 +125,13 @@ class ConfigCog(commands.Cog):
             state: on or off.
         """
         guild = require_guild(interaction)
+        switches = self.switches()
+        switch = switches.get(feature)
+        if switch is None:
+            raise InvalidInput(
+                f"{feature[:40]!r} cannot be switched per channel: pick one of "
+                f"{', '.join(switches)}."
+            )
         enabled = state == "on"
         await self.bot.guild_settings.set_channel_feature(guild.id, channel.id, feature, enabled)
         log.info(
@@ -128,15 +139,25 @@ class ConfigCog(commands.Cog):
             extra={
                 "guild_id": guild.id,
                 "channel_id": channel.id,
-                "feature": feature.value,
+                "feature": feature,
                 "enabled": enabled,
             },
         )
-        text = f"{feature.value.capitalize()} is now **{state}** in {channel.mention}."
-        if feature is Feature.PREVIEWS and enabled and not self.bot.message_content_enabled:
+        text = f"{feature.capitalize()} is now **{state}** in {channel.mention}."
+        if switch.reads_messages and enabled and not self.bot.message_content_enabled:
             text += (
-                "\n⚠️ I cannot read messages (the Message Content intent is off), so automatic "
-                "previews will not appear until it is enabled in the Developer Portal. "
-                "`/preview <url>` and the 'Preview article' menu still work."
+                f"\n⚠️ I cannot read messages (the Message Content intent is off), so "
+                f"{switch.what} will not work until it is enabled in the Developer Portal."
             )
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @channel.autocomplete("feature")
+    async def _feature_choices(
+        self, interaction: discord.Interaction[DramaBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.casefold()
+        return [
+            app_commands.Choice(name=f"{name} ({switch.what})"[:100], value=name)
+            for name, switch in self.switches().items()
+            if typed in name
+        ][:25]

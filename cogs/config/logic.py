@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.guild_settings import FEATURE_DEFAULTS, ChannelFeature, GuildConfig, Problem
+from collections.abc import Mapping
+
+from bot.guild_settings import ChannelFeature, GuildConfig
+from bot.problems import Problem
 
 
 def render_config(
@@ -11,28 +14,28 @@ def render_config(
     problems: list[Problem],
     extra_lines: list[str],
     *,
+    defaults: Mapping[str, bool],
     message_content: bool,
 ) -> str:
     """The text of `/config show`."""
     lines = ["**dramabot configuration**"]
     lines.append(f"Moderator role: {_role(config.mod_role_id)} (Manage Server always counts)")
     lines.append(f"Default announcement channel: {_channel(config.announce_channel_id)}")
-    defaults = ", ".join(
-        f"{feature.value} {'on' if on else 'off'}" for feature, on in FEATURE_DEFAULTS.items()
-    )
-    lines.append(f"Channel switches (defaults: {defaults}):")
+    described = ", ".join(f"{name} {'on' if on else 'off'}" for name, on in defaults.items())
+    lines.append(f"Channel switches (defaults: {described}):")
     if switches:
         lines += [
-            f"• <#{item.channel_id}>: {item.feature.value} {'on' if item.enabled else 'off'}"
+            f"• <#{item.channel_id}>: {item.feature} {'on' if item.enabled else 'off'}"
             for item in switches
         ]
     else:
         lines.append("• none (every channel uses the defaults)")
     if not message_content:
         lines.append(
-            "⚠️ Message Content intent is off: typed trivia answers and automatic previews "
-            "cannot read messages. Enable it in the Developer Portal (Bot > Privileged "
-            "Gateway Intents). `/preview`, the context menu and button trivia still work."
+            "⚠️ The Message Content intent is off, so I cannot read messages: typed trivia "
+            "answers and automatic previews are off. Whoever runs me can enable it in the "
+            "Developer Portal (Bot > Privileged Gateway Intents). `/preview`, the "
+            "*Preview article* menu and button trivia still work."
         )
     lines += extra_lines
     if problems:

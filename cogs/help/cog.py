@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import DramaBot
+from bot.checks import is_moderator_only
+from bot.errors import InvalidInput
 from bot.replies import NO_PINGS
-from cogs.help.logic import TOPICS, CommandLine, overview_fields, topic_text
+from cogs.help.logic import LEGACY_TOPICS, CommandLine, Topic, Topics, overview_fields, topic_text
 
-Topic = Literal["airtime", "trivia", "polls", "previews", "config"]
-FOOTER = "Times show in your own time zone. Moderator commands need Manage Server or the mod role."
+FOOTER = (
+    "Moderators: members with Manage Server or the moderator role (/config modrole). "
+    "Every time is shown in your own time zone."
+)
 
 
 def _walk(command: Any, root: str) -> list[CommandLine]:
@@ -23,7 +27,7 @@ def _walk(command: Any, root: str) -> list[CommandLine]:
             lines += _walk(child, root)
         return lines
     description = getattr(command, "description", "") or "Right-click a message › Apps"
-    return [CommandLine(root, command.qualified_name, description)]
+    return [CommandLine(root, command.qualified_name, description, is_moderator_only(command))]
 
 
 class HelpCog(commands.Cog):
@@ -33,6 +37,17 @@ class HelpCog(commands.Cog):
         """Keep the bot to read its command tree."""
         self.bot = bot
 
+    def topics(self) -> Topics:
+        """The registered features' help topics, in their order."""
+        topics = {
+            name: Topic(spec.title, spec.commands, spec.note)
+            for name, spec in self.bot.features.help_topics().items()
+        }
+        for name, (title, roots) in LEGACY_TOPICS.items():
+            if name not in topics:
+                topics[name] = Topic(title, roots, self.bot.help_notes.get(name, ""))
+        return topics
+
     def _commands(self) -> list[CommandLine]:
         lines: list[CommandLine] = []
         for command in self.bot.tree.get_commands():
@@ -41,7 +56,7 @@ class HelpCog(commands.Cog):
 
     @app_commands.command(name="help")
     async def help(
-        self, interaction: discord.Interaction[DramaBot], topic: Topic | None = None
+        self, interaction: discord.Interaction[DramaBot], topic: str | None = None
     ) -> None:
         """Show what dramabot can do and how to use each command.
 
@@ -49,21 +64,38 @@ class HelpCog(commands.Cog):
             topic: Show every command of one feature, with details.
         """
         commands_ = self._commands()
+        topics = self.topics()
+        if topic is not None and topic not in topics:
+            raise InvalidInput(
+                f"There is no help topic called {topic[:40]!r}: pick one of "
+                f"{', '.join(topics)}, or leave the topic empty for the overview."
+            )
         if topic is None:
             embed = discord.Embed(
                 title="dramabot help",
-                description="Slash commands by feature. Pick a topic for details.",
+                description="Commands by feature; `/help topic:<feature>` explains each one.",
                 colour=discord.Colour.blurple(),
             )
-            for heading, value in overview_fields(commands_):
+            for heading, value in overview_fields(topics, commands_):
                 embed.add_field(name=heading, value=value, inline=False)
         else:
             embed = discord.Embed(
-                title=TOPICS[topic][0],
-                description=topic_text(topic, commands_, self.bot.help_notes),
+                title=topics[topic].title,
+                description=topic_text(topics, topic, commands_),
                 colour=discord.Colour.blurple(),
             )
         embed.set_footer(text=FOOTER)
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
         )
+
+    @help.autocomplete("topic")
+    async def _topic_choices(
+        self, interaction: discord.Interaction[DramaBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.casefold()
+        return [
+            app_commands.Choice(name=f"{name}: {topic.title}"[:100], value=name)
+            for name, topic in self.topics().items()
+            if typed in name or typed in topic.title.casefold()
+        ][:25]

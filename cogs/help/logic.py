@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Topic -> (heading, top-level command names that belong to it).
-TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "airtime": ("📺 Airtimes in KST, in your own time zone", ("airtime", "drama")),
+# Topics of features that do not register a help topic of their own yet (transitional):
+# topic -> (heading, top-level command names that belong to it). /help itself is in none.
+LEGACY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "airtime": ("📺 Airtimes: KST schedules shown in your own time zone", ("airtime", "drama")),
     "trivia": ("🎬 Scene trivia quizzes", ("trivia",)),
     "polls": ("📊 Reaction polls", ("poll",)),
     "previews": ("📰 Article link previews", ("preview", "previews", "Preview article")),
-    "config": ("⚙️ Server configuration (moderators)", ("config", "help")),
+    "config": ("⚙️ Server configuration", ("config",)),
 }
+MODERATORS = "Moderators only:"  # the one way /help marks moderator commands
 FIELD_LIMIT = 1024
 DESCRIPTION_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One help topic: its heading, the top-level commands it covers, a closing note."""
+
+    title: str
+    roots: tuple[str, ...]
+    note: str = ""
+
+
+Topics = dict[str, Topic]
 
 
 @dataclass(frozen=True)
@@ -23,13 +37,14 @@ class CommandLine:
     root: str
     name: str
     description: str
+    moderator: bool = False
 
 
-def topic_of(root: str) -> str:
+def topic_of(topics: Topics, root: str) -> str:
     """The help topic a top-level command belongs to ("other" if none)."""
-    for topic, (_, roots) in TOPICS.items():
-        if root in roots:
-            return topic
+    for name, topic in topics.items():
+        if root in topic.roots:
+            return name
     return "other"
 
 
@@ -38,22 +53,40 @@ def _label(command: CommandLine) -> str:
     return command.name if " " in command.root else f"/{command.name}"
 
 
-def overview_fields(commands: list[CommandLine]) -> list[tuple[str, str]]:
+def _split(
+    topics: Topics, commands: list[CommandLine], topic: str
+) -> tuple[list[CommandLine], list[CommandLine]]:
+    """A topic's commands for everyone, then those for moderators only."""
+    mine = [c for c in commands if topic_of(topics, c.root) == topic]
+    return [c for c in mine if not c.moderator], [c for c in mine if c.moderator]
+
+
+def overview_fields(topics: Topics, commands: list[CommandLine]) -> list[tuple[str, str]]:
     """One (heading, command names) field per topic, for `/help` without a topic."""
     fields: list[tuple[str, str]] = []
-    for topic, (heading, _) in TOPICS.items():
-        names = [f"`{_label(c)}`" for c in commands if topic_of(c.root) == topic]
-        if names:
-            value = " ".join(names) + f"\n→ `/help topic:{topic}`"
-            fields.append((heading, _cut(value, FIELD_LIMIT)))
+    for topic, spec in topics.items():
+        heading = spec.title
+        everyone, moderators = _split(topics, commands, topic)
+        lines = []
+        if everyone:
+            lines.append(" ".join(f"`{_label(c)}`" for c in everyone))
+        if moderators:
+            lines.append(f"{MODERATORS} " + " ".join(f"`{_label(c)}`" for c in moderators))
+        if lines:
+            lines.append(f"→ `/help topic:{topic}`")
+            fields.append((heading, _cut("\n".join(lines), FIELD_LIMIT)))
     return fields
 
 
-def topic_text(topic: str, commands: list[CommandLine], notes: dict[str, str]) -> str:
+def topic_text(topics: Topics, topic: str, commands: list[CommandLine]) -> str:
     """Every command of a topic with its description, then the topic's note."""
-    lines = [f"`{_label(c)}` — {c.description}" for c in commands if topic_of(c.root) == topic]
-    if topic in notes:
-        lines += ["", notes[topic]]
+    everyone, moderators = _split(topics, commands, topic)
+    lines = [f"`{_label(c)}` — {c.description}" for c in everyone]
+    if moderators:
+        lines += [*([""] if lines else []), f"**{MODERATORS}**"]
+        lines += [f"`{_label(c)}` — {c.description}" for c in moderators]
+    if topics[topic].note:
+        lines += ["", topics[topic].note]
     return _cut("\n".join(lines) or "No commands in this topic.", DESCRIPTION_LIMIT)
 
 

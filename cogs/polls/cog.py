@@ -16,6 +16,7 @@ from bot.checks import member_is_moderator, moderator_only, require_guild
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.guild_settings import Feature
 from bot.replies import NO_PINGS, send_ephemeral
+from bot.text import plural
 from cogs.polls import durations, logic, messages
 from cogs.polls.access import can_see, check_bot_permissions
 from cogs.polls.engine import MANAGE_MESSAGES_HINT, manage_messages_key
@@ -32,8 +33,8 @@ HELP_NOTE = (
     "`1d12h`, `3 days` or `1w` (1 minute to 32 days); without one the poll stays open until "
     "closed. Single-choice polls count each fan's latest reaction. Anonymous polls vote with "
     "buttons (click again to withdraw) and show counts only at the end. Votes are never lost: "
-    "after a restart the bot re-reads every open poll's reactions. Give the bot Manage "
-    "Messages so it can tidy replaced votes. Votes after a poll's end do not count; an "
+    "after a restart I re-read every open poll's reactions. Give me Manage Messages so I can "
+    "tidy replaced votes. Votes after a poll's end do not count; an "
     "anonymous poll's export waits until it closes."
 )
 
@@ -238,7 +239,7 @@ class PollsCog(commands.Cog, name="Polls"):
     @poll.command(name="export")
     @moderator_only()
     async def export(self, interaction: discord.Interaction[DramaBot], poll: int) -> None:
-        """Download a poll's votes as CSV (moderators).
+        """Download a poll's votes as CSV.
 
         Args:
             poll: The poll to export.
@@ -256,7 +257,7 @@ class PollsCog(commands.Cog, name="Polls"):
         file = discord.File(io.BytesIO(data), filename=f"poll-{found.poll_id}.csv")
         note = " (anonymous: counts only)" if found.anonymous else ""
         await interaction.followup.send(
-            f"Poll #{found.poll_id}: {len(rows)} {'vote' if len(rows) == 1 else 'votes'}{note}.",
+            f"Poll #{found.poll_id}: {plural(len(rows), 'vote')}{note}.",
             file=file,
             ephemeral=True,
             allowed_mentions=NO_PINGS,

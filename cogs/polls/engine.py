@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections import deque
 from collections.abc import Collection, Coroutine
 from dataclasses import replace
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.db import IntegrityError
 from cogs.polls import logic
 from cogs.polls.state import (
     EventKind,
@@ -178,7 +178,7 @@ class PollEngine:
         try:
             try:
                 await self._commit_batch(batch)
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 # Not transient: save what the database accepts, one vote at a time.
                 log.exception("vote batch refused", extra={"unsaved": len(self._unsaved)})
                 await self._save_one_by_one()
@@ -193,7 +193,7 @@ class PollEngine:
         for index, op in enumerate(ops):
             try:
                 await self.store.apply([op])
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 log.warning("vote refused by the database", extra={"poll_id": op.poll_id})
             except Exception:
                 self._unsaved = ops[index:] + self._unsaved

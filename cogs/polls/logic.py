@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.bidi import BIDI_HINT, has_bidi
 from bot.errors import InvalidInput
+from bot.text import plural
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20  # Discord allows 20 different reactions on a message.
@@ -311,14 +312,13 @@ def render_results(
 def _result_line(position: int, emoji: str, label: str, result: Tally) -> str:
     count = result.counts[position]
     mark = " 🏆" if position in result.winners else ""
-    noun = "vote" if count == 1 else "votes"
     title = f"{emoji} {label}".rstrip()
     share = percent(count, result.voters)
-    return f"{title}{mark}\n`{bar(share)}` {count} {noun} · {share}%"
+    return f"{title}{mark}\n`{bar(share)}` {plural(count, 'vote')} · {share}%"
 
 
 def _summary(options: Sequence[tuple[str, str]], result: Tally, *, multi: bool, final: bool) -> str:
-    voters = f"{result.voters} {'voter' if result.voters == 1 else 'voters'}"
+    voters = plural(result.voters, "voter")
     if not result.winners:
         return "No votes were cast." if final else "No votes yet."
     names = [f"{options[p][0]} {options[p][1]}".rstrip() for p in result.winners]

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 import discord
 
 from bot.replies import clean, timestamp
+from bot.text import plural
 from cogs.polls import logic
 from cogs.polls.logic import Tally
 from cogs.polls.store import Poll, VoteRow
@@ -107,10 +108,10 @@ def closed_embed(poll: Poll, result: Tally) -> discord.Embed:
 def live_embed(poll: Poll, result: Tally) -> discord.Embed:
     """`/poll results` for an open poll (anonymous ones keep counts hidden)."""
     if poll.anonymous:
-        fans = "fan has" if result.voters == 1 else "fans have"
+        fans = plural(result.voters, "fan has", "fans have")
         body = (
             f"{question_text(poll)}\n\nPoll #{poll.poll_id} is anonymous: the counts stay "
-            f"hidden until it closes. {result.voters} {fans} voted so far."
+            f"hidden until it closes. {fans} voted so far."
         )
     else:
         body = fit(lambda limit: results_body(poll, result, final=False, limit=limit))
@@ -127,8 +128,8 @@ def list_line(poll: Poll, voters: int, guild_id: int) -> str:
         if poll.message_id
         else ""
     )
-    noun = "voter" if voters == 1 else "voters"
-    return f"**#{poll.poll_id}** {clean(poll.question, limit=80)} · {voters} {noun} · {ends} {link}"
+    question = clean(poll.question, limit=80)
+    return f"**#{poll.poll_id}** {question} · {plural(voters, 'voter')} · {ends} {link}"
 
 
 def poll_list(lines: Sequence[str], limit: int = 2000) -> str:

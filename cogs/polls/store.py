@@ -9,9 +9,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from itertools import groupby
 
-import aiosqlite
-
-from bot.db import Database
+from bot.db import Database, Row, Transaction
 from cogs.polls.logic import Option
 
 _POLL_COLUMNS = (
@@ -114,10 +112,10 @@ class PollStore:
         ends_at: datetime | None,
     ) -> int:
         """Store a poll and its options (no message yet); return its id."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self._db.transaction() as tx:
+            poll_id = await tx.insert(
                 "INSERT INTO polls (guild_id, channel_id, author_id, question, multi, anonymous, "
-                "created_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING poll_id",
                 (
                     guild_id,
                     channel_id,
@@ -129,10 +127,7 @@ class PollStore:
                     _unix(ends_at),
                 ),
             )
-            poll_id = cursor.lastrowid
-            if poll_id is None:
-                raise RuntimeError("poll insert produced no id")
-            await conn.executemany(
+            await tx.execute_many(
                 "INSERT INTO poll_options (poll_id, position, emoji, label) VALUES (?, ?, ?, ?)",
                 [(poll_id, i, option.emoji, option.label) for i, option in enumerate(options)],
             )
@@ -219,8 +214,8 @@ class PollStore:
         """Persist vote changes, in order, in one committed transaction."""
         if not ops:
             return
-        async with self._db.transaction() as conn:
-            await _apply(conn, ops)
+        async with self._db.transaction() as tx:
+            await _apply(tx, ops)
 
     async def close(
         self,
@@ -255,17 +250,17 @@ class PollStore:
         )
 
 
-async def _apply(conn: aiosqlite.Connection, ops: Iterable[VoteOp]) -> None:
+async def _apply(tx: Transaction, ops: Iterable[VoteOp]) -> None:
     # Consecutive ops of one kind go in one executemany; order between kinds is kept.
     for kind, run in groupby(ops, key=lambda op: op.kind):
         if kind is OpKind.ADD:
             params = [(op.user_id, op.position, op.at, op.poll_id) for op in run]
-            await conn.executemany(_ADD, params)
+            await tx.execute_many(_ADD, params)
         else:
-            await conn.executemany(_REMOVE, [(op.poll_id, op.user_id, op.position) for op in run])
+            await tx.execute_many(_REMOVE, [(op.poll_id, op.user_id, op.position) for op in run])
 
 
-def _poll(row: aiosqlite.Row, options: tuple[Option, ...]) -> Poll:
+def _poll(row: Row, options: tuple[Option, ...]) -> Poll:
     created = _when(row["created_at"])
     if created is None:
         raise ValueError("poll without created_at")

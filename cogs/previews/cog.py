@@ -15,9 +15,9 @@ from bot.app import DramaBot
 from bot.checks import moderator_only, require_guild
 from bot.errors import InvalidInput, MissingBotPermission, NotFound, RateLimited
 from bot.guild_settings import Feature
+from bot.ratelimit import SlidingWindow
 from bot.replies import pages, send_ephemeral
 from cogs.previews.fetch import Fetcher
-from cogs.previews.limits import SlidingWindow
 from cogs.previews.posting import PreviewPoster
 from cogs.previews.service import Preview, Previewer, PreviewRefused
 from cogs.previews.store import GuildPolicy, PreviewStore
@@ -35,8 +35,8 @@ HELP_NOTE = (
     "Automatic previews answer article links in channels where moderators turned them on "
     "(`/config channel`), at most 3 links per message and 6 per fan a minute; links in "
     "`<…>` or `||…||` are left "
-    "alone. `/preview` and the *Preview article* message menu work anywhere. The bot never "
-    "visits private or local addresses and never downloads images."
+    "alone. `/preview` and the *Preview article* message menu work anywhere. I never visit "
+    "private or local addresses and never download images."
 )
 
 
@@ -44,10 +44,10 @@ class PreviewsCog(commands.Cog, name="Previews"):
     """Article link previews."""
 
     previews = app_commands.Group(
-        name="previews", description="Moderators: link preview settings", guild_only=True
+        name="previews", description="Link preview settings", guild_only=True
     )
     domains = app_commands.Group(
-        name="domains", description="Moderators: which sites get previews", parent=previews
+        name="domains", description="Which sites get previews", parent=previews
     )
 
     def __init__(self, bot: DramaBot) -> None:
@@ -294,8 +294,8 @@ class PreviewsCog(commands.Cog, name="Previews"):
         ]
         if not self.bot.message_content_enabled:
             lines.append(
-                "Link previews: automatic previews are OFF because the bot lacks the Message "
-                "Content intent; `/preview` and the 'Preview article' menu still work."
+                "Link previews: automatic previews are off because I lack the Message "
+                "Content intent; `/preview` and the *Preview article* menu still work."
             )
         return lines
 

@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from cogs.previews.limits import HostPace
+from bot.ratelimit import HostPace
 from cogs.previews.urls import (
     IPAddress,
     IPNetwork,

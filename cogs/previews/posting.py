@@ -13,7 +13,13 @@ from bot.replies import NO_PINGS
 from cogs.airtime.public import next_episode, tracked_dramas
 from cogs.polls.public import attach_reaction_poll
 from cogs.previews.extract import Article
-from cogs.previews.render import DramaMention, build_embed, drama_line, mentioned_drama
+from cogs.previews.render import (
+    DramaMention,
+    build_embed,
+    drama_line,
+    mentioned_drama,
+    mood_field,
+)
 from cogs.previews.service import Preview
 from cogs.previews.store import GuildPolicy, PreviewStore
 from cogs.previews.views import preview_view
@@ -38,7 +44,7 @@ class PreviewPoster:
         guild = source.guild
         if guild is None:
             return
-        embed = await self.embed(guild.id, preview.article)
+        embed = await self.embed(guild.id, preview.article, mood=policy.mood_poll)
         try:
             sent = await source.channel.send(
                 embed=embed,
@@ -57,7 +63,8 @@ class PreviewPoster:
         await self.store.record_post(
             sent.id, guild.id, source.channel.id, source.id, source.author.id, preview.url_key
         )
-        await self._mood_poll(sent, policy, source.author.id)
+        if policy.mood_poll and not await self._mood_poll(sent, policy, source.author.id):
+            await self._drop_question(sent, embed)
 
     async def followup(
         self,
@@ -67,7 +74,8 @@ class PreviewPoster:
     ) -> None:
         """Answer /preview or the menu with a preview (public; Remove is the invoker's)."""
         guild_id = interaction.guild_id
-        embed = await self.embed(guild_id, preview.article)
+        mood = policy is not None and policy.mood_poll
+        embed = await self.embed(guild_id, preview.article, mood=mood)
         sent = await interaction.followup.send(
             embed=embed,
             view=preview_view(interaction.user.id),
@@ -77,13 +85,49 @@ class PreviewPoster:
         await self.store.record_post(
             sent.id, guild_id, sent.channel.id, None, interaction.user.id, preview.url_key
         )
-        if policy is not None:
-            await self._mood_poll(sent, policy, interaction.user.id)
+        if policy is None or not mood:
+            return
+        message = await self._in_channel(interaction, sent)
+        if message is None or not await self._mood_poll(message, policy, interaction.user.id):
+            await self._drop_question(sent, embed)
 
-    async def embed(self, guild_id: int | None, article: Article) -> discord.Embed:
-        """The preview embed, with the next-episode line for a tracked drama."""
+    async def embed(
+        self, guild_id: int | None, article: Article, *, mood: bool = False
+    ) -> discord.Embed:
+        """The preview embed, with the next-episode line for a tracked drama.
+
+        With `mood`, a last field asks the mood poll's question and says what each reaction
+        means, so the five reactions under the card are not a riddle.
+        """
         extra = [await self._drama_line(guild_id, article)] if guild_id else []
-        return discord.Embed.from_dict(build_embed(article, [line for line in extra if line]))
+        fields = [mood_field(MOOD_QUESTION, MOOD_OPTIONS)] if mood else []
+        payload = build_embed(article, [line for line in extra if line], fields)
+        return discord.Embed.from_dict(payload)
+
+    async def _in_channel(
+        self, interaction: discord.Interaction[DramaBot], sent: discord.WebhookMessage
+    ) -> discord.Message | None:
+        """The followup as a message of its channel and server, which a poll needs.
+
+        A followup comes back through the interaction's webhook, which knows no server, so
+        it is read back from the channel once.
+        """
+        channel = interaction.channel
+        if not isinstance(channel, discord.abc.Messageable):
+            return None
+        try:
+            return await channel.fetch_message(sent.id)
+        except discord.HTTPException as error:
+            log.info("mood poll not attached: cannot read the preview back (HTTP %s)", error.status)
+            return None
+
+    async def _drop_question(self, sent: discord.Message, embed: discord.Embed) -> None:
+        """No poll after all: take its question off the card."""
+        embed.remove_field(len(embed.fields) - 1)
+        try:
+            await sent.edit(embed=embed, allowed_mentions=NO_PINGS)
+        except discord.HTTPException as error:
+            log.info("could not take the mood question off a preview: HTTP %s", error.status)
 
     async def _drama_line(self, guild_id: int, article: Article) -> str | None:
         text = f"{article.title or ''}\n{article.description or ''}"
@@ -99,9 +143,8 @@ class PreviewPoster:
         episode, airs_at = upcoming if upcoming else (None, None)
         return drama_line(DramaMention(found[1], episode, airs_at))
 
-    async def _mood_poll(self, message: discord.Message, policy: GuildPolicy, author: int) -> None:
-        if not policy.mood_poll:
-            return
+    async def _mood_poll(self, message: discord.Message, policy: GuildPolicy, author: int) -> bool:
+        """Attach the mood poll under `message`; whether it is there."""
         try:
             await attach_reaction_poll(
                 self.bot, message, MOOD_QUESTION, MOOD_OPTIONS, author_id=author
@@ -114,6 +157,9 @@ class PreviewPoster:
             log.info("mood poll not attached: %s", error.message)
         except Exception:
             log.exception("mood poll failed", extra={"guild_id": policy.guild_id})
+        else:
+            return True
+        return False
 
     async def can_post(self, guild: discord.Guild, channel: Any) -> bool:
         """Whether the bot may post embeds in `channel`; reports the problem when not."""

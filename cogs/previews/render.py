@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from bot.bidi import strip_bidi
 from cogs.previews.extract import Article
+from cogs.previews.urls import ascii_host
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -77,7 +78,7 @@ def _safe_url(url: str | None) -> str | None:
         parts = urlsplit(url.strip())
         port, host = parts.port, parts.hostname
         if ":" not in (host or ""):
-            host = (host or "").encode("idna").decode("ascii")
+            host = ascii_host(host or "")
     except (ValueError, UnicodeError):
         return None
     if parts.scheme not in {"http", "https"} or not host or "@" in parts.netloc:
@@ -154,12 +155,23 @@ def _size(embed: dict[str, Any]) -> int:
     return total
 
 
-def build_embed(article: Article, extra_lines: Sequence[str] = ()) -> dict[str, Any]:
+def mood_field(question: str, options: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The embed field that says what the reactions under a preview are for."""
+    value = " · ".join(f"{emoji} {label}" for emoji, label in options)
+    return {"name": question, "value": value, "inline": False}
+
+
+def build_embed(
+    article: Article,
+    extra_lines: Sequence[str] = (),
+    extra_fields: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
     """The preview embed for `article` (a Discord embed payload), inside every embed limit.
 
     Args:
         article: What the page said about itself.
         extra_lines: Lines appended under the description (the drama's next episode).
+        extra_fields: Fields after the article's own (the mood poll's question).
     """
     canonical = _safe_url(article.canonical)
     if canonical and not same_site(canonical, article.url):
@@ -181,7 +193,7 @@ def build_embed(article: Article, extra_lines: Sequence[str] = ()) -> dict[str, 
     image = _safe_url(article.image)
     if image:
         embed["image"] = {"url": image}
-    fields = _fields(article)
+    fields = [*_fields(article), *extra_fields]
     if fields:
         embed["fields"] = fields
     lines = [shorten(escape(article.description or "").strip(), PREVIEW_DESCRIPTION)]

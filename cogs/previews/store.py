@@ -55,8 +55,9 @@ class PreviewStore:
     async def cached(self, url_key: str) -> CachedResult | None:
         """The unexpired cached result for a normalised URL, if any."""
         row = await self._db.fetch_one(
-            "SELECT ok, article, error FROM preview_cache WHERE url_key = ? AND expires_at > ?",
-            (url_key, self._now()),
+            "SELECT ok, article, error FROM preview_cache "
+            "WHERE url_key = :url_key AND expires_at > :now",
+            {"url_key": url_key, "now": self._now()},
         )
         if row is None:
             return None
@@ -81,10 +82,18 @@ class PreviewStore:
         now = self._now()
         await self._db.execute(
             "INSERT INTO preview_cache (url_key, ok, article, error, fetched_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url_key) DO UPDATE SET ok = excluded.ok, "
+            "VALUES (:url_key, :ok, :article, :error, :now, :expires) "
+            "ON CONFLICT (url_key) DO UPDATE SET ok = excluded.ok, "
             "article = excluded.article, error = excluded.error, "
             "fetched_at = excluded.fetched_at, expires_at = excluded.expires_at",
-            (url_key, ok, article, error, now, now + int(ttl.total_seconds())),
+            {
+                "url_key": url_key,
+                "ok": ok,
+                "article": article,
+                "error": error,
+                "now": now,
+                "expires": now + int(ttl.total_seconds()),
+            },
         )
         self._writes += 1
         if self._writes % PRUNE_EVERY == 0:
@@ -93,19 +102,19 @@ class PreviewStore:
     async def prune(self) -> int:
         """Delete expired cache entries; return how many."""
         return await self._db.execute(
-            "DELETE FROM preview_cache WHERE expires_at <= ?", (self._now(),)
+            "DELETE FROM preview_cache WHERE expires_at <= :now", {"now": self._now()}
         )
 
     # -- guild policy -----------------------------------------------------------------
     async def policy(self, guild_id: int) -> GuildPolicy:
         """The guild's domain mode, lists and mood-poll switch (defaults when unset)."""
         row = await self._db.fetch_one(
-            "SELECT domain_mode, mood_poll FROM preview_guild_settings WHERE guild_id = ?",
-            (guild_id,),
+            "SELECT domain_mode, mood_poll FROM preview_guild_settings WHERE guild_id = :guild_id",
+            {"guild_id": guild_id},
         )
         rows = await self._db.fetch_all(
-            "SELECT domain, policy FROM preview_domains WHERE guild_id = ? ORDER BY domain",
-            (guild_id,),
+            "SELECT domain, policy FROM preview_domains WHERE guild_id = :guild_id ORDER BY domain",
+            {"guild_id": guild_id},
         )
         mode: DomainMode = "allowlist" if row and row["domain_mode"] == "allowlist" else "all"
         return GuildPolicy(
@@ -120,45 +129,54 @@ class PreviewStore:
         """Choose between previewing all public sites and only allowed domains."""
         await self._db.execute(
             "INSERT INTO preview_guild_settings (guild_id, domain_mode, updated_at) "
-            "VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+            "VALUES (:guild_id, :mode, :now) ON CONFLICT (guild_id) DO UPDATE SET "
             "domain_mode = excluded.domain_mode, updated_at = excluded.updated_at",
-            (guild_id, mode, self._now()),
+            {"guild_id": guild_id, "mode": mode, "now": self._now()},
         )
 
     async def set_mood_poll(self, guild_id: int, enabled: bool) -> None:
         """Turn the mood poll under previews on or off."""
         await self._db.execute(
             "INSERT INTO preview_guild_settings (guild_id, mood_poll, updated_at) "
-            "VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+            "VALUES (:guild_id, :enabled, :now) ON CONFLICT (guild_id) DO UPDATE SET "
             "mood_poll = excluded.mood_poll, updated_at = excluded.updated_at",
-            (guild_id, int(enabled), self._now()),
+            {"guild_id": guild_id, "enabled": int(enabled), "now": self._now()},
         )
 
     async def set_domain(
         self, guild_id: int, domain: str, policy: DomainPolicy, moderator_id: int
     ) -> bool:
         """Put a domain on the allow or deny list; False when the list is full."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT COUNT(*) FROM preview_domains WHERE guild_id = ? AND domain != ?",
-                (guild_id, domain),
+        params = {
+            "guild_id": guild_id,
+            "domain": domain,
+            "policy": policy,
+            "by": moderator_id,
+            "now": self._now(),
+        }
+        async with self._db.transaction() as tx:
+            others = await tx.fetch_value(
+                "SELECT COUNT(*) FROM preview_domains WHERE guild_id = :guild_id "
+                "AND domain != :domain",
+                params,
             )
-            count_row = await cursor.fetchone()
-            if count_row is not None and count_row[0] >= MAX_DOMAINS:
+            if int(others or 0) >= MAX_DOMAINS:
                 return False
-            await conn.execute(
+            await tx.execute(
                 "INSERT INTO preview_domains (guild_id, domain, policy, added_by, added_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, domain) DO UPDATE SET "
+                "VALUES (:guild_id, :domain, :policy, :by, :now) "
+                "ON CONFLICT (guild_id, domain) DO UPDATE SET "
                 "policy = excluded.policy, added_by = excluded.added_by, "
                 "added_at = excluded.added_at",
-                (guild_id, domain, policy, moderator_id, self._now()),
+                params,
             )
         return True
 
     async def remove_domain(self, guild_id: int, domain: str) -> bool:
         """Take a domain off both lists; False when it was on neither."""
         removed = await self._db.execute(
-            "DELETE FROM preview_domains WHERE guild_id = ? AND domain = ?", (guild_id, domain)
+            "DELETE FROM preview_domains WHERE guild_id = :guild_id AND domain = :domain",
+            {"guild_id": guild_id, "domain": domain},
         )
         return removed > 0
 
@@ -174,26 +192,38 @@ class PreviewStore:
     ) -> None:
         """Remember a preview the bot posted."""
         await self._db.execute(
-            "INSERT OR IGNORE INTO preview_posts (message_id, guild_id, channel_id, "
-            "source_message_id, poster_id, url_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (message_id, guild_id, channel_id, source_message_id, poster_id, url_key, self._now()),
+            "INSERT INTO preview_posts (message_id, guild_id, channel_id, "
+            "source_message_id, poster_id, url_key, created_at) VALUES (:message_id, "
+            ":guild_id, :channel_id, :source_message_id, :poster_id, :url_key, :now) "
+            "ON CONFLICT DO NOTHING",
+            {
+                "message_id": message_id,
+                "guild_id": guild_id,
+                "channel_id": channel_id,
+                "source_message_id": source_message_id,
+                "poster_id": poster_id,
+                "url_key": url_key,
+                "now": self._now(),
+            },
         )
 
     async def already_previewed(self, source_message_id: int) -> bool:
         """Whether the bot already answered this message with previews."""
         value = await self._db.fetch_value(
-            "SELECT 1 FROM preview_posts WHERE source_message_id = ? LIMIT 1",
-            (source_message_id,),
+            "SELECT 1 FROM preview_posts WHERE source_message_id = :source LIMIT 1",
+            {"source": source_message_id},
         )
         return value is not None
 
     async def forget_post(self, message_id: int) -> None:
         """Drop a removed preview."""
-        await self._db.execute("DELETE FROM preview_posts WHERE message_id = ?", (message_id,))
+        await self._db.execute(
+            "DELETE FROM preview_posts WHERE message_id = :message_id", {"message_id": message_id}
+        )
 
     async def post_count(self, guild_id: int) -> int:
         """How many previews the bot has posted in a guild (for /config show)."""
         value = await self._db.fetch_value(
-            "SELECT COUNT(*) FROM preview_posts WHERE guild_id = ?", (guild_id,)
+            "SELECT COUNT(*) FROM preview_posts WHERE guild_id = :guild_id", {"guild_id": guild_id}
         )
         return int(value or 0)

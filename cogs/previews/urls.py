@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import idna
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -115,10 +117,42 @@ def _host_of(hostname: str | None) -> str:
         raise UnsafeURL("That link has no host name.")
     if ":" in host:
         return host  # IPv6 literal, urlsplit already removed the brackets
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise UnsafeURL("That link's host name is not valid.") from None
+    return ascii_host(host)
+
+
+def ascii_host(host: str) -> str:
+    """A host name as it goes on the wire: IDNA by UTS #46, as browsers and aiohttp do.
+
+    `faß.de` is `xn--fa-hia.de`, a different site than `fass.de` (which Python's own
+    IDNA 2003 codec would give).
+
+    Raises:
+        UnsafeURL: a label cannot be part of a domain name; the message names it.
+    """
+    labels = host.rstrip(".").split(".")
+    if len(host) > 253 or not all(labels):
+        raise UnsafeURL("That link's host name is not valid.")
+    encoded = []
+    for label in labels:
+        if label.isascii():
+            encoded.append(label.lower())
+            if len(label) > 63:
+                raise UnsafeURL(f"That link's host name is not valid: {_shown(label)} is too long.")
+            continue
+        try:
+            encoded.append(idna.encode(label, uts46=True, transitional=False).decode("ascii"))
+        except idna.IDNAError:
+            raise UnsafeURL(
+                f"That link's host name is not valid: {_shown(label)} cannot be part of a "
+                "domain name."
+            ) from None
+    return ".".join(encoded)
+
+
+def _shown(label: str) -> str:
+    """A label quoted for a chat message: in a code span, which nothing escapes from."""
+    text = label.replace("`", "")
+    return f"`{text if len(text) <= 40 else text[:39] + '…'}`"
 
 
 # -- IP literals --------------------------------------------------------------------------
@@ -329,8 +363,8 @@ def parse_domain(text: str) -> str:
     if literal is not None:
         return str(literal)
     try:
-        text = text.encode("idna").decode("ascii")
-    except UnicodeError:
+        text = ascii_host(text)
+    except UnsafeURL:
         raise UnsafeURL("That is not a domain name (try `soompi.com`).") from None
     if not _DOMAIN.match(text):
         raise UnsafeURL("That is not a domain name (try `soompi.com`).")

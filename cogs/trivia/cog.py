@@ -15,6 +15,7 @@ from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.guild_settings import Feature
 from bot.outbox import ChannelCourier
 from bot.replies import NO_PINGS, clean, send_ephemeral, timestamp
+from bot.text import plural
 from cogs.airtime.public import aired_episodes
 from cogs.trivia import manage, render
 from cogs.trivia.game import (
@@ -69,11 +70,11 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         """Running games, disabled packs and typed-mode availability, for /config show."""
         running = sorted(g.channel_id for g in self.runner.games.values() if g.guild_id == guild.id)
         entries = await self.library.entries(guild.id)
-        disabled = [clean(entry.name) for entry in entries if entry.disabled]
+        disabled = [f"**{clean(entry.name)}**" for entry in entries if entry.disabled]
         lines = [
             "Trivia: "
             + (", ".join(f"game running in <#{c}>" for c in running) or "no game running")
-            + f"; {len(entries)} packs"
+            + f"; {plural(len(entries), 'pack')}"
             + (f" ({', '.join(disabled)} disabled)" if disabled else "")
             + "."
         ]
@@ -247,7 +248,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
             state = " — *disabled*" if entry.disabled else ""
             drama = f" · {clean(entry.drama)}" if entry.drama else ""
             lines.append(
-                f"• **{clean(entry.name)}** ({entry.question_count} questions, "
+                f"• **{clean(entry.name)}** ({plural(entry.question_count, 'question')}, "
                 f"{origin}{drama}){state}"
                 f"\n  {clean(entry.description, limit=150)}"
             )
@@ -259,7 +260,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
     async def import_pack(
         self, interaction: discord.Interaction[DramaBot], file: discord.Attachment
     ) -> None:
-        """Upload a trivia pack (YAML file) for this server; moderators only.
+        """Upload a trivia pack (YAML file) for this server.
 
         Args:
             file: The pack as a .yaml file (at most 256 KiB).
@@ -281,7 +282,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
     @guild_only()
     @moderator_only()
     async def delete(self, interaction: discord.Interaction[DramaBot], pack: str) -> None:
-        """Delete a pack uploaded to this server; moderators only. Earned points are kept.
+        """Delete a pack uploaded to this server; points already earned are kept.
 
         Args:
             pack: The uploaded pack to delete (built-in packs can only be disabled).
@@ -297,7 +298,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         entry = next((e for e in await self.library.entries(guild.id) if e.key == key), None)
         if entry is None:
             raise NotFound(
-                f"There is no pack called '{clean(pack, limit=60)}'. `/trivia packs` lists them."
+                f"There is no pack called **{clean(pack, limit=60)}**. `/trivia packs` lists them."
             )
         changed = await self.store.set_disabled(
             guild.id, key, disabled, interaction.user.id, int(self.bot.clock.now().timestamp())
@@ -315,7 +316,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
     @guild_only()
     @moderator_only()
     async def disable(self, interaction: discord.Interaction[DramaBot], pack: str) -> None:
-        """Stop a pack from being played in this server; moderators only.
+        """Stop a pack from being played in this server.
 
         Args:
             pack: The pack to disable.
@@ -327,7 +328,7 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
     @guild_only()
     @moderator_only()
     async def enable(self, interaction: discord.Interaction[DramaBot], pack: str) -> None:
-        """Allow a disabled pack again in this server; moderators only.
+        """Allow a disabled pack again in this server.
 
         Args:
             pack: The pack to enable.

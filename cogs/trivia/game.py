@@ -36,8 +36,8 @@ SCORING_HELP = (
     "10 × (streak − 1), at most 50, for consecutive right answers in the same game. "
     "Everyone who is right before the timer ends scores. Buttons: your first click counts. "
     "Typed: guess as often as you like, wrong guesses cost nothing; when the answer is a number "
-    "(an episode, a year) only your first 3 numbers count. Chat that is no guess (over 60 "
-    "characters or 8 words, or like no answer or choice) is not counted in stats. "
+    "(an episode, a year) only your first 3 numbers count. Chat that is not a guess (over 60 "
+    "characters or 8 words, or unlike every answer and choice) does not count in the stats. "
     "Questions about scenes from episodes that have not aired for this server are never "
     "asked (an episode counts as aired 2 hours after its broadcast starts). Leaderboard "
     "periods are in UTC: a week starts on Monday 00:00, a month on the 1st at 00:00; equal "
@@ -159,7 +159,7 @@ def plan_game(
 ) -> tuple[list[Planned], int]:
     """Pick up to `count` askable questions; also return how many the spoiler guard hid."""
     if not pack.questions:
-        raise NotFound(f"The pack '{clean(pack.name)}' has no questions.")
+        raise NotFound(f"The pack **{clean(pack.name)}** has no questions.")
     safe = spoiler_safe(pack.questions, aired)
     hidden = len(pack.questions) - len(safe)
     # Distractors come from the aired scenes only: an unaired scene's answer offered as a
@@ -175,7 +175,8 @@ def plan_game(
             planned.append(item)
     if not planned:
         reason = " yet: its scenes have not aired here" if hidden else " in this mode"
-        raise NotFound(f"The pack '{clean(pack.name)}' has no question that can be asked{reason}.")
+        name = clean(pack.name)
+        raise NotFound(f"The pack **{name}** has no question that can be asked{reason}.")
     return planned, hidden
 
 

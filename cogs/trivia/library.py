@@ -120,11 +120,11 @@ class Library:
         entry = next((e for e in entries if e.key == key), None)
         if entry is None:
             raise NotFound(
-                f"There is no pack called '{clean(name, limit=60)}'. `/trivia packs` lists them."
+                f"There is no pack called **{clean(name, limit=60)}**. `/trivia packs` lists them."
             )
         if entry.disabled:
             raise NotFound(
-                f"The pack '{clean(entry.name)}' is disabled here. "
+                f"The pack **{clean(entry.name)}** is disabled here. "
                 "A moderator can `/trivia enable` it."
             )
         return await self._load(guild_id, entry)
@@ -134,7 +134,7 @@ class Library:
             return shipped_packs()[entry.key]
         stored = await self.store.pack_source(guild_id, entry.key)
         if stored is None:
-            raise NotFound(f"The pack '{clean(entry.name)}' was just removed.")
+            raise NotFound(f"The pack **{clean(entry.name)}** was just removed.")
         cached = self._parsed.get(stored.source)
         if cached is not None:
             return cached

@@ -7,6 +7,7 @@ import logging
 
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.replies import clean
+from bot.text import plural
 from cogs.trivia.library import Library, shipped_packs
 from cogs.trivia.packs import PackError, pack_key, parse_pack
 from cogs.trivia.store import DeleteResult, StoredPack, TriviaStore
@@ -33,7 +34,7 @@ async def import_pack(store: TriviaStore, guild_id: int, user_id: int, data: byt
         ) from None
     if pack.key in shipped_packs():
         raise Conflict(
-            f"'{clean(pack.name)}' is the name of a built-in pack; choose another `name`."
+            f"**{clean(pack.name)}** is the name of a built-in pack; choose another `name`."
         )
     existing = {listed.name_key for listed in await store.pack_summaries(guild_id)}
     if pack.key not in existing and len(existing) >= MAX_GUILD_PACKS:
@@ -54,7 +55,7 @@ async def import_pack(store: TriviaStore, guild_id: int, user_id: int, data: byt
     replaced = await store.save_pack(guild_id, stored)
     verb = "Updated" if replaced else "Imported"
     return (
-        f"{verb} **{clean(pack.name)}**: {len(pack.questions)} questions. "
+        f"{verb} **{clean(pack.name)}**: {plural(len(pack.questions), 'question')}. "
         f"Play it with `/trivia start pack:{clean(pack.name)}`."
     )
 
@@ -75,7 +76,7 @@ async def delete_pack(library: Library, guild_id: int, name: str) -> str:
             f"being played here, use `/trivia disable pack:{clean(entry.name)}`."
         )
     missing = NotFound(
-        f"There is no uploaded pack called '{clean(name, limit=60)}' in this server. "
+        f"There is no uploaded pack called **{clean(name, limit=60)}** in this server. "
         "`/trivia packs` lists them."
     )
     if entry is None:

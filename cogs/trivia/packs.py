@@ -24,6 +24,7 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
+from bot.text import plural
 from cogs.trivia.match import normalise
 from cogs.trivia.packyaml import MAX_ALIASES, MAX_FILE_BYTES, UnreadableFileError, read_yaml
 
@@ -182,7 +183,7 @@ def _questions(raw: Any, problems: list[str]) -> list[Question]:
     if not raw:
         problems.append("questions: empty; a pack needs at least one question")
     if len(raw) > MAX_QUESTIONS:
-        problems.append(f"questions: {len(raw)} questions, at most {MAX_QUESTIONS}")
+        problems.append(f"questions: {plural(len(raw), 'question')}, at most {MAX_QUESTIONS}")
         return []
     out: list[Question] = []
     seen: dict[str, int] = {}
@@ -304,7 +305,7 @@ def _choices(raw: Any, answers: list[str], where: str, problems: list[str]) -> l
         problems.append(f"{where}: {len(raw)} choices, at most {MAX_CHOICES}")
         return []
     if len(raw) < MIN_CHOICES:
-        problems.append(f"{where}: {len(raw)} choice, at least {MIN_CHOICES}")
+        problems.append(f"{where}: {plural(len(raw), 'choice')}, at least {MIN_CHOICES}")
         return []
     choices = _strings(raw, where, MIN_CHOICES, MAX_CHOICES, problems)
     _check_choice_set(choices, answers, where, problems)

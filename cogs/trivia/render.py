@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from bot.errors import InvalidInput
 from bot.replies import clean, timestamp
+from bot.text import plural
 from cogs.trivia.game import Answer, Game, Mode, PlayerScore
 from cogs.trivia.store import PlayerStats, Standing
 
 LETTERS = "ABCDE"
-RESTART_NOTICE = "The bot restarted; this game was closed. Points earned so far are kept."
+RESTART_NOTICE = "I restarted, so this game was closed. Points earned so far are kept."
 FAILED_NOTICE = (
     "⚠️ Something went wrong on my side, so this trivia game was stopped. "
     "Points earned so far are kept."
@@ -20,9 +21,9 @@ FIRST_QUESTION_FAILED = (
     "off. Please try `/trivia start` again in a moment."
 )
 TYPED_NEEDS_INTENT = (
-    "Typed answers need the Message Content intent, which this bot does not have, so this game "
-    "uses buttons instead. An admin can enable 'Message Content Intent' in the Discord Developer "
-    "Portal (Bot > Privileged Gateway Intents)."
+    "Typed answers need the Message Content intent, which I don't have, so this game uses "
+    "buttons instead. Whoever runs me can turn on 'Message Content Intent' in the Discord "
+    "Developer Portal (Bot > Privileged Gateway Intents)."
 )
 PERIODS = {"all-time": "all time", "month": "this month", "week": "this week"}
 
@@ -31,17 +32,19 @@ def intro_text(user_id: int, game: Game, wanted: int, hidden: int) -> str:
     """The public reply to /trivia start: pack, settings, and what could not be asked."""
     count = len(game.questions)
     lines = [
-        f"🎬 <@{user_id}> started **{clean(game.pack_name)}** trivia: {count} questions, "
+        f"🎬 <@{user_id}> started **{clean(game.pack_name)}** trivia: "
+        f"{plural(count, 'question')}, "
         f"{game.seconds} s each, {game.mode.value} mode."
     ]
     if count < wanted:
-        lines.append(f"Only {count} questions can be asked here right now.")
+        lines.append(f"Only {plural(count, 'question')} can be asked here right now.")
     if hidden:
-        lines.append(
-            "1 question about an episode that has not aired yet is held back."
-            if hidden == 1
-            else f"{hidden} questions about episodes that have not aired yet are held back."
+        held = plural(
+            hidden,
+            "question about an episode that has not aired yet is",
+            "questions about episodes that have not aired yet are",
         )
+        lines.append(f"{held} held back.")
     return "\n".join(lines)
 
 
@@ -107,7 +110,8 @@ def standings_text(title: str, rows: list[tuple[int, PlayerScore]], total: int) 
     for rank, (user_id, player) in zip(places, shown, strict=True):
         mark = medals[rank - 1] if rank <= len(medals) else f"{rank}."
         lines.append(
-            f"{mark} <@{user_id}> — {player.points} points ({player.correct}/{total} right, "
+            f"{mark} <@{user_id}> — {plural(player.points, 'point')} "
+            f"({player.correct}/{total} right, "
             f"best streak {player.best_streak})"
         )
     return "\n".join(lines)
@@ -121,7 +125,8 @@ def leaderboard_text(period: str, rows: list[Standing]) -> str:
     lines = [f"🏆 **Trivia leaderboard — {label}**"]
     for rank, row in zip(ranks([row.points for row in rows]), rows, strict=True):
         accuracy = round(100 * row.correct / row.answers) if row.answers else 0
-        lines.append(f"{rank}. <@{row.user_id}> — {row.points} points ({accuracy}% right)")
+        points = plural(row.points, "point")
+        lines.append(f"{rank}. <@{row.user_id}> — {points} ({accuracy}% right)")
     return "\n".join(lines)
 
 
@@ -130,7 +135,8 @@ def interrupted_text(rows: list[Standing]) -> str:
     lines = [RESTART_NOTICE]
     scored = [row for row in rows if row.points > 0][:10]
     for rank, row in zip(ranks([row.points for row in scored]), scored, strict=True):
-        lines.append(f"{rank}. <@{row.user_id}> — {row.points} points ({row.correct} right)")
+        points = plural(row.points, "point")
+        lines.append(f"{rank}. <@{row.user_id}> — {points} ({row.correct} right)")
     return "\n".join(lines)
 
 

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-import aiosqlite
 import discord
 
+from bot.db import Transaction
 from bot.errors import InvalidInput, NotAllowed
 from bot.replies import NO_PINGS
 from cogs.trivia import render
@@ -360,9 +360,9 @@ class Runner:
         """
         outbox = self.bot.outbox
 
-        async def owe(conn: aiosqlite.Connection, row: GameRow, standings: list[Standing]) -> None:
+        async def owe(tx: Transaction, row: GameRow, standings: list[Standing]) -> None:
             await outbox.owe(
-                conn,
+                tx,
                 feature=NOTICE_FEATURE,
                 key=f"trivia:interrupted:{row.game_id}",
                 guild_id=row.guild_id,

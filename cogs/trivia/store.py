@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-import aiosqlite
-
-from bot.db import Database
+from bot.db import Database, IntegrityError, Transaction
 from bot.errors import Conflict
 from cogs.trivia.game import Answer
 
@@ -105,7 +102,7 @@ class PlayerStats:
     best_streak: int
 
 
-OweNotice = Callable[[aiosqlite.Connection, GameRow, list[Standing]], Awaitable[None]]
+OweNotice = Callable[[Transaction, GameRow, list[Standing]], Awaitable[None]]
 """Writes the notice an interrupted game's channel is owed, in the closing transaction."""
 
 
@@ -119,16 +116,22 @@ class TriviaStore:
     # -- packs ----------------------------------------------------------------------
     async def save_pack(self, guild_id: int, pack: StoredPack) -> bool:
         """Insert or replace an uploaded pack; return True if it replaced one."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT 1 FROM trivia_packs WHERE guild_id = ? AND name_key = ?",
-                (guild_id, pack.name_key),
+        async with self.db.transaction() as tx:
+            existed = (
+                await tx.fetch_value(
+                    "SELECT 1 FROM trivia_packs WHERE guild_id = ? AND name_key = ?",
+                    (guild_id, pack.name_key),
+                )
+                is not None
             )
-            existed = await cursor.fetchone() is not None
-            await conn.execute(
-                "INSERT OR REPLACE INTO trivia_packs (guild_id, name_key, name, drama, "
+            await tx.execute(
+                "INSERT INTO trivia_packs (guild_id, name_key, name, drama, "
                 "question_count, source, uploaded_by, uploaded_at, description) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, name_key) DO UPDATE "
+                "SET name = excluded.name, drama = excluded.drama, "
+                "question_count = excluded.question_count, source = excluded.source, "
+                "uploaded_by = excluded.uploaded_by, uploaded_at = excluded.uploaded_at, "
+                "description = excluded.description",
                 (
                     guild_id,
                     pack.name_key,
@@ -166,20 +169,20 @@ class TriviaStore:
 
         Games and answers keep their own copy of the pack's name: scores are untouched.
         """
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            running = await tx.fetch_value(
                 "SELECT 1 FROM trivia_games WHERE guild_id = ? AND pack_key = ? "
                 "AND status = 'running' LIMIT 1",
                 (guild_id, key),
             )
-            if await cursor.fetchone() is not None:
+            if running is not None:
                 return DeleteResult.RUNNING
-            cursor = await conn.execute(
+            deleted = await tx.execute(
                 "DELETE FROM trivia_packs WHERE guild_id = ? AND name_key = ?", (guild_id, key)
             )
-            if cursor.rowcount == 0:
+            if deleted == 0:
                 return DeleteResult.MISSING
-            await conn.execute(
+            await tx.execute(
                 "DELETE FROM trivia_disabled_packs WHERE guild_id = ? AND name_key = ?",
                 (guild_id, key),
             )
@@ -189,8 +192,8 @@ class TriviaStore:
         """Switch a pack off (or on); return whether anything changed."""
         if disabled:
             changed = await self.db.execute(
-                "INSERT OR IGNORE INTO trivia_disabled_packs (guild_id, name_key, disabled_by, "
-                "disabled_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO trivia_disabled_packs (guild_id, name_key, disabled_by, "
+                "disabled_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (guild_id, key, by, at),
             )
         else:
@@ -214,7 +217,7 @@ class TriviaStore:
             return await self.db.insert(
                 "INSERT INTO trivia_games (guild_id, channel_id, starter_id, pack_key, pack_name, "
                 "mode, seconds, question_count, plan, status, started_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?) RETURNING game_id",
                 (
                     game.guild_id,
                     game.channel_id,
@@ -228,7 +231,7 @@ class TriviaStore:
                     game.started_at,
                 ),
             )
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             raise Conflict(RUNNING_CONFLICT) from None
 
     async def running_in_channel(self, channel_id: int) -> int | None:
@@ -257,24 +260,26 @@ class TriviaStore:
     async def close_interrupted(
         self,
         at: int,
-        owe: Callable[[aiosqlite.Connection, GameRow, list[Standing]], Awaitable[None]],
+        owe: Callable[[Transaction, GameRow, list[Standing]], Awaitable[None]],
     ) -> list[GameRow]:
         """Mark every game left running (by a restart) interrupted; return them.
 
-        `owe(conn, game, standings)` runs for each game inside the same transaction (to write
+        `owe(tx, game, standings)` runs for each game inside the same transaction (to write
         the notice its channel is owed), so a game is never closed without its notice.
         """
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT game_id, guild_id, channel_id, pack_name, status FROM trivia_games "
-                "WHERE status = 'running' ORDER BY game_id"
-            )
-            rows = [GameRow(*tuple(row)) for row in await cursor.fetchall()]
+        async with self.db.transaction() as tx:
+            rows = [
+                GameRow(*tuple(row))
+                for row in await tx.fetch_all(
+                    "SELECT game_id, guild_id, channel_id, pack_name, status FROM trivia_games "
+                    "WHERE status = 'running' ORDER BY game_id"
+                )
+            ]
             for row in rows:
-                cursor = await conn.execute(_STANDINGS, (row.game_id,))
-                standings = [Standing(*tuple(line)) for line in await cursor.fetchall()]
-                await owe(conn, row, standings)
-            await conn.execute(
+                lines = await tx.fetch_all(_STANDINGS, (row.game_id,))
+                standings = [Standing(*tuple(line)) for line in lines]
+                await owe(tx, row, standings)
+            await tx.execute(
                 "UPDATE trivia_games SET status = 'interrupted', ended_at = ? "
                 "WHERE status = 'running'",
                 (at,),
@@ -290,8 +295,8 @@ class TriviaStore:
         """Write (game id, guild id, answer, unix time) rows in order, in one transaction."""
         if not answers:
             return
-        async with self.db.transaction() as conn:
-            await conn.executemany(
+        async with self.db.transaction() as tx:
+            await tx.execute_many(
                 "INSERT INTO trivia_answers (game_id, question_index, user_id, guild_id, "
                 "choice_index, correct, tries, points, streak, elapsed_ms, answered_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "

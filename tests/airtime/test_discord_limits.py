@@ -53,7 +53,7 @@ async def test_fifty_dramas_with_the_longest_names(env: BotEnv) -> None:
     itx = await env.slash(env.fan_id, "airtime", "episodes", drama=title(0))
     assert len(await pages_until(env, itx, "Episode 300 (finale)")) > 1
     config = await env.slash(env.mod_id, "config", "show")
-    assert "Airtime: 50 drama(s) tracked" in await config.reply_text()
+    assert "Airtime: 50 dramas tracked" in await config.reply_text()
     choices = await env.fake.autocomplete(
         env.guild_id, env.channel_id, env.fan_id, ("airtime", "next"), focused="drama", value=""
     )

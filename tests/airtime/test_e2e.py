@@ -129,7 +129,7 @@ async def test_downtime_sends_within_grace_late_and_skips_older(env: BotEnv) -> 
     await env.start()
     rec = await env.fake.wait_for_request("POST", MSG.format(channel))
     assert "on air now" in rec.json["content"]
-    assert rec.json["content"].endswith("(late: the bot was offline)")
+    assert rec.json["content"].endswith("(late: I was offline)")
     await env.settle()
     assert len(posts(env, channel)) == 1
     assert await ledger(env) == [("1", "onair", "sent"), ("1", "remind60", "skipped")]
@@ -409,6 +409,9 @@ async def test_edit_extension_moves_the_finale(env: BotEnv) -> None:
     await env.reply(env.mod_id, "drama", "add", catalog="secretary-kim")
     text = await env.reply(env.mod_id, "drama", "edit", drama="Secretary Kim", episodes=18)
     assert "18 episodes" in text
+    text = await env.reply(env.mod_id, "drama", "edit", drama="Secretary Kim", episodes=1)
+    assert "1 episode," in text  # a one-off special: no "1 episodes"
+    text = await env.reply(env.mod_id, "drama", "edit", drama="Secretary Kim", episodes=18)
     text = await env.reply(env.fan_id, "airtime", "episodes", drama="Secretary Kim")
     assert "Episode 18 (finale)" in text
     text = await env.reply(env.mod_id, "drama", "edit", drama="Secretary Kim", move_episode=3,

@@ -280,7 +280,7 @@ def test_render_pings_only_the_role_and_escapes_the_title() -> None:
     late = announce.render(
         item, announce.DramaText("K", "tvN", None, None), late=announce.Late.OFFLINE
     )
-    assert late.endswith("(late: the bot was offline)")
+    assert late.endswith("(late: I was offline)")
     assert "<@&" not in late
 
 

@@ -55,7 +55,7 @@ async def test_cut_while_armed_announces_no_episode_that_no_longer_exists(env: B
     await env.fake.wait_for_request("POST", MSG.format(channel), after=start)
     # The job is now armed for episode 2; the drama is cut to a single episode.
     text = await env.reply(env.mod_id, "drama", "edit", drama="Secretary Kim", episodes=1)
-    assert "1 episodes" in text
+    assert "1 episode," in text
     await env.advance_to(EP2 + timedelta(minutes=5))
     await env.settle(10)
     assert len(posts(env, channel)) == 1

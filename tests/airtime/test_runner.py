@@ -147,7 +147,7 @@ async def test_a_claim_left_by_a_crash_is_sent_late_saying_the_bot_was_offline(w
     await announcer.run(KIM.guild_id, drama_id)
     assert await announcer.outbox.deliver()
     assert len(discord.posts) == 1
-    assert discord.posts[0][1].endswith("(late: the bot was offline)")
+    assert discord.posts[0][1].endswith("(late: I was offline)")
     ledger = await announcer.store.ledger(drama_id)
     assert (ledger[("1", "remind30")].state, ledger[("1", "remind30")].message_id) == ("sent", 1)
 
@@ -175,7 +175,7 @@ async def test_a_late_post_owed_at_start_up_survives_more_crashes_and_goes_out_o
     assert [post[1].split(" is on air")[0] for post in discord.posts] == [
         "<@&60> 📺 **Secretary Kim** episode 1"
     ]
-    assert discord.posts[0][1].endswith("(late: the bot was offline)")
+    assert discord.posts[0][1].endswith("(late: I was offline)")
     assert (await announcer.store.ledger(drama_id))[("1", "onair")].message_id == 1
 
 

@@ -1,54 +1,86 @@
-"""The real CLI process: migrate, check, and run + graceful SIGTERM against the fake Discord."""
+"""The real CLI process: version, migrate, check, and run against the fake Discord."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import hashlib
+import socket
 from pathlib import Path
 
-from tests.botprocess import BotProcess
+from bot import __version__
+from bot.invite import invite_url
+from bot.migrate import discover
+from bot.sqlitefile import peek_version
+from tests.botprocess import BotProcess, run_cli
 from tests.fakediscord import FakeDiscord
 
-ROOT = Path(__file__).resolve().parents[2]
+OTHER_TOKEN = "MTE4MDcxMjM0NTY3ODkwMTI0OA.Gwr0ng.this-token-was-reset-0123456789abcdefghij"
 
 
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+def _files(folder: Path) -> dict[str, str]:
+    """Every file below `folder` with a hash of its bytes."""
     return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_PATH": str(tmp_path / "nested" / "bot.sqlite3"),
-        **extra,
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
     }
 
 
-def _cli(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=_env(tmp_path, **extra),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
-def test_help_for_each_command(tmp_path: Path) -> None:
+async def test_version(tmp_path: Path) -> None:
+    result = await run_cli("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"dramabot {__version__}"
+
+
+async def test_help_for_each_command_needs_no_settings(tmp_path: Path) -> None:
     for command in ("run", "migrate", "check"):
-        result = _cli(tmp_path, command, "--help", DISCORD_TOKEN="t")
+        result = await run_cli(command, "--help", cwd=tmp_path)
         assert result.returncode == 0
         assert "usage: dramabot" in result.stdout
 
 
-def test_migrate_then_check(tmp_path: Path) -> None:
-    result = _cli(tmp_path, "migrate", DISCORD_TOKEN="t")
+async def test_migrate_and_check_need_no_token(tmp_path: Path) -> None:
+    database = tmp_path / "nested" / "bot.sqlite3"
+    env = {"DATABASE_PATH": str(database)}
+    result = await run_cli("migrate", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "nested" / "bot.sqlite3").exists()
-    check = _cli(tmp_path, "check", DISCORD_TOKEN="t")
+    assert "database is up to date" in result.stderr
+    assert peek_version(database) == len(discover())
+    check = await run_cli("check", cwd=tmp_path, env=env)
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.strip().endswith("ok")
+
+
+async def test_check_changes_nothing_on_disk(tmp_path: Path) -> None:
+    env = {"DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3")}
+    check = await run_cli("check", cwd=tmp_path, env=env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "no database at" in check.stdout
+    assert _files(tmp_path) == {}  # no database file, no data/ folder
+    assert not (tmp_path / "data").exists()
+    assert (await run_cli("migrate", cwd=tmp_path, env=env)).returncode == 0
+    before = _files(tmp_path)
+    check = await run_cli("check", cwd=tmp_path, env=env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert _files(tmp_path) == before
+
+
+async def test_check_validates_the_token_shape_when_set(tmp_path: Path) -> None:
+    for token in ("not a token", "abc.def"):
+        check = await run_cli("check", cwd=tmp_path, env={"DISCORD_TOKEN": token})
+        assert check.returncode == 2
+        assert check.stderr.strip().splitlines() == [
+            "dramabot: DISCORD_TOKEN does not look like a bot token (three parts separated by "
+            "dots): copy it again (Discord Developer Portal > your application > Bot > "
+            "Reset Token)"
+        ]
+    check = await run_cli("check", cwd=tmp_path, env={"DISCORD_TOKEN": OTHER_TOKEN})
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 async def test_run_connects_stops_cleanly_on_sigterm_and_restarts(
@@ -58,6 +90,8 @@ async def test_run_connects_stops_cleanly_on_sigterm_and_restarts(
     async with BotProcess(fake, tmp_path / "nested" / "bot.sqlite3", tmp_path) as bot:
         await bot.start()
         assert fake.find_requests("PUT", rf"/applications/{fake.app_id}/commands")
+        ready = await bot.wait_for_line(r" bot\.app ready ")
+        assert f"invite='{invite_url(fake.app_id)}'" in ready
         assert await bot.terminate() == 0, bot.output
         assert "bot closed" in bot.output
         assert "database closed" in bot.output
@@ -67,3 +101,43 @@ async def test_run_connects_stops_cleanly_on_sigterm_and_restarts(
         assert await bot.terminate() == 0, bot.output
     assert len(fake.find_requests("PUT", rf"/applications/{fake.app_id}/commands")) == 1
     assert fake.identify_count == 2
+
+
+async def test_a_token_discord_refuses_is_one_line_and_exit_2(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    async with BotProcess(fake, database, tmp_path, env={"DISCORD_TOKEN": OTHER_TOKEN}) as bot:
+        await bot.start(wait_ready=False)
+        assert await bot.wait_exit() == 2, bot.output
+    refused = [line for line in bot.lines if "DISCORD_TOKEN" in line]
+    assert len(refused) == 1, bot.output
+    assert "Discord refused DISCORD_TOKEN" in refused[0]
+    assert "Reset it under Bot in the Developer Portal" in refused[0]
+    assert "Traceback" not in bot.output
+    assert OTHER_TOKEN not in bot.output
+    assert [r.status for r in fake.find_requests("GET", "/users/@me")] == [401]
+    # The database was migrated before the bot tried to connect.
+    assert peek_version(database) == len(discover())
+    assert fake.identify_count == 0
+
+
+async def test_discord_unreachable_at_start_is_one_line_and_exit_1(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    port = _closed_port()
+    env = {
+        "DISCORD_API_URL": f"http://127.0.0.1:{port}/api/v10",
+        "DISCORD_GATEWAY_URL": f"ws://127.0.0.1:{port}/gateway",
+    }
+    database = tmp_path / "bot.sqlite3"
+    async with BotProcess(fake, database, tmp_path, env=env) as bot:
+        await bot.start(wait_ready=False)
+        assert await bot.wait_exit() == 1, bot.output
+    errors = [line for line in bot.lines if " ERROR " in line]
+    assert len(errors) == 1, bot.output
+    assert f"cannot reach Discord at http://127.0.0.1:{port}/api/v10" in errors[0]
+    assert "check the network connection and DISCORD_API_URL" in errors[0]
+    assert "Traceback" not in bot.output
+    assert peek_version(database) == len(discover())
+    assert fake.requests == []

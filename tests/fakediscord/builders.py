@@ -6,11 +6,14 @@ import re
 from typing import Any
 
 from .state import (
+    GUILD_FORUM,
     INTENT_GUILD_MEMBERS,
+    PRIVATE_THREAD,
     Channel,
     FakeGuild,
     Member,
     Role,
+    ScheduledEvent,
     User,
     World,
     iso_now,
@@ -88,8 +91,10 @@ def channel_payload(world: World, channel: Channel) -> dict[str, Any]:
         if channel.recipient_id is not None and channel.recipient_id in world.users:
             recipients = [user_payload(world.users[channel.recipient_id])]
         return {"id": str(channel.id), "type": 1, "recipients": recipients, "last_message_id": None}
+    if channel.thread is not None:
+        return thread_payload(world, channel)
     guild = world.guilds[channel.guild_id]
-    return {
+    data: dict[str, Any] = {
         "id": str(channel.id),
         "type": channel.type,
         "guild_id": str(channel.guild_id),
@@ -99,13 +104,93 @@ def channel_payload(world: World, channel: Channel) -> dict[str, Any]:
         "topic": channel.topic,
         "nsfw": False,
         "rate_limit_per_user": 0,
-        "last_message_id": None,
-        "flags": 0,
+        "last_message_id": str(channel.last_message_id) if channel.last_message_id else None,
+        "flags": channel.flags,
         "permission_overwrites": [
             {"id": str(ow.id), "type": ow.type, "allow": str(ow.allow), "deny": str(ow.deny)}
             for ow in world.effective_overwrites(guild, channel)
         ],
     }
+    if channel.type == GUILD_FORUM:
+        data.update(
+            available_tags=[dict(tag) for tag in channel.available_tags],
+            default_reaction_emoji=None,
+            default_sort_order=None,
+            default_forum_layout=0,
+            default_thread_rate_limit_per_user=0,
+            default_auto_archive_duration=1440,
+        )
+    return data
+
+
+def thread_payload(
+    world: World, thread: Channel, *, member_of: int | None = None
+) -> dict[str, Any]:
+    """A thread channel object; with ``member_of``, that user's thread member when they joined."""
+    meta = thread.thread
+    assert meta is not None, f"channel {thread.id} is not a thread"
+    metadata: dict[str, Any] = {
+        "archived": meta.archived,
+        "auto_archive_duration": meta.auto_archive_duration,
+        "archive_timestamp": meta.archive_timestamp,
+        "locked": meta.locked,
+        "create_timestamp": meta.create_timestamp,
+    }
+    if thread.type == PRIVATE_THREAD:
+        metadata["invitable"] = True
+    data: dict[str, Any] = {
+        "id": str(thread.id),
+        "type": thread.type,
+        "guild_id": str(thread.guild_id),
+        "parent_id": str(thread.parent_id),
+        "owner_id": str(thread.owner_id),
+        "name": thread.name,
+        "last_message_id": str(thread.last_message_id) if thread.last_message_id else None,
+        "rate_limit_per_user": 0,
+        "message_count": meta.message_count,
+        "member_count": min(50, len(meta.members)),
+        "total_message_sent": meta.total_message_sent,
+        "flags": thread.flags,
+        "applied_tags": [str(t) for t in meta.applied_tags],
+        "nsfw": False,
+        "thread_metadata": metadata,
+    }
+    if member_of is not None and member_of in meta.members:
+        data["member"] = {
+            "id": str(thread.id),
+            "user_id": str(member_of),
+            "join_timestamp": meta.create_timestamp,
+            "flags": 0,
+        }
+    return data
+
+
+def scheduled_event_payload(
+    world: World, event: ScheduledEvent, *, with_user_count: bool = False
+) -> dict[str, Any]:
+    """A guild scheduled event object as the REST API and the gateway send it."""
+    data: dict[str, Any] = {
+        "id": str(event.id),
+        "guild_id": str(event.guild_id),
+        "channel_id": str(event.channel_id) if event.channel_id else None,
+        "creator_id": str(event.creator_id),
+        "name": event.name,
+        "description": event.description,
+        "scheduled_start_time": event.start.isoformat(),
+        "scheduled_end_time": event.end.isoformat() if event.end else None,
+        "privacy_level": event.privacy_level,
+        "status": event.status,
+        "entity_type": event.entity_type,
+        "entity_id": None,
+        "entity_metadata": {"location": event.location} if event.location is not None else None,
+        "image": None,
+        "recurrence_rule": None,
+    }
+    if event.creator_id in world.users:
+        data["creator"] = user_payload(world.users[event.creator_id])
+    if with_user_count:
+        data["user_count"] = len(event.interested)
+    return data
 
 
 def guild_payload(world: World, guild: FakeGuild, *, intents: int | None = None) -> dict[str, Any]:
@@ -150,13 +235,21 @@ def guild_payload(world: World, guild: FakeGuild, *, intents: int | None = None)
         "stickers": [],
         "roles": [role_payload(r) for r in guild.roles.values()],
         "channels": [channel_payload(world, c) for c in guild.channels.values()],
-        "threads": [],
+        "threads": [
+            thread_payload(world, t, member_of=world.bot_user_id)
+            for t in guild.threads.values()
+            if t.thread is not None
+            and not t.thread.archived
+            and world.channel_permissions(t.id, world.bot_user_id)
+        ],
         "members": [member_payload(world, guild, m) for m in members],
         "member_count": len(guild.members),
         "voice_states": [],
         "presences": [],
         "stage_instances": [],
-        "guild_scheduled_events": [],
+        "guild_scheduled_events": [
+            scheduled_event_payload(world, e) for e in guild.scheduled_events.values() if e.open
+        ],
         "soundboard_sounds": [],
         "large": False,
         "unavailable": False,

@@ -15,7 +15,6 @@ from aiohttp import web
 
 from .builders import (
     channel_payload,
-    guild_payload,
     member_payload,
     message_payload,
     message_text,
@@ -23,7 +22,9 @@ from .builders import (
     user_payload,
 )
 from .gateway import Gateway
+from .helpers import EventHelpers, ThreadHelpers
 from .server import HttpError, Recorded, Reply, RestApi
+from .shards import DEFAULT_GUILDS_PER_SHARD, ShardHelpers
 from .state import (
     ALL_PERMISSIONS,
     BOT_DEFAULT_PERMISSIONS,
@@ -41,6 +42,7 @@ from .state import (
     emoji_payload,
     iso_now,
 )
+from .threads import check_post, remove_thread, unarchive_for_post
 from .validate import (
     Problem,
     check_autocomplete,
@@ -57,7 +59,8 @@ T = TypeVar("T")
 
 APP_ID = 1180712345678901248  # the bot user id equals the application id, as on real Discord
 APP_OWNER_ID = 1180700000000000001
-TOKEN = "fake-token"
+# Shaped like a real bot token: base64url(application id) . timestamp . HMAC.
+TOKEN = "MTE4MDcxMjM0NTY3ODkwMTI0OA.GfAkE1.fake-hmac-0123456789abcdefghijklmnopq"
 INTERACTION_DEADLINE = 3.0  # seconds Discord waits for the first interaction response
 # interaction type -> the callback types that may answer it (6/7 need a message to update)
 CALLBACK_TYPES: dict[int, tuple[int, ...]] = {
@@ -91,6 +94,7 @@ class InteractionState:
     dispatched_at: float = 0.0  # loop.time() of INTERACTION_CREATE (not the wall clock)
     acked_at: float = 0.0  # loop.time() of the accepted first response (0: not answered)
     created_wall: float = field(default_factory=time.time)  # the token's 15 minutes start here
+    delivered_to: list[tuple[int, int]] = field(default_factory=list)  # shards that got it
 
 
 class Gate:
@@ -225,6 +229,11 @@ class Interaction:
         return self._state.acked
 
     @property
+    def delivered_to(self) -> list[tuple[int, int]]:
+        """``(shard_id, shard_count)`` of each session INTERACTION_CREATE was written to."""
+        return list(self._state.delivered_to)
+
+    @property
     def choices(self) -> list[dict[str, Any]] | None:
         return self._state.choices
 
@@ -256,7 +265,7 @@ class Interaction:
         return out
 
 
-class FakeDiscord:
+class FakeDiscord(ShardHelpers, ThreadHelpers, EventHelpers):
     """Protocol-level fake Discord (REST + gateway) on 127.0.0.1."""
 
     def __init__(self) -> None:
@@ -271,6 +280,9 @@ class FakeDiscord:
         self.gateway = Gateway(self)
         self.rest = RestApi(self)
         self.message_content_allowed = True
+        self.recommended_shards = 1  # GET /gateway/bot's "shards"
+        self.max_guilds_per_shard = DEFAULT_GUILDS_PER_SHARD  # beyond it IDENTIFY gets 4011
+        self.max_concurrency = 1  # session_start_limit.max_concurrency
         self.requests: list[Recorded] = []
         self.rate_limited: list[Recorded] = []
         self.unknown_routes: list[str] = []
@@ -304,10 +316,26 @@ class FakeDiscord:
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
+    def api_url_for(self, client: str) -> str:
+        """REST base for one bot process: its requests are recorded with ``client`` set.
+
+        Not something Discord has: a test-only tag in the URL so a test can tell which of
+        several processes made a request. ``GET /gateway/bot`` through it answers the matching
+        ``gateway_url_for(client)``, and that session's deliveries carry the tag too.
+        """
+        return f"{self.base_url}/c/{quote(client)}/api/v10"
+
+    def gateway_url_for(self, client: str | None) -> str:
+        """Gateway URL for one bot process (see ``api_url_for``); None: the plain one."""
+        if client is None:
+            return self.gateway_url
+        return f"ws://127.0.0.1:{self.port}/c/{quote(client)}/gateway"
+
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_get("/gateway", self.gateway.handle)
-        app.router.add_get("/gateway/", self.gateway.handle)
+        for prefix in ("", "/c/{client}"):
+            app.router.add_get(f"{prefix}/gateway", self.gateway.handle)
+            app.router.add_get(f"{prefix}/gateway/", self.gateway.handle)
         app.router.add_get("/attachments/{aid}/{name}", self._serve_attachment)
         app.router.add_route("*", "/{tail:.*}", self.rest.handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -355,20 +383,27 @@ class FakeDiscord:
         return itx.messages
 
     async def wait_until_ready(self, timeout: float = 5.0) -> None:
-        """Bot identified and all GUILD_CREATEs were written."""
-        async with asyncio.timeout(timeout):
-            await self.gateway.ready.wait()
+        """A session is connected, and every connected one got READY and its GUILD_CREATEs.
 
-    async def reconnect(self, timeout: float = 5.0) -> None:
-        """Send op 7 RECONNECT and wait until the client RESUMEs."""
-        await self.gateway.reconnect(timeout)
+        With several shards starting one after the other, use ``wait_for_shards``.
+        """
+
+        def check() -> bool:
+            infos = self.sessions()
+            return bool(infos) and all(info.ready for info in infos)
+
+        await self.gateway.wait_for(check, timeout, "a ready gateway session")
+
+    async def reconnect(self, timeout: float = 5.0, *, shard_id: int | None = None) -> None:
+        """Send op 7 RECONNECT (to shard ``shard_id``'s session) and wait until it RESUMEs."""
+        await self.gateway.reconnect(timeout, shard_id=shard_id)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> bool:
         """Send an arbitrary dispatch event (filtered by intents). False if filtered."""
         return await self.gateway.dispatch(event, data)
 
     async def sync(self, timeout: float = 5.0) -> None:
-        """Wait until the bot has parsed every gateway event sent so far.
+        """Wait until every connected session has parsed every gateway event sent so far.
 
         Needed after the synchronous world-state helpers (add_role, add_channel, ...) when the
         bot is connected: their gateway events are queued fire-and-forget. Injection coroutines
@@ -377,9 +412,8 @@ class FakeDiscord:
         await self.gateway.sync(timeout)
 
     def _emit(self, event: str, data: dict[str, Any]) -> None:
-        """Fire-and-forget dispatch if the bot is connected (ordering is preserved)."""
-        if self.gateway.connected:
-            self.gateway.enqueue_dispatch(event, data)
+        """Fire-and-forget dispatch to the sessions owning its guild (ordering is preserved)."""
+        self.gateway.enqueue_dispatch(event, data)
 
     # --- world state ------------------------------------------------------------------------
     @property
@@ -397,9 +431,16 @@ class FakeDiscord:
     def reaction_users(self, channel_id: int, message_id: int, emoji: str) -> list[int]:
         return self.world.reaction_users(message_id, emoji)
 
-    def add_guild(self, name: str = "Drama Club", owner_id: int | None = None) -> FakeGuild:
+    def add_guild(
+        self,
+        name: str = "Drama Club",
+        owner_id: int | None = None,
+        *,
+        shard: tuple[int, int] | None = None,
+    ) -> FakeGuild:
+        """A guild with the bot in it; ``shard=(id, count)`` picks an id on that shard."""
         world = self.world
-        gid = self.snowflake()
+        gid = self.snowflake.on_shard(*shard) if shard is not None else self.snowflake()
         owner = world.ensure_user(owner_id, "owner")
         bot_role = Role(
             id=self.snowflake(),
@@ -423,9 +464,7 @@ class FakeDiscord:
         guild.channels[general.id] = general
         world.channels[general.id] = general
         guild.default_channel_id = general.id
-        conn = self.gateway.current
-        if conn is not None and conn.session is not None:
-            self._emit("GUILD_CREATE", guild_payload(world, guild, intents=conn.session.intents))
+        self.gateway.send_guild_create(guild)
         return guild
 
     def _guild(self, guild_id: int) -> FakeGuild:
@@ -553,10 +592,15 @@ class FakeDiscord:
         ch = self.world.channels.get(channel_id)
         if ch is None:
             raise KeyError(f"unknown channel {channel_id}")
+        if ch.thread is not None:
+            raise ValueError(f"{channel_id} is a thread: use delete_thread")
         payload = channel_payload(self.world, ch)
         del self.world.channels[channel_id]
         if ch.guild_id is not None:
-            self.world.guilds[ch.guild_id].channels.pop(channel_id, None)
+            guild = self.world.guilds[ch.guild_id]
+            guild.channels.pop(channel_id, None)
+            for thread in [t for t in guild.threads.values() if t.parent_id == channel_id]:
+                remove_thread(self.world, thread)  # they go with their channel
         self.world.deleted_channels.add(channel_id)
         if self.gateway.connected:
             await self.gateway.dispatch("CHANNEL_DELETE", payload)
@@ -826,9 +870,19 @@ class FakeDiscord:
         embeds: list[dict[str, Any]] | None = None,
         reply_to: int | None = None,
     ) -> dict[str, Any]:
-        """A user posts a message (MESSAGE_CREATE). Returns the full stored message."""
-        if channel_id not in self.world.channels:
+        """A user posts a message (MESSAGE_CREATE). Returns the full stored message.
+
+        In an archived thread the post unarchives it first (THREAD_UPDATE), as on Discord.
+        """
+        channel = self.world.channels.get(channel_id)
+        if channel is None:
             raise KeyError(f"unknown channel {channel_id}")
+        try:
+            unarchives = check_post(self.world, channel, user_id)
+        except HttpError as exc:
+            raise ValueError(f"Discord refuses this post: {exc}") from None
+        if unarchives:
+            unarchive_for_post(self, channel)
         atts = [self._store_attachment(name, data, ctype) for name, data, ctype in attachments]
         extra: dict[str, Any] = {}
         if reply_to is not None:
@@ -993,7 +1047,14 @@ class FakeDiscord:
         self._itx_by_id[state.id] = state
         self._itx_by_token[state.token] = state
         state.dispatched_at = asyncio.get_running_loop().time()
-        await self.gateway.dispatch("INTERACTION_CREATE", state.payload, sync=sync)
+        sessions = await self.gateway.dispatch_to("INTERACTION_CREATE", state.payload, sync=sync)
+        if not sessions:
+            where = f"guild {state.guild_id}" if state.guild_id else "a DM"
+            raise RuntimeError(
+                f"INTERACTION_CREATE in {where} reached no session (connected shards: "
+                f"{self.connected_shards()}); a user would see 'application did not respond'"
+            )
+        state.delivered_to = [s.pair for s in sessions]
         return Interaction(self, state)
 
     def _find_command(

@@ -1,4 +1,9 @@
-"""Fake Discord gateway: HELLO/IDENTIFY/READY/RESUME/heartbeats and intent-filtered dispatch."""
+"""Fake Discord gateway: HELLO/IDENTIFY/READY/RESUME/heartbeats, sharded, intent-filtered dispatch.
+
+Several sessions may be connected at once (shards of one process or of several); each event goes
+to the sessions whose shard owns its guild (see shards.py). A session survives a dropped
+connection (not a clean 1000/1001 close) and RESUME replays what it missed, as on Discord.
+"""
 
 from __future__ import annotations
 
@@ -8,184 +13,212 @@ import copy
 import json
 import logging
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
 from .builders import guild_payload, member_payload, user_payload
-from .state import (
-    INTENT_DIRECT_MESSAGE_REACTIONS,
-    INTENT_DIRECT_MESSAGES,
-    INTENT_GUILD_MEMBERS,
-    INTENT_GUILD_MESSAGE_REACTIONS,
-    INTENT_GUILD_MESSAGES,
-    INTENT_GUILDS,
-    INTENT_MESSAGE_CONTENT,
+from .sessions import (
+    CLEAN_CLOSES,
+    DEFAULT_INTENTS,
+    HEARTBEAT_INTERVAL_MS,
+    OP_DISPATCH,
+    OP_HEARTBEAT,
+    OP_HEARTBEAT_ACK,
+    OP_HELLO,
+    OP_IDENTIFY,
+    OP_INVALID_SESSION,
+    OP_RECONNECT,
+    OP_REQUEST_MEMBERS,
+    OP_RESUME,
+    Connection,
+    Session,
+    redact,
+    wants,
 )
+from .shards import Delivery, SessionInfo, event_guild_id, owns, parse_shard
+from .state import INTENT_MESSAGE_CONTENT, FakeGuild
 
 if TYPE_CHECKING:
     from .fake import FakeDiscord
 
 log = logging.getLogger(__name__)
 
-OP_DISPATCH = 0
-OP_HEARTBEAT = 1
-OP_IDENTIFY = 2
-OP_RESUME = 6
-OP_RECONNECT = 7
-OP_REQUEST_MEMBERS = 8
-OP_INVALID_SESSION = 9
-OP_HELLO = 10
-OP_HEARTBEAT_ACK = 11
-
-HEARTBEAT_INTERVAL_MS = 41250
-
-_GUILD_EVENTS = {
-    "GUILD_CREATE",
-    "GUILD_UPDATE",
-    "GUILD_DELETE",
-    "GUILD_ROLE_CREATE",
-    "GUILD_ROLE_UPDATE",
-    "GUILD_ROLE_DELETE",
-    "CHANNEL_CREATE",
-    "CHANNEL_UPDATE",
-    "CHANNEL_DELETE",
-    "CHANNEL_PINS_UPDATE",
-    "THREAD_CREATE",
-    "THREAD_UPDATE",
-    "THREAD_DELETE",
-}
-_MEMBER_EVENTS = {"GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE"}
-_MESSAGE_EVENTS = {"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK"}
-_REACTION_EVENTS = {
-    "MESSAGE_REACTION_ADD",
-    "MESSAGE_REACTION_REMOVE",
-    "MESSAGE_REACTION_REMOVE_ALL",
-    "MESSAGE_REACTION_REMOVE_EMOJI",
-}
-
-
-@dataclass
-class Session:
-    session_id: str
-    intents: int
-    seq: int = 0
-
-
-@dataclass(eq=False)
-class Connection:
-    ws: web.WebSocketResponse
-    queue: asyncio.Queue[tuple[str, asyncio.Future[None] | None]] = field(
-        default_factory=asyncio.Queue
-    )
-    session: Session | None = None
-    writer: asyncio.Task[None] | None = None
-
 
 class Gateway:
     def __init__(self, fake: FakeDiscord) -> None:
         self.fake = fake
         self.sessions: dict[str, Session] = {}
-        self.current: Connection | None = None
         self.connections: set[Connection] = set()
-        self.ready = asyncio.Event()
-        self.resumed = asyncio.Event()
         self.identify_count = 0
         self.resume_count = 0
         self.identify_intents: int | None = None
         self.sent_events: list[tuple[str, dict[str, Any]]] = []
         self.dropped_events: list[tuple[str, dict[str, Any]]] = []
-        self.heartbeats = 0
-        self._heartbeat_event = asyncio.Event()
+        self.deliveries: list[Delivery] = []
+        self._changed = asyncio.Event()
 
-    # --- outbound ---------------------------------------------------------------------------
+    def _bump(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    # --- state ------------------------------------------------------------------------------
+    def live(self) -> list[Connection]:
+        """Open connections with an identified (or resumed) session, ordered by shard."""
+        conns = [c for c in self.connections if c.session is not None and not c.closed]
+        return sorted(conns, key=lambda c: c.session.pair if c.session else (0, 0))
+
     @property
     def connected(self) -> bool:
-        return self.current is not None and self.current.session is not None
+        return bool(self.live())
 
+    def session_infos(self) -> list[SessionInfo]:
+        infos = []
+        for conn in self.live():
+            session = conn.session
+            assert session is not None
+            infos.append(
+                SessionInfo(
+                    session_id=session.session_id,
+                    shard_id=session.pair[0],
+                    shard_count=session.pair[1],
+                    sharded=session.shard is not None,
+                    client=session.client,
+                    intents=session.intents,
+                    ready=conn.ready,
+                )
+            )
+        return infos
+
+    async def wait_for(self, check: Callable[[], bool], timeout: float, what: str) -> None:
+        """Wait until ``check()`` holds; it is re-checked whenever a session changes."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not check():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                shards = [info.shard for info in self.session_infos()]
+                raise TimeoutError(f"timed out after {timeout}s waiting for {what}; live: {shards}")
+            event = self._changed
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await event.wait()
+
+    # --- outbound ---------------------------------------------------------------------------
     def wants(self, intents: int, event: str, data: dict[str, Any]) -> bool:
-        in_guild = "guild_id" in data and data.get("guild_id") is not None
-        if event in _GUILD_EVENTS:
-            return bool(intents & INTENT_GUILDS)
-        if event in _MEMBER_EVENTS:
-            user = data.get("user") or {}
-            if event == "GUILD_MEMBER_UPDATE" and str(user.get("id")) == str(self.fake.bot_user_id):
-                return True
-            return bool(intents & INTENT_GUILD_MEMBERS)
-        if event in _MESSAGE_EVENTS:
-            return bool(intents & (INTENT_GUILD_MESSAGES if in_guild else INTENT_DIRECT_MESSAGES))
-        if event in _REACTION_EVENTS:
-            needed = INTENT_GUILD_MESSAGE_REACTIONS if in_guild else INTENT_DIRECT_MESSAGE_REACTIONS
-            return bool(intents & needed)
-        return True
+        return wants(intents, event, data, self.fake.bot_user_id)
 
     def _redact(self, intents: int, event: str, data: dict[str, Any]) -> dict[str, Any]:
-        if event not in ("MESSAGE_CREATE", "MESSAGE_UPDATE") or intents & INTENT_MESSAGE_CONTENT:
-            return data
-        if data.get("guild_id") is None:
-            return data  # DMs with the bot always carry content
-        bot_id = str(self.fake.bot_user_id)
-        if str((data.get("author") or {}).get("id")) == bot_id:
-            return data
-        if any(str(u.get("id")) == bot_id for u in data.get("mentions") or []):
-            return data
-        data = dict(data)
-        data.update(content="", embeds=[], attachments=[], components=[])
-        data.pop("poll", None)
-        return data
+        return redact(intents, event, data, self.fake.bot_user_id)
+
+    def _targets(self, event: str, data: dict[str, Any]) -> list[Session]:
+        """Sessions (connected or awaiting RESUME) whose shard owns the event and want it."""
+        guild_id = event_guild_id(event, data)
+        return [
+            s
+            for s in self.sessions.values()
+            if s.alive and owns(s.shard, guild_id) and self.wants(s.intents, event, data)
+        ]
+
+    def _send(
+        self, session: Session, event: str, data: dict[str, Any]
+    ) -> asyncio.Future[None] | None:
+        """Number the dispatch in ``session``; write it if connected (future), else keep it."""
+        body = self._redact(session.intents, event, copy.deepcopy(data))
+        session.seq += 1
+        frame = json.dumps({"op": OP_DISPATCH, "t": event, "s": session.seq, "d": body})
+        session.backlog.append((session.seq, event, body, frame))
+        conn = session.conn
+        if conn is None or conn.closed:
+            return None
+        return self._write(conn, session, event, body, frame)
+
+    def _write(
+        self, conn: Connection, session: Session, event: str, body: dict[str, Any], frame: str
+    ) -> asyncio.Future[None]:
+        self.sent_events.append((event, body))
+        delivery = Delivery(event, body, session.session_id, session.pair, session.client)
+        self.deliveries.append(delivery)
+        return self._enqueue_text(conn, frame)
+
+    def route(
+        self, event: str, data: dict[str, Any]
+    ) -> list[tuple[Session, asyncio.Future[None] | None]]:
+        """Send an event to every session that owns it; (session, write future or None)."""
+        targets = self._targets(event, data)
+        if not targets:
+            self.dropped_events.append((event, data))
+        return [(session, self._send(session, event, data)) for session in targets]
 
     def enqueue_dispatch(
         self, event: str, data: dict[str, Any], *, conn: Connection | None = None
-    ) -> asyncio.Future[None] | None:
-        """Queue a dispatch on the live connection; returns a future resolved once written.
+    ) -> asyncio.Future[Any] | None:
+        """Queue a dispatch (on ``conn`` only, or on every owning session).
 
-        Returns None when nothing was queued (no connection, or filtered by intents).
+        Returns a future resolved once written, or None when no connection got it (no session
+        owns the guild, filtered by intents, or the owner is disconnected awaiting RESUME).
         """
-        conn = conn or self.current
-        if conn is None or conn.session is None:
-            self.dropped_events.append((event, data))
+        if conn is not None:
+            session = conn.session
+            if session is None or not self.wants(session.intents, event, data):
+                self.dropped_events.append((event, data))
+                return None
+            return self._send(session, event, data)
+        futures = [f for _, f in self.route(event, data) if f is not None]
+        if not futures:
             return None
-        session = conn.session
-        if not self.wants(session.intents, event, data):
-            self.dropped_events.append((event, data))
-            return None
-        data = self._redact(session.intents, event, copy.deepcopy(data))
-        session.seq += 1
-        self.sent_events.append((event, data))
-        return self._enqueue(conn, {"op": OP_DISPATCH, "t": event, "s": session.seq, "d": data})
+        return futures[0] if len(futures) == 1 else asyncio.gather(*futures)
+
+    def send_guild_create(self, guild: FakeGuild) -> None:
+        """GUILD_CREATE of a guild the bot just joined, shaped per session's intents."""
+        for session in self._targets("GUILD_CREATE", {"id": str(guild.id)}):
+            payload = guild_payload(self.fake.world, guild, intents=session.intents)
+            self._send(session, "GUILD_CREATE", payload)
 
     def _enqueue(self, conn: Connection, payload: dict[str, Any]) -> asyncio.Future[None]:
+        return self._enqueue_text(conn, json.dumps(payload))
+
+    def _enqueue_text(self, conn: Connection, text: str) -> asyncio.Future[None]:
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        conn.queue.put_nowait((json.dumps(payload), fut))
+        conn.queue.put_nowait((text, fut))
         return fut
 
-    async def dispatch(self, event: str, data: dict[str, Any], *, sync: bool = True) -> bool:
-        """Send a dispatch; with ``sync`` wait until the client has parsed it. False if filtered."""
+    async def dispatch_to(
+        self, event: str, data: dict[str, Any], *, sync: bool = True
+    ) -> list[Session]:
+        """Send a dispatch; with ``sync`` wait until clients parsed it. Sessions that got it."""
         if not self.connected:
             raise RuntimeError(f"cannot dispatch {event}: no identified gateway connection")
-        fut = self.enqueue_dispatch(event, data)
-        if fut is None:
-            return False
-        await fut
+        written = [(s, f) for s, f in self.route(event, data) if f is not None]
+        if not written:
+            return []
+        await asyncio.gather(*(f for _, f in written))
         if sync:
             await self.sync()
-        return True
+        return [s for s, _ in written]
+
+    async def dispatch(self, event: str, data: dict[str, Any], *, sync: bool = True) -> bool:
+        """Send a dispatch; with ``sync`` wait until clients parsed it. False if none got it."""
+        return bool(await self.dispatch_to(event, data, sync=sync))
 
     async def sync(self, timeout: float = 5.0) -> None:
-        """Barrier: everything queued so far has been received and parsed by the client.
+        """Barrier: everything queued so far has been received and parsed by every client.
 
-        Sends a server-side HEARTBEAT request (op 1); discord.py answers it inline from its
-        receive loop, so its reply proves all earlier frames were processed.
+        Sends a server-side HEARTBEAT request (op 1) on each live connection; discord.py
+        answers it inline from its receive loop, so its reply proves all earlier frames were
+        processed.
         """
-        conn = self.current
-        if conn is None or conn.session is None:
-            return
-        before = self.heartbeats
+        conns = self.live()
+        if conns:
+            await asyncio.gather(*(self._sync_one(conn, timeout) for conn in conns))
+
+    async def _sync_one(self, conn: Connection, timeout: float) -> None:
+        before = conn.heartbeats
         await self._enqueue(conn, {"op": OP_HEARTBEAT, "d": None})
         async with asyncio.timeout(timeout):
-            while self.heartbeats == before and self.current is conn:
-                event = self._heartbeat_event
+            while conn.heartbeats == before and not conn.closed:
+                event = conn.changed
                 await event.wait()
 
     async def _writer(self, conn: Connection) -> None:
@@ -200,17 +233,20 @@ class Gateway:
                 if fut is not None and not fut.done():
                     fut.set_result(None)
 
-    async def reconnect(self, timeout: float = 5.0) -> None:
-        conn = self.current
-        if conn is None:
-            raise RuntimeError("no gateway connection to reconnect")
-        before = self.resume_count
-        self.resumed.clear()
-        await self._enqueue(conn, {"op": OP_RECONNECT, "d": None})
-        async with asyncio.timeout(timeout):
-            while self.resume_count == before:
-                await self.resumed.wait()
-                self.resumed.clear()
+    async def reconnect(self, timeout: float = 5.0, *, shard_id: int | None = None) -> None:
+        """Send op 7 RECONNECT to one session (the only one, or shard ``shard_id``'s)."""
+        conns = [
+            c
+            for c in self.live()
+            if shard_id is None or (c.session and c.session.pair[0] == shard_id)
+        ]
+        if len(conns) != 1:
+            raise RuntimeError(f"reconnect needs exactly one matching session, found {len(conns)}")
+        session = conns[0].session
+        assert session is not None
+        before = session.resumes
+        await self._enqueue(conns[0], {"op": OP_RECONNECT, "d": None})
+        await self.wait_for(lambda: session.resumes > before, timeout, "RESUME after op 7")
 
     async def close_all(self) -> None:
         for conn in list(self.connections):
@@ -219,13 +255,12 @@ class Gateway:
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=1001)
         self.connections.clear()
-        self.current = None
 
     # --- inbound ----------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        conn = Connection(ws=ws)
+        conn = Connection(ws=ws, client=request.match_info.get("client"))
         conn.writer = asyncio.create_task(self._writer(conn))
         self.connections.add(conn)
         self._enqueue(conn, {"op": OP_HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
@@ -236,10 +271,7 @@ class Gateway:
                 payload = json.loads(msg.data)
                 await self._on_message(conn, payload)
         finally:
-            self.connections.discard(conn)
-            if self.current is conn:
-                self.current = None
-                self.ready.clear()
+            self._closed(conn, ws.close_code)
             # let queued frames flush before stopping the writer
             if conn.writer is not None:
                 conn.writer.cancel()
@@ -251,13 +283,23 @@ class Gateway:
                     fut.set_result(None)
         return ws
 
+    def _closed(self, conn: Connection, code: int | None) -> None:
+        conn.closed = True
+        self.connections.discard(conn)
+        session = conn.session
+        if session is not None and session.conn is conn:
+            session.conn = None
+            if code in CLEAN_CLOSES:
+                session.alive = False
+        conn.bump()
+        self._bump()
+
     async def _on_message(self, conn: Connection, payload: dict[str, Any]) -> None:
         op = payload.get("op")
         data = payload.get("d")
         if op == OP_HEARTBEAT:
-            self.heartbeats += 1
-            self._heartbeat_event.set()
-            self._heartbeat_event = asyncio.Event()
+            conn.heartbeats += 1
+            conn.bump()
             self._enqueue(conn, {"op": OP_HEARTBEAT_ACK, "d": None})
         elif op == OP_IDENTIFY:
             await self._identify(conn, data or {})
@@ -266,34 +308,66 @@ class Gateway:
         elif op == OP_REQUEST_MEMBERS:
             self._members_chunk(conn, data or {})
 
+    def _valid_token(self, data: dict[str, Any]) -> bool:
+        return data.get("token") in (self.fake.token, f"Bot {self.fake.token}")
+
+    async def _refuse_identify(self, conn: Connection, data: dict[str, Any]) -> bool:
+        """Close the connection as Discord does for a bad IDENTIFY; True if refused."""
+        fake = self.fake
+        refusal: tuple[int, bytes] | None = None
+        intents = int(data.get("intents", DEFAULT_INTENTS))
+        try:
+            shard = parse_shard(data.get("shard"))
+        except ValueError:
+            refusal = (4010, b"Invalid shard.")
+        else:
+            held = sum(owns(shard, gid) for gid in fake.world.guilds)
+            if held > fake.max_guilds_per_shard:
+                refusal = (4011, b"Sharding required.")
+        if intents & INTENT_MESSAGE_CONTENT and not fake.message_content_allowed:
+            refusal = (4014, b"Disallowed intent(s).")
+        if not self._valid_token(data):
+            refusal = (4004, b"Authentication failed.")
+        if refusal is not None:
+            await conn.ws.close(code=refusal[0], message=refusal[1])
+        return refusal is not None
+
     async def _identify(self, conn: Connection, data: dict[str, Any]) -> None:
         fake = self.fake
-        if data.get("token") not in (fake.token, f"Bot {fake.token}"):
-            await conn.ws.close(code=4004, message=b"Authentication failed.")
-            return
-        intents = int(data.get("intents", (1 << 26) - 1 & ~((1 << 1) | (1 << 8) | (1 << 15))))
+        intents = int(data.get("intents", DEFAULT_INTENTS))
         self.identify_intents = intents
-        if intents & INTENT_MESSAGE_CONTENT and not fake.message_content_allowed:
-            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
+        if await self._refuse_identify(conn, data):
             return
-        self.ready.clear()
+        shard = parse_shard(data.get("shard"))
         self.identify_count += 1
-        session = Session(session_id=secrets.token_hex(16), intents=intents)
+        session = Session(
+            session_id=secrets.token_hex(16), intents=intents, shard=shard, client=conn.client
+        )
         self.sessions[session.session_id] = session
-        conn.session = session
-        old, self.current = self.current, conn
-        if old is not None and old is not conn:
-            with contextlib.suppress(Exception):
-                await old.ws.close(code=4000)
+        conn.session, session.conn = session, conn
+        self._bump()
         world = fake.world
-        bot = world.users[fake.bot_user_id]
-        ready = {
+        guilds = [g for g in world.guilds.values() if owns(shard, g.id)]
+        last = self._send(session, "READY", self._ready_payload(session, guilds))
+        for guild in guilds:
+            if self.wants(intents, "GUILD_CREATE", {}):
+                payload = guild_payload(world, guild, intents=intents)
+                last = self._send(session, "GUILD_CREATE", payload) or last
+        if last is not None:
+            await last
+        conn.ready = True
+        self._bump()
+
+    def _ready_payload(self, session: Session, guilds: list[FakeGuild]) -> dict[str, Any]:
+        fake = self.fake
+        bot = fake.world.users[fake.bot_user_id]
+        ready: dict[str, Any] = {
             "v": 10,
             "user": {**user_payload(bot), "verified": True, "mfa_enabled": False, "email": None},
-            "guilds": [{"id": str(g), "unavailable": True} for g in world.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.session_id,
             "session_type": "normal",
-            "resume_gateway_url": fake.gateway_url,
+            "resume_gateway_url": fake.gateway_url_for(session.client),
             "application": {"id": str(fake.app_id), "flags": 0},
             "private_channels": [],
             "relationships": [],
@@ -303,37 +377,36 @@ class Gateway:
             "user_settings": {},
             "_trace": ["fakediscord"],
         }
-        last = self.enqueue_dispatch("READY", ready, conn=conn)
-        for guild in list(world.guilds.values()):
-            fut = self.enqueue_dispatch(
-                "GUILD_CREATE", guild_payload(world, guild, intents=intents), conn=conn
-            )
-            last = fut or last
-        if last is not None:
-            await last
-        self.ready.set()
+        if session.shard is not None:
+            ready["shard"] = list(session.shard)
+        return ready
 
     async def _resume(self, conn: Connection, data: dict[str, Any]) -> None:
         session = self.sessions.get(str(data.get("session_id")))
-        if session is None or data.get("token") not in (self.fake.token, f"Bot {self.fake.token}"):
+        seq = int(data.get("seq") or 0)
+        missed = [entry for entry in session.backlog if entry[0] > seq] if session else []
+        lost = session is not None and seq < session.seq and (not missed or missed[0][0] > seq + 1)
+        if session is None or not session.alive or lost or not self._valid_token(data):
             self._enqueue(conn, {"op": OP_INVALID_SESSION, "d": False})
             return
-        conn.session = session
-        old, self.current = self.current, conn
+        old, session.conn, conn.session = session.conn, conn, session
         if old is not None and old is not conn:
             with contextlib.suppress(Exception):
                 await old.ws.close(code=4000)
-        fut = self.enqueue_dispatch("RESUMED", {"_trace": ["fakediscord"]}, conn=conn)
+        for _, event, body, frame in missed:
+            self._write(conn, session, event, body, frame)
+        fut = self._send(session, "RESUMED", {"_trace": ["fakediscord"]})
         if fut is not None:
             await fut
+        session.resumes += 1
         self.resume_count += 1
-        self.resumed.set()
-        self.ready.set()
+        conn.ready = True
+        self._bump()
 
     def _members_chunk(self, conn: Connection, data: dict[str, Any]) -> None:
         world = self.fake.world
         guild = world.guilds.get(int(data.get("guild_id", 0)))
-        if guild is None:
+        if guild is None or conn.session is None:
             return
         wanted = {int(u) for u in data.get("user_ids") or []}
         query = str(data.get("query") or "").lower()
@@ -352,4 +425,4 @@ class Gateway:
         }
         if data.get("nonce") is not None:
             chunk["nonce"] = data["nonce"]
-        self.enqueue_dispatch("GUILD_MEMBERS_CHUNK", chunk, conn=conn)
+        self._send(conn.session, "GUILD_MEMBERS_CHUNK", chunk)

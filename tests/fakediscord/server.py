@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
@@ -17,8 +16,11 @@ from .builders import (
     mentions_for,
     message_payload,
     role_payload,
+    thread_payload,
     user_payload,
 )
+from .events import EventRoutes
+from .rest_types import Handler, HttpError, Recorded, Reply, Req, Upload, forbidden
 from .state import (
     ADD_REACTIONS,
     ALL_PERMISSIONS,
@@ -28,7 +30,6 @@ from .state import (
     MANAGE_MESSAGES,
     MANAGE_ROLES,
     READ_MESSAGE_HISTORY,
-    SEND_MESSAGES,
     VIEW_CHANNEL,
     Channel,
     FakeGuild,
@@ -36,6 +37,7 @@ from .state import (
     emoji_payload,
     iso_now,
 )
+from .threads import ThreadRoutes, check_active, check_post, send_permission, unarchive_for_post
 from .validate import Problem, check_commands, check_message
 
 if TYPE_CHECKING:
@@ -45,64 +47,16 @@ API_PREFIX = "/api/v10"
 TOKEN_LIFETIME = 15 * 60  # seconds an interaction token can send followups and edits
 
 
-@dataclass
-class Upload:
-    field: str
-    filename: str
-    data: bytes
-    content_type: str | None
-
-
-@dataclass
-class Recorded:
-    """One REST request the bot made (recorded after it was handled)."""
-
-    method: str
-    path: str  # without the /api/v10 prefix
-    query: dict[str, str]
-    json: Any  # JSON body (None if none), or payload_json of a multipart body
-    files: list[tuple[str, bytes]]
-    headers: dict[str, str]
-    status: int = 0
-    response: Any = None  # JSON body the fake answered with (None for 204)
-
-
-@dataclass
-class Req:
-    method: str
-    path: str
-    query: dict[str, str]
-    json: Any
-    uploads: list[Upload]
-    headers: dict[str, str]
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class HttpError(Exception):
-    def __init__(
-        self, status: int, code: int, message: str, errors: dict[str, Any] | None = None
-    ) -> None:
-        super().__init__(f"{status} {code} {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors  # Discord's nested form-body errors (400 / 50035)
-
-
-def forbidden() -> HttpError:
-    return HttpError(403, 50013, "Missing Permissions")
-
-
-Handler = Callable[[Req, "re.Match[str]"], Awaitable[Reply]]
-
 _MSG = r"/channels/(?P<c>\d+)/messages/(?P<m>\d+)"
 _WH = r"/webhooks/(?P<app>\d+)/(?P<tok>[^/]+)"
+
+
+def _client_tag(path: str) -> tuple[str | None, str]:
+    """Split ``/c/<tag>/api/v10/...`` (see FakeDiscord.api_url_for) into tag and path."""
+    m = re.fullmatch(r"/c/([^/]+)(/.*)", path)
+    if m is None:
+        return None, path
+    return unquote(m.group(1)), m.group(2)
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
@@ -120,6 +74,8 @@ class RestApi:
         self.check = fake._check_body
         r = self._route
         self.routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
+        r("GET", r"/gateway", self.get_gateway, auth=False)
+        r("GET", r"/gateway/bot", self.get_gateway_bot)
         r("GET", r"/users/@me", self.get_me)
         r("GET", r"/users/(?P<u>\d+)", self.get_user)
         r("POST", r"/users/@me/channels", self.create_dm)
@@ -159,17 +115,20 @@ class RestApi:
         r("PUT", r"/guilds/(?P<g>\d+)/members/(?P<u>\d+)/roles/(?P<r>\d+)", self.add_role)
         r("DELETE", r"/guilds/(?P<g>\d+)/members/(?P<u>\d+)/roles/(?P<r>\d+)", self.remove_role)
 
+        ThreadRoutes(self)
+        EventRoutes(self)
+
     def _route(self, method: str, pattern: str, handler: Handler, *, auth: bool = True) -> None:
         self.routes.append((method, re.compile(pattern), handler, auth))
 
     # --- plumbing ---------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        path = (
-            request.path[len(API_PREFIX) :] if request.path.startswith(API_PREFIX) else request.path
-        )
+        client, path = _client_tag(request.path)
+        path = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else path
         if path != "/" and path.endswith("/"):
             path = path[:-1]
         req = await self._parse(request, path)
+        req.client = client
         rec = Recorded(
             method=req.method,
             path=path,
@@ -177,6 +136,7 @@ class RestApi:
             json=req.json,
             files=[(u.filename, u.data) for u in req.uploads],
             headers=req.headers,
+            client=client,
         )
         fake = self.fake
         for method, pattern, handler, auth in self.routes:
@@ -304,6 +264,26 @@ class RestApi:
             raise HttpError(401, 50027, "Invalid Webhook Token")
         return state
 
+    # --- gateway ----------------------------------------------------------------------------
+    async def get_gateway(self, req: Req, m: re.Match[str]) -> Reply:
+        return Reply(body={"url": self.fake.gateway_url_for(req.client)})
+
+    async def get_gateway_bot(self, req: Req, m: re.Match[str]) -> Reply:
+        fake = self.fake
+        total = 1000
+        limit = {
+            "total": total,
+            "remaining": max(0, total - fake.identify_count),
+            "reset_after": 24 * 3600 * 1000,
+            "max_concurrency": fake.max_concurrency,
+        }
+        body = {
+            "url": fake.gateway_url_for(req.client),
+            "shards": fake.recommended_shards,
+            "session_start_limit": limit,
+        }
+        return Reply(body=body)
+
     # --- users / app ------------------------------------------------------------------------
     async def get_me(self, req: Req, m: re.Match[str]) -> Reply:
         bot = self.world.users[self.fake.bot_user_id]
@@ -335,7 +315,8 @@ class RestApi:
             "owner": user_payload(owner),
             "verify_key": "0" * 64,
             "team": None,
-            "flags": 0,
+            # GATEWAY_MESSAGE_CONTENT_LIMITED: the intent is enabled in the Developer Portal.
+            "flags": (1 << 19) if fake.message_content_allowed else 0,
             "bot": user_payload(self.world.users[fake.bot_user_id]),
             "redirect_uris": [],
             "interactions_endpoint_url": None,
@@ -473,10 +454,14 @@ class RestApi:
         self.fake.gateway.enqueue_dispatch(event, msg)
 
     async def get_channel(self, req: Req, m: re.Match[str]) -> Reply:
-        return Reply(body=channel_payload(self.world, self._channel(int(m["c"]))))
+        channel = self._channel(int(m["c"]))
+        if channel.is_thread:  # with the bot's thread member, when it joined
+            return Reply(body=thread_payload(self.world, channel, member_of=self.fake.bot_user_id))
+        return Reply(body=channel_payload(self.world, channel))
 
     async def typing(self, req: Req, m: re.Match[str]) -> Reply:
-        self._channel(int(m["c"]), need=VIEW_CHANNEL | SEND_MESSAGES)
+        channel = self._channel(int(m["c"]))
+        self._channel(channel.id, need=VIEW_CHANNEL | send_permission(channel))
         return Reply(204)
 
     async def history(self, req: Req, m: re.Match[str]) -> Reply:
@@ -492,11 +477,15 @@ class RestApi:
 
     async def create_message(self, req: Req, m: re.Match[str]) -> Reply:
         cid = int(m["c"])
-        need = VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if req.uploads else 0)
+        channel = self._channel(cid)
+        need = VIEW_CHANNEL | send_permission(channel) | (ATTACH_FILES if req.uploads else 0)
         self._channel(cid, need=need)
+        unarchives = check_post(self.world, channel, self.fake.bot_user_id)
         self.check(req, check_message(req.json, files=len(req.uploads)))
         payload = req.json if isinstance(req.json, dict) else {}
         self.check(req, self._reference_problems(cid, payload.get("message_reference")))
+        if unarchives:
+            unarchive_for_post(self.fake, channel)
         msg = self._new_message(cid, payload, req.uploads)
         self.world.store_message(msg)
         self._announce("MESSAGE_CREATE", msg)
@@ -509,8 +498,9 @@ class RestApi:
 
     async def edit_message(self, req: Req, m: re.Match[str]) -> Reply:
         cid = int(m["c"])
-        self._channel(cid)
+        channel = self._channel(cid)
         msg = self._message(cid, int(m["m"]))
+        check_active(self.world, channel, self.fake.bot_user_id, editing=True)
         if int(msg["author"]["id"]) != self.fake.bot_user_id:
             raise HttpError(403, 50005, "Cannot edit a message authored by another user")
         self.check(req, check_message(req.json, files=len(req.uploads), edit=True, current=msg))
@@ -544,8 +534,9 @@ class RestApi:
 
     async def add_own_reaction(self, req: Req, m: re.Match[str]) -> Reply:
         cid = int(m["c"])
-        self._channel(cid, need=VIEW_CHANNEL | READ_MESSAGE_HISTORY)
+        channel = self._channel(cid, need=VIEW_CHANNEL | READ_MESSAGE_HISTORY)
         msg = self._message(cid, int(m["m"]))
+        check_active(self.world, channel, self.fake.bot_user_id, editing=False)
         key = emoji_key(m["e"])
         bot_id = self.fake.bot_user_id
         existing = self.world.reactions.get(int(msg["id"]), {})

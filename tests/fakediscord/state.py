@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
+
+from .models import Channel as Channel
+from .models import FakeGuild as FakeGuild
+from .models import Member as Member
+from .models import Overwrite as Overwrite
+from .models import Role as Role
+from .models import ScheduledEvent as ScheduledEvent
+from .models import ThreadMeta as ThreadMeta
+from .models import User as User
+from .models import iso_now as iso_now
+from .models import utc_now as utc_now
 
 DISCORD_EPOCH_MS = 1420070400000
 
@@ -30,9 +39,16 @@ USE_EXTERNAL_EMOJIS = 1 << 18
 CONNECT = 1 << 20
 SPEAK = 1 << 21
 CHANGE_NICKNAME = 1 << 26
+MUTE_MEMBERS = 1 << 22
+MOVE_MEMBERS = 1 << 24
 MANAGE_ROLES = 1 << 28
 USE_APPLICATION_COMMANDS = 1 << 31
+MANAGE_EVENTS = 1 << 33
+MANAGE_THREADS = 1 << 34
+CREATE_PUBLIC_THREADS = 1 << 35
+CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
+CREATE_EVENTS = 1 << 44
 ALL_PERMISSIONS = (1 << 51) - 1
 
 DEFAULT_EVERYONE_PERMISSIONS = (
@@ -60,6 +76,20 @@ INTENT_GUILD_MESSAGE_REACTIONS = 1 << 10
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_DIRECT_MESSAGE_REACTIONS = 1 << 13
 INTENT_MESSAGE_CONTENT = 1 << 15
+INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
+
+# --- channel types --------------------------------------------------------------------------
+GUILD_TEXT = 0
+GUILD_VOICE = 2
+GUILD_ANNOUNCEMENT = 5
+ANNOUNCEMENT_THREAD = 10
+PUBLIC_THREAD = 11
+PRIVATE_THREAD = 12
+GUILD_STAGE_VOICE = 13
+GUILD_FORUM = 15
+THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
+ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes
+REQUIRE_TAG = 1 << 4  # forum channel flag
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
@@ -80,9 +110,21 @@ class SnowflakeGen:
         self._last = value
         return value
 
+    def on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A fresh snowflake that Discord routes to shard ``shard_id`` of ``shard_count``.
 
-def iso_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat()
+        The shard is ``(id >> 22) % shard_count``: the timestamp part. The value may lie a few
+        milliseconds ahead of the clock; later snowflakes stay above it.
+        """
+        if not 0 <= shard_id < shard_count:
+            raise ValueError(f"shard {shard_id} is not one of {shard_count} shard(s)")
+        value = self()
+        stamp = value >> 22
+        ahead = (shard_id - stamp) % shard_count
+        if ahead:
+            value = ((stamp + ahead) << 22) | (1 << 17) | (next(self._inc) & 0xFFF)
+            self._last = value
+        return value
 
 
 def emoji_key(emoji: str) -> str:
@@ -104,72 +146,6 @@ def emoji_payload(key: str) -> dict[str, Any]:
     if m:
         return {"id": m.group(2), "name": m.group(1), "animated": False}
     return {"id": None, "name": key}
-
-
-@dataclass
-class User:
-    id: int
-    username: str
-    bot: bool = False
-    global_name: str | None = None
-
-
-@dataclass
-class Role:
-    id: int
-    name: str
-    permissions: int
-    position: int
-    managed: bool = False
-    tags: dict[str, Any] | None = None
-
-
-@dataclass
-class Overwrite:
-    id: int
-    type: int  # 0 role, 1 member
-    allow: int = 0
-    deny: int = 0
-
-
-@dataclass
-class Channel:
-    id: int
-    guild_id: int | None
-    name: str
-    type: int = 0
-    position: int = 0
-    parent_id: int | None = None
-    topic: str | None = None
-    overwrites: dict[int, Overwrite] = field(default_factory=dict)
-    recipient_id: int | None = None  # DMs
-
-
-@dataclass
-class Member:
-    user_id: int
-    roles: list[int]
-    joined_at: str
-    nick: str | None = None
-
-
-@dataclass
-class FakeGuild:
-    id: int
-    name: str
-    owner_id: int
-    bot_role_id: int
-    default_channel_id: int = 0
-    roles: dict[int, Role] = field(default_factory=dict)
-    channels: dict[int, Channel] = field(default_factory=dict)
-    members: dict[int, Member] = field(default_factory=dict)
-    # When set, every channel carries a member overwrite for the bot that denies everything
-    # outside this mask, so the bot's effective permissions are exactly this value.
-    bot_perm_mask: int | None = None
-
-    @property
-    def everyone_role_id(self) -> int:
-        return self.id
 
 
 class World:
@@ -238,13 +214,36 @@ class World:
             )
         return list(overwrites.values())
 
+    def guild_permissions(self, guild: FakeGuild, user_id: int) -> int:
+        """Guild-level permissions (roles only), with the bot's test mask applied."""
+        perms = self.base_permissions(guild, user_id)
+        mask = guild.bot_perm_mask
+        if user_id == self.bot_user_id and mask is not None and perms != ALL_PERMISSIONS:
+            perms &= mask
+        return perms
+
     def channel_permissions(self, channel_id: int, user_id: int) -> int:
+        """Effective permissions; a thread's come from its parent channel."""
         channel = self.channels.get(channel_id)
         if channel is None:
             return 0
         if channel.guild_id is None:  # DM
             return ALL_PERMISSIONS & ~(MANAGE_MESSAGES | MANAGE_ROLES | ADMINISTRATOR)
-        guild = self.guilds[channel.guild_id]
+        in_thread = channel.is_thread
+        if in_thread:
+            parent = self.channels.get(channel.parent_id or 0)
+            if parent is None:
+                return 0
+            channel = parent
+        perms = self._overwritten(self.guilds[channel.guild_id or 0], channel, user_id)
+        if not perms & VIEW_CHANNEL:
+            return 0
+        # SEND_MESSAGES means nothing in a thread: SEND_MESSAGES_IN_THREADS takes its place
+        if not perms & (SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES):
+            perms &= ~(SEND_TTS_MESSAGES | MENTION_EVERYONE | EMBED_LINKS | ATTACH_FILES)
+        return perms
+
+    def _overwritten(self, guild: FakeGuild, channel: Channel, user_id: int) -> int:
         perms = self.base_permissions(guild, user_id)
         if perms == ALL_PERMISSIONS:
             return perms
@@ -264,10 +263,6 @@ class World:
         for ow in ows:
             if ow.type == 1 and ow.id == user_id:
                 perms = (perms & ~ow.deny) | ow.allow
-        if not perms & VIEW_CHANNEL:
-            return 0
-        if not perms & SEND_MESSAGES:
-            perms &= ~(SEND_TTS_MESSAGES | MENTION_EVERYONE | EMBED_LINKS | ATTACH_FILES)
         return perms
 
     # --- messages -------------------------------------------------------------------------
@@ -276,6 +271,18 @@ class World:
         self.message_index[mid] = msg
         if listed:
             self.messages[int(msg["channel_id"])].append(msg)
+            self._count_in_thread(int(msg["channel_id"]), mid, +1)
+
+    def _count_in_thread(self, channel_id: int, message_id: int, delta: int) -> None:
+        channel = self.channels.get(channel_id)
+        if channel is None or channel.thread is None:
+            return
+        meta = channel.thread
+        meta.message_count = max(0, meta.message_count + delta)
+        if delta > 0:
+            meta.total_message_sent += 1
+            channel.last_message_id = message_id
+            meta.touch()
 
     def find_message(self, channel_id: int | None, message_id: int) -> dict[str, Any] | None:
         msg = self.message_index.get(message_id)
@@ -291,6 +298,8 @@ class World:
             return None
         lst = self.messages.get(int(msg["channel_id"]), [])
         self.messages[int(msg["channel_id"])] = [m for m in lst if int(m["id"]) != message_id]
+        if len(lst) != len(self.messages[int(msg["channel_id"])]):
+            self._count_in_thread(int(msg["channel_id"]), message_id, -1)
         self.reactions.pop(message_id, None)
         return msg
 

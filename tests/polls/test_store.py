@@ -15,6 +15,12 @@ T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 OPTIONS = [Option("🔥", "Ep 9"), Option("💋", "Ep 12"), Option("🇨", "Finale")]
 
 
+@pytest.fixture
+def db(sqlite_db: Database) -> Database:
+    """SQLite only until this feature's SQL moves to named parameters."""
+    return sqlite_db
+
+
 async def make(store: PollStore, **overrides: object) -> int:
     values: dict[str, object] = {
         "guild_id": 1,

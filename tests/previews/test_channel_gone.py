@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS, SEND_MESSAGES
 from tests.harness import BotEnv
 from tests.previews.conftest import Site
-from tests.previews.test_e2e import until
+from tests.previews.helpers import until
 
 
 async def test_deleted_channel_clears_its_cannot_post_problem(env: BotEnv, site: Site) -> None:

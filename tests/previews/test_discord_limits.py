@@ -15,10 +15,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from cogs.previews.extract import Article
-from cogs.previews.render import build_embed
+from cogs.previews.posting import MOOD_OPTIONS, MOOD_QUESTION
+from cogs.previews.render import build_embed, mood_field
 from tests.fakediscord.validate import check_embeds
 from tests.harness import BotEnv, message_text
-from tests.previews.test_e2e import enable, post_and_wait_preview
+from tests.previews.helpers import enable, post_and_wait_preview
 
 BIDI = "\u202e\u202d\u2066"
 
@@ -80,7 +81,11 @@ async def test_preview_of_a_page_with_extreme_metadata(
     if name == "hostile":  # nothing visible: no author, no "By" field, the host as title
         embed = rec.json["embeds"][0]
         assert "author" not in embed
-        assert [f["name"] for f in embed["fields"]] == ["Published", "Reading time"]
+        assert [f["name"] for f in embed["fields"]] == [
+            "Published",
+            "Reading time",
+            "How does this article make you feel?",
+        ]
         assert embed["title"].endswith("127.0.0.2")  # "1." would start a markdown list
 
 
@@ -104,10 +109,16 @@ NASTY = [
 
 @pytest.mark.parametrize("article", NASTY)
 @pytest.mark.parametrize("extra", [(), ("📺 " + "x" * 5000,)])
-def test_every_preview_embed_is_one_discord_accepts(article: Article, extra: tuple[str]) -> None:
-    embed = build_embed(article, extra)
+@pytest.mark.parametrize("mood", [False, True])
+def test_every_preview_embed_is_one_discord_accepts(
+    article: Article, extra: tuple[str], mood: bool
+) -> None:
+    fields = [mood_field(MOOD_QUESTION, MOOD_OPTIONS)] if mood else []
+    embed = build_embed(article, extra, fields)
     assert list(check_embeds([embed])) == []
     assert embed["title"]
+    if mood:
+        assert embed["fields"][-1]["name"] == MOOD_QUESTION
 
 
 async def test_two_hundred_long_domains_are_all_listed(env: BotEnv) -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.ratelimit import HostPace, SlidingWindow
 from cogs.previews.extract import Article
-from cogs.previews.limits import HostPace, SlidingWindow
 from cogs.previews.render import (
     DramaMention,
     build_embed,
@@ -196,6 +196,8 @@ def test_canonical_link_only_on_the_same_site(url: str, canonical: str, link: st
         ("https://img.example/사진.jpg?w=1", "https://img.example/%EC%82%AC%EC%A7%84.jpg?w=1"),
         ("https://img.example/a%20b.jpg", "https://img.example/a%20b.jpg"),
         ("https://bücher.example/a.jpg", "https://xn--bcher-kva.example/a.jpg"),
+        ("https://faß.de/a.jpg", "https://xn--fa-hia.de/a.jpg"),  # UTS #46, not fass.de
+        ("https://☃.net/a.jpg", None),
         ("https://img.example/a\nb.jpg", None),
         ("https://img.example/a\x00.jpg", None),
         ("https://img.example:99999/a.jpg", None),

@@ -38,8 +38,8 @@ def store(db: Database, clock: FixedClock) -> PreviewStore:
 async def test_migrations_have_no_gaps_and_reach_the_latest(db: Database) -> None:
     numbers = sorted(int(p.name[:4]) for p in MIGRATIONS.glob("[0-9][0-9][0-9][0-9]_*.sql"))
     assert numbers == list(range(1, len(numbers) + 1))
-    assert await db.fetch_value("PRAGMA user_version") == numbers[-1]
-    tables = {r[0] for r in await db.fetch_all("SELECT name FROM sqlite_master")}
+    assert await db.schema_version() == numbers[-1]
+    tables = set(await db.table_names())
     assert {"preview_cache", "preview_guild_settings", "preview_domains", "preview_posts"} <= tables
 
 
@@ -68,8 +68,8 @@ async def test_cache_failure_lives_10_minutes(store: PreviewStore, clock: FixedC
 
 async def test_corrupt_cache_entry_is_a_miss(store: PreviewStore, db: Database) -> None:
     await db.execute(
-        "INSERT INTO preview_cache VALUES ('k', 1, '{not json', NULL, 0, ?)",
-        (int(START.timestamp()) + 60,),
+        "INSERT INTO preview_cache VALUES ('k', 1, '{not json', NULL, 0, :expires)",
+        {"expires": int(START.timestamp()) + 60},
     )
     assert await store.cached("k") is None
 

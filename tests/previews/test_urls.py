@@ -9,6 +9,7 @@ import pytest
 from cogs.previews.urls import (
     UnsafeURL,
     address_problem,
+    ascii_host,
     check_url,
     connect_problem,
     domain_matches,
@@ -67,6 +68,40 @@ def test_normalise_url(url: str, key: str) -> None:
 def test_normalise_refuses(url: str) -> None:
     with pytest.raises(UnsafeURL):
         normalise_url(url)
+
+
+@pytest.mark.parametrize(
+    ("host", "wire"),
+    [
+        ("faß.de", "xn--fa-hia.de"),  # UTS #46 (IDNA 2008): not fass.de, another site
+        ("FAß.DE", "xn--fa-hia.de"),
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("ＢÜＣＨＥＲ.example", "xn--bcher-kva.example"),  # full-width letters map down
+        ("드라마.한국", "xn--hy1bv3co9b.xn--3e0b707e"),
+        ("xn--fa-hia.de", "xn--fa-hia.de"),
+        ("news.example.com.", "news.example.com"),
+        ("my_site.example.com", "my_site.example.com"),  # ASCII is left as browsers leave it
+    ],
+)
+def test_ascii_host_is_uts46(host: str, wire: str) -> None:
+    assert ascii_host(host) == wire
+    assert normalise_url(f"https://{host}/a") == f"https://{wire}/a"
+
+
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("☃.net", "That link's host name is not valid: `☃` cannot be part of a domain name."),
+        ("café-.example", "`café-` cannot be part of a domain name"),
+        ("a\u200db쇼.example", "cannot be part of a domain name"),
+        ("a" * 64 + ".example", "is too long"),
+        ("a..example", "That link's host name is not valid."),
+    ],
+)
+def test_invalid_labels_are_named(host: str, message: str) -> None:
+    with pytest.raises(UnsafeURL) as caught:
+        ascii_host(host)
+    assert message in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -254,7 +254,7 @@ async def test_bad_input_changes_nothing(env: BotEnv) -> None:
         ({"questions": 1000}, "`questions` must be from 1 to 50"),
         ({"seconds": 1}, "`seconds` must be from 5 to 120"),
         ({"seconds": 500}, "`seconds` must be from 5 to 120"),
-        ({"pack": "Nope"}, "There is no pack called 'Nope'"),
+        ({"pack": "Nope"}, "There is no pack called **Nope**"),
         ({"pack": "@everyone"}, "There is no pack called"),
     ]
     for options, expected in cases:
@@ -441,4 +441,5 @@ async def test_config_show_lists_trivia_state(env: BotEnv) -> None:
     await _start(env, env.fan_id, pack=PACK, questions=1)
     await env.reply(env.mod_id, "trivia", "disable", pack=PACK)
     text = await env.reply(env.mod_id, "config", "show")
-    assert f"Trivia: game running in <#{env.channel_id}>; 1 packs (Secretary Kim disabled)." in text
+    running = f"Trivia: game running in <#{env.channel_id}>"
+    assert f"{running}; 1 pack (**Secretary Kim** disabled)." in text

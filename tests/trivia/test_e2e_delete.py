@@ -49,7 +49,7 @@ async def test_moderator_deletes_an_uploaded_pack(env: BotEnv) -> None:
     assert await env.running.db.fetch_all("SELECT * FROM trivia_disabled_packs") == []
     assert "Club Quiz" not in await env.reply(env.fan_id, "trivia", "packs")
     refused = await env.reply(env.fan_id, "trivia", "start", pack="Club Quiz")
-    assert "no pack called 'Club Quiz'" in refused
+    assert "no pack called **Club Quiz**" in refused
 
 
 async def test_fan_builtin_and_unknown_are_refused_and_change_nothing(env: BotEnv) -> None:

@@ -22,6 +22,12 @@ GUILD, CHANNEL, USER = 10, 20, 30
 
 
 @pytest.fixture
+def db(sqlite_db: Database) -> Database:
+    """SQLite only until this feature's SQL moves to named parameters."""
+    return sqlite_db
+
+
+@pytest.fixture
 def store(db: Database) -> TriviaStore:
     return TriviaStore(db)
 

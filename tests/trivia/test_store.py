@@ -14,6 +14,12 @@ GUILD, CHANNEL = 10, 20
 
 
 @pytest.fixture
+def db(sqlite_db: Database) -> Database:
+    """SQLite only until this feature's SQL moves to named parameters."""
+    return sqlite_db
+
+
+@pytest.fixture
 def store(db: Database) -> TriviaStore:
     return TriviaStore(db)
 
@@ -147,7 +153,7 @@ async def test_listing_and_autocomplete_never_read_pack_files(store: TriviaStore
         pack = StoredPack(f"big {n}", f"Big {n}", None, 1, source.replace("Big", f"Big {n}"), 5, 1)
         await store.save_pack(GUILD, pack)
     statements: list[str] = []
-    await store.db.conn.set_trace_callback(statements.append)
+    store.db.trace(statements.append)
     library = Library(store)
     entries = await library.entries(GUILD)
     assert [e.key for e in entries if not e.shipped] == ["big 0", "big 1", "big 2"]
@@ -159,7 +165,7 @@ async def test_listing_and_autocomplete_never_read_pack_files(store: TriviaStore
     reads = [s for s in statements if "source" in s]
     assert len(reads) == 1
     assert "name_key" in reads[0]
-    await store.db.conn.set_trace_callback(None)
+    store.db.trace(None)
 
 
 async def test_a_game_is_not_closed_when_its_notice_cannot_be_written(store: TriviaStore) -> None:

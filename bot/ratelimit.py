@@ -1,4 +1,4 @@
-"""Rate limits and paces, keyed by user or host. Pure: the caller passes the time."""
+"""Rate limits and paces, keyed by user, host or service. Pure: the caller passes the time."""
 
 from __future__ import annotations
 
