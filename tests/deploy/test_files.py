@@ -97,7 +97,8 @@ def test_the_shard_compose_file_splits_the_shards_over_one_postgresql() -> None:
     urls = {spec["environment"]["DATABASE_URL"] for spec in shards.values()}
     (url,) = urls  # one database for every process
     assert url.startswith("postgresql://")
-    assert "@db:" in url and "db" in services
+    assert "@db:" in url
+    assert "db" in services
     counts = {int(spec["environment"]["SHARD_COUNT"]) for spec in shards.values()}
     (count,) = counts
     owned = sorted(int(spec["environment"]["SHARD_IDS"]) for spec in shards.values())
