@@ -9,6 +9,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from bot.replies import timestamp
+from bot.text import inert_markdown, shorten, strip_bidi
+from bot.timeutil import to_unix
 from cogs.previews.extract import Article
 from cogs.previews.urls import ascii_host
 
@@ -25,11 +28,6 @@ WORDS_PER_MINUTE = 230
 MIN_WORDS_FOR_ESTIMATE = 80
 EMBED_COLOUR = 0xE0457B
 
-_MARKDOWN = re.compile(r"([\\*_~`|\[\]()<>])")
-_LINE_START = re.compile(r"(?m)^(\s*)([#>\-+]|\d+\.)")
-_MENTION = re.compile(r"@(everyone|here|[!&]?\d+)")
-# Embeddings, overrides and isolates: U+202E turns "gpj.exe" into "exe.jpg" on screen.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
@@ -42,26 +40,6 @@ class DramaMention:
     title: str
     episode: int | None
     airs_at: datetime | None
-
-
-def escape(text: str) -> str:
-    """Make page text inert in Discord markdown: no formatting, links, headings or mentions."""
-    text = _BIDI.sub("", text)
-    text = _MARKDOWN.sub(r"\\\1", text)
-    text = _LINE_START.sub(r"\1\\\2", text)
-    return _MENTION.sub("@\u200b\\1", text)
-
-
-def shorten(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters at a word boundary, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - 1, 0)]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    # Never end on a lone escaping backslash.
-    return cut.rstrip(" \\.,;:") + "…"
 
 
 def reading_minutes(words: int) -> int | None:
@@ -118,29 +96,25 @@ def same_site(canonical: str, url: str) -> bool:
     return bool(page) and (target == page or target.endswith("." + page))
 
 
-def _unix(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
 def drama_line(mention: DramaMention) -> str:
     """One line: the drama's next episode as a Discord timestamp."""
-    name = escape(mention.title)
+    name = inert_markdown(mention.title)
     if mention.episode is None or mention.airs_at is None:
         return f"📺 **{name}**: no more episodes scheduled."
-    unix = _unix(mention.airs_at)
-    return f"📺 **{name}** episode {mention.episode} airs <t:{unix}:F> (<t:{unix}:R>)"
+    unix = to_unix(mention.airs_at)
+    airs = f"{timestamp(unix, 'F')} ({timestamp(unix, 'R')})"
+    return f"📺 **{name}** episode {mention.episode} airs {airs}"
 
 
 def _fields(article: Article) -> list[dict[str, Any]]:
     fields: list[dict[str, Any]] = []
-    author = shorten(escape(article.author or "").strip(), 200)
+    author = shorten(inert_markdown(article.author or "").strip(), 200)
     if author:  # Discord refuses an empty field value (a name of only bidi controls)
         fields.append({"name": "By", "value": author, "inline": True})
     if article.published is not None:
-        unix = _unix(article.published)
-        fields.append(
-            {"name": "Published", "value": f"<t:{unix}:D> (<t:{unix}:R>)", "inline": True}
-        )
+        unix = to_unix(article.published)
+        published = f"{timestamp(unix, 'D')} ({timestamp(unix, 'R')})"
+        fields.append({"name": "Published", "value": published, "inline": True})
     minutes = reading_minutes(article.words)
     if minutes is not None:
         fields.append({"name": "Reading time", "value": f"~{minutes} min", "inline": True})
@@ -179,7 +153,7 @@ def build_embed(
         canonical = None
     link = canonical or _safe_url(article.url)
     host = (urlsplit(article.url).hostname or "").removeprefix("www.")
-    title = escape(article.title or "").strip() or escape(host or "Link")
+    title = inert_markdown(article.title or "").strip() or inert_markdown(host or "Link")
     embed: dict[str, Any] = {
         "type": "rich",
         "title": shorten(title, TITLE_LIMIT),
@@ -187,7 +161,7 @@ def build_embed(
     }
     if link:
         embed["url"] = link
-    site_name = shorten(_BIDI.sub("", article.site_name or "").strip(), AUTHOR_LIMIT)
+    site_name = shorten(strip_bidi(article.site_name or "").strip(), AUTHOR_LIMIT)
     if site_name:  # Discord refuses an author without a name
         embed["author"] = {"name": site_name}
     embed["footer"] = {"text": shorten(host, FOOTER_LIMIT) or "link preview"}
@@ -197,7 +171,7 @@ def build_embed(
     fields = [*_fields(article), *extra_fields]
     if fields:
         embed["fields"] = fields
-    lines = [shorten(escape(article.description or "").strip(), PREVIEW_DESCRIPTION)]
+    lines = [shorten(inert_markdown(article.description or "").strip(), PREVIEW_DESCRIPTION)]
     lines = [line for line in (*lines, *extra_lines) if line]
     if lines:
         embed["description"] = shorten("\n\n".join(lines), DESCRIPTION_LIMIT)

@@ -9,6 +9,7 @@ from typing import Literal
 
 from bot.clock import Clock
 from bot.db import Database
+from bot.timeutil import to_unix
 from cogs.previews.extract import Article
 
 SUCCESS_TTL = timedelta(hours=12)
@@ -49,7 +50,7 @@ class PreviewStore:
         self._writes = 0
 
     def _now(self) -> int:
-        return int(self._clock.now().timestamp())
+        return to_unix(self._clock.now())
 
     # -- cache ------------------------------------------------------------------------
     async def cached(self, url_key: str) -> CachedResult | None:
