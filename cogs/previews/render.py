@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from bot.replies import timestamp
@@ -14,6 +14,9 @@ from bot.text import inert_markdown, shorten, strip_bidi
 from bot.timeutil import to_unix
 from cogs.previews.extract import Article
 from cogs.previews.urls import ascii_host
+
+if TYPE_CHECKING:
+    from cogs.previews.store import GuildPolicy
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -204,3 +207,25 @@ def mentioned_drama(
             if re.search(pattern, text, re.IGNORECASE):
                 return drama_id, title
     return None
+
+
+def describe_policy(policy: GuildPolicy) -> str:
+    """The domain mode and both lists, one domain a line (200 of them need several pages)."""
+    mode = "only allowed sites" if policy.domain_mode == "allowlist" else "all public sites"
+    allow = "".join(f"\n• `{d}`" for d in policy.allow) or " none"
+    deny = "".join(f"\n• `{d}`" for d in policy.deny) or " none"
+    return f"Previews cover {mode}.\nAllowed:{allow}\nDenied:{deny}"
+
+
+def status_lines(policy: GuildPolicy, *, message_content: bool) -> list[str]:
+    """The previews lines of /config show."""
+    lines = [
+        f"Link previews: {policy.domain_mode} sites, {len(policy.allow)} allowed, "
+        f"{len(policy.deny)} denied; mood poll {'on' if policy.mood_poll else 'off'}."
+    ]
+    if not message_content:
+        lines.append(
+            "Link previews: automatic previews are off because I lack the Message "
+            "Content intent; `/preview` and the *Preview article* menu still work."
+        )
+    return lines

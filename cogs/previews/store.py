@@ -222,6 +222,13 @@ class PreviewStore:
             "DELETE FROM preview_posts WHERE message_id = :message_id", {"message_id": message_id}
         )
 
+    async def forget_channel(self, guild_id: int, channel_id: int) -> int:
+        """Drop the previews of a deleted channel; return how many."""
+        return await self._db.execute(
+            "DELETE FROM preview_posts WHERE guild_id = :guild_id AND channel_id = :channel_id",
+            {"guild_id": guild_id, "channel_id": channel_id},
+        )
+
     async def post_count(self, guild_id: int) -> int:
         """How many previews the bot has posted in a guild (for /config show)."""
         value = await self._db.fetch_value(
