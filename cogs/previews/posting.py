@@ -12,7 +12,7 @@ from bot.app import DramaBot
 from bot.errors import MissingBotPermission, UserFacingError
 from bot.problems import FeatureProblems, ProblemKey
 from bot.replies import NO_PINGS
-from cogs.airtime.public import next_episode, tracked_dramas
+from cogs.airtime.api import AirtimeSchedule
 from cogs.polls.api import ReactionPolls
 from cogs.previews.extract import Article
 from cogs.previews.pipeline import Preview
@@ -158,13 +158,16 @@ class PreviewPoster:
             log.info("could not take the mood question off a preview: HTTP %s", error.status)
 
     async def _drama_line(self, guild_id: int, article: Article) -> str | None:
+        airtime = self.bot.features.api(AirtimeSchedule)
+        if airtime is None:
+            return None
         text = f"{article.title or ''}\n{article.description or ''}"
         try:
-            dramas = await tracked_dramas(self.bot, guild_id)
+            dramas = await airtime.tracked_dramas(guild_id)
             found = mentioned_drama(text, [(d.drama_id, d.title, d.aliases) for d in dramas])
             if found is None:
                 return None
-            upcoming = await next_episode(self.bot, guild_id, found[0], self.bot.clock.now())
+            upcoming = await airtime.next_episode(guild_id, found[0], self.bot.clock.now())
         except Exception:
             log.exception("airtime lookup failed", extra={"guild_id": guild_id})
             return None

@@ -16,7 +16,7 @@ from bot.guild_settings import Feature
 from bot.outbox import ChannelCourier
 from bot.replies import NO_PINGS, clean, send_ephemeral, timestamp
 from bot.text import plural
-from cogs.airtime.public import aired_episodes
+from cogs.airtime.api import AirtimeSchedule
 from cogs.trivia import manage, render
 from cogs.trivia.game import (
     BROADCAST_OVER_AFTER,
@@ -175,9 +175,10 @@ class TriviaCog(commands.GroupCog, name=COG_NAME, group_name="trivia"):
         if game_mode is Mode.TYPED and not self.bot.message_content_enabled:
             game_mode, note = Mode.BUTTONS, render.TYPED_NEEDS_INTENT + "\n"
         aired = None
-        if chosen.drama:
+        airtime = self.bot.features.api(AirtimeSchedule)
+        if chosen.drama and airtime is not None:
             over = self.bot.clock.now() - BROADCAST_OVER_AFTER
-            aired = await aired_episodes(self.bot, guild.id, chosen.drama, at=over)
+            aired = await airtime.aired_episodes(guild.id, chosen.drama, at=over)
         request = StartRequest(
             guild.id, channel_id, interaction.user.id, chosen, game_mode, questions, seconds, aired
         )
