@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.db import Database, Row, Transaction
 from bot.shards import GuildScope
@@ -31,6 +31,74 @@ def _params(drama: Drama, key: Key, now: datetime, **extra: object) -> dict[str,
         "now": to_unix(now),
         **extra,
     }
+
+
+async def ledger_rows(conn: Database | Transaction, drama_id: int) -> dict[Key, Ledger]:
+    """Every ledger row of a drama, by (episode key, kind), on an open connection."""
+    rows = await conn.fetch_all(
+        "SELECT episode_key, kind, state, channel_id, message_id, claimed_at "
+        "FROM airtime_announcements WHERE drama_id = :drama_id",
+        {"drama_id": drama_id},
+    )
+    return {(row["episode_key"], row["kind"]): _ledger(row) for row in rows}
+
+
+def _due(at: datetime, kind: str, stream_delay_min: int | None) -> datetime:
+    """When an announcement of `kind` falls due for a broadcast at `at`."""
+    if kind.startswith("remind") and kind[6:].isdigit():
+        return at - timedelta(minutes=int(kind[6:]))
+    if kind == "stream":
+        return at + timedelta(minutes=stream_delay_min or 0)
+    return at
+
+
+async def forget_moved(tx: Transaction, before: Drama, after: Drama, now: datetime) -> int:
+    """Drop ledger rows of broadcasts whose air time changed (skip, move, edit, undo).
+
+    A row is dropped only when its announcement's new moment is still ahead: it is owed
+    again for the new time. Rows whose new moment already passed (a reminder, after a
+    short delay) stay, so nothing is announced twice or "late" because of a reschedule.
+    """
+    old = {ep.key: ep.at for ep in before.episode_list()}
+    changed = {ep.key: ep.at for ep in after.episode_list() if old.get(ep.key) != ep.at}
+    if not changed:
+        return 0
+    rows = await tx.fetch_all(
+        "SELECT episode_key, kind FROM airtime_announcements WHERE drama_id = :drama_id "
+        "AND episode_key IN :keys",
+        {"drama_id": after.drama_id, "keys": list(changed)},
+    )
+    stale = [
+        {"drama_id": after.drama_id, "key": key, "kind": kind}
+        for key, kind in rows
+        if _due(changed[key], kind, after.streaming_delay_min) > now
+    ]
+    await tx.execute_many(
+        "DELETE FROM airtime_announcements WHERE drama_id = :drama_id "
+        "AND episode_key = :key AND kind = :kind",
+        stale,
+    )
+    return len(stale)
+
+
+async def recent_states(
+    conn: Database | Transaction, dramas: tuple[int, int], since: datetime, scope: GuildScope
+) -> dict[int, dict[Key, str]]:
+    """Recent ledger states of a page of dramas, by drama (for arming them).
+
+    The rows claimed since `since`, of dramas whose ids lie in the inclusive `dramas` range,
+    of `scope`'s guilds only.
+    """
+    owned, params = scope.where("guild_id")
+    rows = await conn.fetch_all(
+        "SELECT drama_id, episode_key, kind, state FROM airtime_announcements "  # noqa: S608 - generated condition
+        f"WHERE drama_id BETWEEN :first AND :last AND claimed_at >= :since AND {owned}",
+        {**params, "first": dramas[0], "last": dramas[1], "since": to_unix(since)},
+    )
+    result: dict[int, dict[Key, str]] = defaultdict(dict)
+    for drama_id, episode_key, kind, state in rows:
+        result[drama_id][(episode_key, kind)] = state
+    return result
 
 
 class LedgerStore:
@@ -126,24 +194,5 @@ class LedgerStore:
 
     async def ledger(self, drama_id: int) -> dict[Key, Ledger]:
         """Every ledger row of a drama, by (episode key, kind)."""
-        rows = await self.db.fetch_all(
-            "SELECT episode_key, kind, state, channel_id, message_id, claimed_at "
-            "FROM airtime_announcements WHERE drama_id = :drama_id",
-            {"drama_id": drama_id},
-        )
-        return {(row["episode_key"], row["kind"]): _ledger(row) for row in rows}
-
-    async def states_since(
-        self, since: datetime, scope: GuildScope | None = None
-    ) -> dict[int, dict[Key, str]]:
-        """Ledger states of rows claimed since `since`, by drama, of `scope`'s guilds only."""
-        owned, params = (scope or GuildScope.everything()).where("guild_id")
-        rows = await self.db.fetch_all(
-            "SELECT drama_id, episode_key, kind, state FROM airtime_announcements "  # noqa: S608 - generated condition
-            f"WHERE claimed_at >= :since AND {owned}",
-            {**params, "since": to_unix(since)},
-        )
-        result: dict[int, dict[Key, str]] = defaultdict(dict)
-        for drama_id, episode_key, kind, state in rows:
-            result[drama_id][(episode_key, kind)] = state
-        return result
+        async with self.db.reading() as conn:
+            return await ledger_rows(conn, drama_id)

@@ -41,7 +41,7 @@ LEDGER_WINDOW = timedelta(days=3)
 RETRY_AFTER = timedelta(seconds=60)
 HORIZON = timedelta(hours=6)
 SWEEP_EVERY = timedelta(hours=1)
-ARM_PAGE = 500  # dramas armed between two turns of the event loop at start-up
+ARM_PAGE = 100  # dramas armed between two turns of the event loop at start-up
 
 Job = Callable[[int, int], Awaitable[None]]  # (guild id, drama id)
 
@@ -70,6 +70,7 @@ class Planner:
     _arming: asyncio.Task[int] | None = None
     _passing: bool = False
     _replanned: set[int] = field(default_factory=set)  # during the start-up pass
+    _versions: dict[int, int] = field(default_factory=dict)  # drama id -> re-plans from the db
 
     # -- start-up ---------------------------------------------------------------------------
     def start(self, scope: GuildScope) -> None:
@@ -109,8 +110,7 @@ class Planner:
         started = self.clock.now()
         self._ensure_sweep(started + SWEEP_EVERY, started)
         try:
-            states = await self.ledger.states_since(started - LEDGER_WINDOW, self.scope)
-            count = await self._arm_pages(states)
+            count = await self._arm_pages(started - LEDGER_WINDOW)
         finally:
             self._passing = False
             self._replanned = set()
@@ -122,9 +122,10 @@ class Planner:
         )  # fmt: skip
         return count
 
-    async def _arm_pages(self, states: dict[int, dict[Key, str]]) -> int:
+    async def _arm_pages(self, ledger_since: datetime) -> int:
         count = 0
-        async for page in self.store.announcing_dramas(self.scope, ARM_PAGE):
+        pages = self.store.announcing_dramas(self.scope, ARM_PAGE, ledger_since)
+        async for page, states in pages:
             now = self.clock.now()
             for drama in page:
                 if drama.drama_id in self._replanned:
@@ -173,6 +174,7 @@ class Planner:
         """
         if self._passing:
             self._replanned.add(drama_id)
+        self._versions[drama_id] = self._versions.get(drama_id, 0) + 1
         drama = await self.store.get_drama(guild_id, drama_id)
         if drama is None or not self.scope.owns(guild_id):
             self.cancel(drama_id)
@@ -181,6 +183,22 @@ class Planner:
         now = self.clock.now()
         states = {key: row.state for key, row in ledger.items()}
         return self._schedule(drama, states, now, now + RETRY_AFTER)
+
+    def version(self, drama_id: int) -> int:
+        """How often the drama was re-planned from the database (a change, by a command)."""
+        return self._versions.get(drama_id, 0)
+
+    async def replan(self, drama: Drama, states: dict[Key, str], version: int) -> None:
+        """Plan the drama's next job from what a job just read and did, without reading again.
+
+        If it was re-planned from the database since `version` (a moderator changed it while
+        the job ran), it is read again instead: the change wins.
+        """
+        if self.version(drama.drama_id) != version:
+            await self.refresh(drama.guild_id, drama.drama_id)
+            return
+        now = self.clock.now()
+        self._schedule(drama, states, now, now + RETRY_AFTER)
 
     def retry(self, guild_id: int, drama_id: int) -> None:
         """Run the drama's job again in `RETRY_AFTER` (after an unexpected error)."""

@@ -133,12 +133,12 @@ class Announcer:
 
     async def _run(self, guild_id: int, drama_id: int) -> None:
         """Send everything due for one drama, then schedule its next announcement."""
-        drama = await self.store.get_drama(guild_id, drama_id)
+        planned_as = self.planner.version(drama_id)
+        drama, ledger = await self.store.with_ledger(guild_id, drama_id)
         plan = plan_of(drama) if drama is not None else None
         if drama is None or plan is None or not self.planner.scope.owns(guild_id):
             self.planner.cancel(drama_id)
             return
-        ledger = await self.ledger.ledger(drama_id)
         now = self.clock.now()
         items = {a.key: a for a in announce.planned(drama.episode_list(), plan)}
         states = {key: row.state for key, row in ledger.items()}
@@ -153,8 +153,9 @@ class Announcer:
                 outcomes.append(states[item.key])
         if "sent" in outcomes and _was_failing(ledger):
             await self.problems.clear(drama.guild_id, cannot_announce(drama_id))
-        # Re-read: a moderator may have changed the drama while the posts were in flight.
-        await self.planner.refresh(guild_id, drama_id)
+        # A moderator may have changed the drama while the posts were in flight: then it is
+        # re-read; otherwise what this run read and did is the truth.
+        await self.planner.replan(drama, states, planned_as)
 
     async def _deliver(self, drama: Drama, item: Announcement, now: datetime) -> str:
         decision = announce.decide(item, now)

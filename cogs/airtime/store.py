@@ -10,17 +10,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from bot.db import Database, IntegrityError, Row, Transaction
 from bot.errors import Conflict, NotFound
 from bot.shards import GuildScope
 from bot.timeutil import from_unix, from_unix_or_none, to_unix
+from cogs.airtime.ledger import Key, forget_moved, ledger_rows, recent_states
 from cogs.airtime.records import (
     AddSpecial,
     Drama,
     Edit,
+    Ledger,
     Move,
     ScheduleChange,
     Skip,
@@ -162,6 +164,15 @@ class AirtimeStore:
         async with self.db.reading() as conn:
             return await _one(conn, guild_id, drama_id)
 
+    async def with_ledger(
+        self, guild_id: int, drama_id: int
+    ) -> tuple[Drama | None, dict[Key, Ledger]]:
+        """One drama of this guild and its announcement ledger, read together (for a job)."""
+        async with self.db.reading() as conn:
+            drama = await _one(conn, guild_id, drama_id)
+            ledger = await ledger_rows(conn, drama_id) if drama is not None else {}
+        return drama, ledger
+
     async def list_dramas(self, guild_id: int) -> list[Drama]:
         """The guild's dramas by title."""
         async with self.db.reading() as conn:
@@ -175,10 +186,13 @@ class AirtimeStore:
             return await _load(conn, "ORDER BY drama_id", {})
 
     async def announcing_dramas(
-        self, scope: GuildScope | None = None, page: int = 2000
-    ) -> AsyncIterator[list[Drama]]:
-        """Pages of the dramas with announcements configured, of `scope`'s guilds only."""
-        owned, params = (scope or GuildScope.everything()).where("guild_id")
+        self, scope: GuildScope, page: int, ledger_since: datetime
+    ) -> AsyncIterator[tuple[list[Drama], dict[int, dict[Key, str]]]]:
+        """Pages of the dramas with announcements configured, of `scope`'s guilds only.
+
+        Each page comes with its dramas' ledger states claimed since `ledger_since`.
+        """
+        owned, params = scope.where("guild_id")
         last = 0
         while True:
             async with self.db.reading() as conn:
@@ -188,10 +202,12 @@ class AirtimeStore:
                     "ORDER BY drama_id LIMIT :page",
                     {**params, "last": last, "page": page},
                 )
-            if not dramas:
-                return
-            last = dramas[-1].drama_id
-            yield dramas
+                if not dramas:
+                    return
+                ids = (dramas[0].drama_id, dramas[-1].drama_id)
+                states = await recent_states(conn, ids, ledger_since, scope)
+            last = ids[1]
+            yield dramas, states
 
     async def count_dramas(self, guild_id: int) -> int:
         """How many dramas the guild tracks."""
@@ -218,7 +234,7 @@ class AirtimeStore:
             after = await _one(tx, guild_id, drama_id)
             if after is None:  # cannot happen: read back inside the same transaction
                 raise NotFound("That drama was just removed; see `/drama list`.")
-            await _forget_moved(tx, before, after, now)
+            await forget_moved(tx, before, after, now)
         return before, after
 
 
@@ -321,44 +337,6 @@ async def _undo(tx: Transaction, drama_id: int, kind: str, key: str) -> None:
         f"AND {column} = :value",
         {"drama_id": drama_id, "kind": kind, "value": value},
     )
-
-
-def _due(at: datetime, kind: str, stream_delay_min: int | None) -> datetime:
-    """When an announcement of `kind` falls due for a broadcast at `at`."""
-    if kind.startswith("remind") and kind[6:].isdigit():
-        return at - timedelta(minutes=int(kind[6:]))
-    if kind == "stream":
-        return at + timedelta(minutes=stream_delay_min or 0)
-    return at
-
-
-async def _forget_moved(tx: Transaction, before: Drama, after: Drama, now: datetime) -> int:
-    """Drop ledger rows of broadcasts whose air time changed (skip, move, edit, undo).
-
-    A row is dropped only when its announcement's new moment is still ahead: it is owed
-    again for the new time. Rows whose new moment already passed (a reminder, after a
-    short delay) stay, so nothing is announced twice or "late" because of a reschedule.
-    """
-    old = {ep.key: ep.at for ep in before.episode_list()}
-    changed = {ep.key: ep.at for ep in after.episode_list() if old.get(ep.key) != ep.at}
-    if not changed:
-        return 0
-    rows = await tx.fetch_all(
-        "SELECT episode_key, kind FROM airtime_announcements WHERE drama_id = :drama_id "
-        "AND episode_key IN :keys",
-        {"drama_id": after.drama_id, "keys": list(changed)},
-    )
-    stale = [
-        {"drama_id": after.drama_id, "key": key, "kind": kind}
-        for key, kind in rows
-        if _due(changed[key], kind, after.streaming_delay_min) > now
-    ]
-    await tx.execute_many(
-        "DELETE FROM airtime_announcements WHERE drama_id = :drama_id "
-        "AND episode_key = :key AND kind = :kind",
-        stale,
-    )
-    return len(stale)
 
 
 def _duplicate(title: str, error: IntegrityError) -> Conflict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -125,7 +125,6 @@ async def test_claim_is_exactly_once_and_removal_cascades(
     rows = await ledger.ledger(drama_id)
     assert rows[("1", "onair")].state == "sent"
     assert rows[("1", "onair")].message_id == 123
-    assert (await ledger.states_since(NOW))[drama_id] == {("1", "onair"): "sent"}
     await store.remove_drama(drama_id)
     assert await ledger.ledger(drama_id) == {}
     assert await store.all_dramas() == []
@@ -156,11 +155,15 @@ async def test_start_up_reads_only_the_owned_shards_dramas_and_ledger(
             replace(KIM, guild_id=guild_id, drama_id=drama_id), ("1", "onair"), 5, NOW
         )
         ids[guild_id] = drama_id
-    pages = [page async for page in store.announcing_dramas(scope, page=1)]
-    assert [[d.guild_id for d in page] for page in pages] == [[mine]]
-    assert set(await ledger.states_since(NOW, scope)) == {ids[mine]}
-    everything = [d.guild_id for page in [p async for p in store.announcing_dramas()] for d in page]
-    assert everything == [mine, theirs]
+    pages = [page async for page in store.announcing_dramas(scope, 1, NOW)]
+    assert [([d.guild_id for d in dramas], states) for dramas, states in pages] == [
+        ([mine], {ids[mine]: {("1", "onair"): "claimed"}})
+    ]
+    pages = [page async for page in store.announcing_dramas(GuildScope.everything(), 1, NOW)]
+    assert [[d.guild_id for d in dramas] for dramas, _ in pages] == [[mine], [theirs]]
+    later = NOW + timedelta(seconds=1)
+    pages = [page async for page in store.announcing_dramas(GuildScope.everything(), 5, later)]
+    assert [states for _, states in pages] == [{}]
 
 
 async def test_announce_since_restarts_when_settings_change(store: AirtimeStore) -> None:
