@@ -6,6 +6,7 @@ Only this module imports a driver. `bot.db.Database` is the front door everythin
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import os
 import sqlite3
@@ -200,7 +201,9 @@ class SqliteDriver(Driver):
         self._identity: tuple[int, int] | None = None
         self._writes_issued = 0
         self._writes_done = 0
-        self._write_finished = asyncio.Event()
+        # Reads waiting for earlier writes: (writes they wait for, arrival, their future).
+        self._readers_waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._read_number = 0
 
     @property
     def is_connected(self) -> bool:
@@ -287,15 +290,23 @@ class SqliteDriver(Driver):
                 yield conn
         finally:
             self._writes_done += 1
-            self._write_finished.set()
-            self._write_finished = asyncio.Event()
+            while self._readers_waiting and self._readers_waiting[0][0] <= self._writes_done:
+                _, _, waiting = heapq.heappop(self._readers_waiting)
+                if not waiting.done():
+                    waiting.set_result(None)
 
     async def _after_earlier_writes(self) -> None:
         # A read sees every write issued before it (it may still be waiting for the lock):
-        # a vote clicked before `/poll results` is in the results.
+        # a vote clicked before `/poll results` is in the results. Each read waits for its
+        # own count of writes, woken once: a burst of reads behind a burst of writes costs
+        # reads + writes wake-ups, not reads x writes.
         target = self._writes_issued
-        while self._writes_done < target:
-            await self._write_finished.wait()
+        if self._writes_done >= target:
+            return
+        waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._read_number += 1
+        heapq.heappush(self._readers_waiting, (target, self._read_number, waiting))
+        await waiting
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
