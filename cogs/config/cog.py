@@ -20,7 +20,6 @@ from cogs.config.logic import render_config
 LEGACY_SWITCHES = {
     "previews": ChannelSwitch(FEATURE_DEFAULTS[Feature.PREVIEWS], "automatic link previews", True),
     "trivia": ChannelSwitch(FEATURE_DEFAULTS[Feature.TRIVIA], "trivia games"),
-    "polls": ChannelSwitch(FEATURE_DEFAULTS[Feature.POLLS], "polls"),
 }
 
 log = logging.getLogger(__name__)

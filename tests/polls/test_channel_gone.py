@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS, MANAGE_MESSAGES
-from tests.harness import BotEnv
-from tests.polls.helpers import A, B, until
+from tests.harness import BotEnv, until
+from tests.polls.helpers import A, B
 
 
 async def test_deleted_channel_clears_its_manage_messages_problem(env: BotEnv) -> None:
