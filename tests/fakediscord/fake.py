@@ -398,6 +398,12 @@ class FakeDiscord(ShardHelpers, ThreadHelpers, EventHelpers):
         """Send op 7 RECONNECT (to shard ``shard_id``'s session) and wait until it RESUMEs."""
         await self.gateway.reconnect(timeout, shard_id=shard_id)
 
+    async def invalidate_session(
+        self, timeout: float = 15.0, *, shard_id: int | None = None
+    ) -> None:
+        """Send op 9 INVALID_SESSION (to shard ``shard_id``'s session); wait for a new READY."""
+        await self.gateway.invalidate_session(timeout, shard_id=shard_id)
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> bool:
         """Send an arbitrary dispatch event (filtered by intents). False if filtered."""
         return await self.gateway.dispatch(event, data)

@@ -664,3 +664,18 @@ async def test_results_of_a_closed_poll_still_say_who_closed_it(env: BotEnv) -> 
     await env.restart()
     text = await env.reply(env.fan_id, "poll", "results", poll=poll_id)
     assert f"closed early by <@{env.mod_id}>" in text
+
+
+async def test_a_vote_lost_with_the_gateway_session_counts_once_the_bot_identifies_again(
+    env: BotEnv,
+) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b")
+    await react(env, message, env.fan_id, A)
+    await wait_votes(env, poll_id, [(env.fan_id, 0)])
+    # Discord drops the session; the fan's switch to 🇧 reaches no gateway event.
+    mid = int(message["id"])
+    env.fake.remove_reaction_offline(env.guild_id, env.channel_id, mid, env.fan_id, A)
+    env.fake.add_reaction_offline(env.guild_id, env.channel_id, mid, env.fan2_id, B)
+    await env.fake.invalidate_session()  # discord.py waits 5 s before identifying again
+    await env.fake.wait_for_request("GET", rf".*/{mid}/reactions/{B}")
+    await wait_votes(env, poll_id, [(env.fan2_id, 1)])
