@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -34,17 +35,14 @@ async def create(
     itx = await env.slash(user_id or env.fan_id, "poll", "create", **options)
     text = await itx.reply_text()
     assert itx.is_ephemeral
-    assert "is up" in text, text
+    up = re.match(r"Poll #(\d+) is up", text)
+    assert up is not None, text
     post = await env.fake.wait_for_request(
         "POST", rf"/channels/{env.channel_id}/messages$", after=before
     )
     message: dict[str, Any] = post.response
-    poll_id = await env.running.db.fetch_value(
-        "SELECT poll_id FROM polls WHERE message_id = :message_id",
-        {"message_id": int(message["id"])},
-    )
-    assert poll_id is not None
-    return int(poll_id), message
+    assert f"Poll #{up[1]}" in message["embeds"][0]["title"]
+    return int(up[1]), message
 
 
 def post_payload(env: BotEnv, message: dict[str, Any]) -> dict[str, Any]:
