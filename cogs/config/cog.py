@@ -18,7 +18,6 @@ from bot.replies import NO_PINGS, pages
 from cogs.config.logic import render_config
 
 LEGACY_SWITCHES = {
-    "previews": ChannelSwitch(FEATURE_DEFAULTS[Feature.PREVIEWS], "automatic link previews", True),
     "trivia": ChannelSwitch(FEATURE_DEFAULTS[Feature.TRIVIA], "trivia games"),
 }
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 LEGACY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "airtime": ("📺 Airtimes: KST schedules shown in your own time zone", ("airtime", "drama")),
     "trivia": ("🎬 Scene trivia quizzes", ("trivia",)),
-    "previews": ("📰 Article link previews", ("preview", "previews", "Preview article")),
     "config": ("⚙️ Server configuration", ("config",)),
 }
 MODERATORS = "Moderators only:"  # the one way /help marks moderator commands
