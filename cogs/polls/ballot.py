@@ -6,6 +6,7 @@ so they never import the service (which builds the buttons when it posts a poll)
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from cogs.polls.store import Poll
@@ -21,13 +22,10 @@ class ClickResult:
     added: bool
 
 
-class ButtonVotes:
-    """Records button votes.
+class ButtonVotes(ABC):
+    """Records button votes."""
 
-    Not an ABC: the registry looks it up by type (`feature_api(interaction, ButtonVotes, ...)`),
-    and type checkers refuse an abstract class there.
-    """
-
+    @abstractmethod
     async def click(self, poll_id: int, position: int, user_id: int) -> ClickResult:
         """Toggle a fan's vote for one option; committed before it returns.
 
@@ -35,4 +33,3 @@ class ButtonVotes:
             Conflict: the poll is closed or its deadline has passed.
             NotFound: the option does not exist.
         """
-        raise NotImplementedError
