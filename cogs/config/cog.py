@@ -18,7 +18,6 @@ from bot.replies import NO_PINGS, pages
 from cogs.config.logic import render_config
 
 LEGACY_SWITCHES = {
-    "trivia": ChannelSwitch(FEATURE_DEFAULTS[Feature.TRIVIA], "trivia games"),
     "polls": ChannelSwitch(FEATURE_DEFAULTS[Feature.POLLS], "polls"),
 }
 

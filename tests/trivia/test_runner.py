@@ -22,12 +22,6 @@ GUILD, CHANNEL, USER = 10, 20, 30
 
 
 @pytest.fixture
-def db(sqlite_db: Database) -> Database:
-    """SQLite only until this feature's SQL moves to named parameters."""
-    return sqlite_db
-
-
-@pytest.fixture
 def store(db: Database) -> TriviaStore:
     return TriviaStore(db)
 
@@ -86,3 +80,4 @@ async def test_click_outside_the_games_guild_or_channel_is_refused(
     assert await store.db.fetch_all("SELECT * FROM trivia_answers") == []
     counted = await runner.click(game.game_id, USER, 0, 1, GUILD, CHANNEL)
     assert counted.answer.user_id == USER
+
