@@ -1,4 +1,4 @@
-"""Review findings end to end: what a typed game shows, races at the deadline, stop vs end."""
+"""End to end: races at the deadline, stop against the end, and nothing a fan sends can harm."""
 
 from __future__ import annotations
 
