@@ -70,7 +70,7 @@ async def test_a_crowd_answering_the_longest_questions(env: BotEnv) -> None:
     assert "more" in message_text(reveal.json)
     await env.advance_to(START + timedelta(seconds=70))
     done = await env.running.db.fetch_value(
-        "SELECT status FROM trivia_games WHERE game_id = ?", (game_id,)
+        "SELECT status FROM trivia_games WHERE game_id = :game_id", {"game_id": game_id}
     )
     assert done != "running"
     board = await env.reply(env.fan_id, "trivia", "leaderboard")
