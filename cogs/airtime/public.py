@@ -6,23 +6,15 @@ works unchanged on a bot without airtime.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
+
+from cogs.airtime.api import TrackedDrama as TrackedDrama  # moved; re-exported for old callers
 
 if TYPE_CHECKING:
     from bot.app import DramaBot
 
 COG_NAME = "Airtime"
-
-
-@dataclass(frozen=True)
-class TrackedDrama:
-    """A drama a guild keeps in its airtime schedule."""
-
-    drama_id: int
-    title: str
-    aliases: tuple[str, ...]
 
 
 class _AirtimeService(Protocol):

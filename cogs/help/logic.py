@@ -8,7 +8,6 @@ from dataclasses import dataclass
 # topic -> (heading, top-level command names that belong to it). /help itself is in none.
 LEGACY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "airtime": ("📺 Airtimes: KST schedules shown in your own time zone", ("airtime", "drama")),
-    "trivia": ("🎬 Scene trivia quizzes", ("trivia",)),
     "config": ("⚙️ Server configuration", ("config",)),
 }
 MODERATORS = "Moderators only:"  # the one way /help marks moderator commands
