@@ -10,6 +10,7 @@ import heapq
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 CLOSE_WAIT_SECONDS = 5.0
+FULL_REPORT_SECONDS = 60.0
+FULL_REPORT_SECONDS_INIT = 1e9  # so the first full disk is reported at once
 SQLITE_READERS = 2
 SQLITE_FULL = 13  # "database or disk is full"
 PG_DISK_FULL = "53100"
@@ -96,6 +99,7 @@ class Driver:
     path: Path | None = None
     label: str = ""
     _tracer: Callable[..., None] | None = None
+    _full_reported: float = -FULL_REPORT_SECONDS_INIT
 
     @property
     def is_connected(self) -> bool:
@@ -151,8 +155,20 @@ class Driver:
         if isinstance(error, exc.IntegrityError):
             return IntegrityError(_reason(error), self._constraint_kind(error))
         if self._is_full(error):
+            self._report_full()
             return StorageFull(f"{self.label}: the disk is full")
         return None
+
+    def _report_full(self) -> None:
+        # Every write fails while the disk is full: tell the owner once a minute, not per write.
+        now = time.monotonic()
+        if now - self._full_reported >= FULL_REPORT_SECONDS:
+            self._full_reported = now
+            log.error(
+                "the database's disk is full: nothing new is saved (writes are retried) "
+                "until space is freed on the disk holding %s",
+                self.label,
+            )
 
     def reraise(self, error: BaseException) -> NoReturn:
         """Raise the backend-neutral form of `error` (call inside an `except`)."""

@@ -88,6 +88,8 @@ class BotProcess:
         command: Sequence[str] = PYTHON_M_BOT,
         env: Mapping[str, str] | None = None,
         log_level: str = "INFO",
+        client: str | None = None,
+        ready_line: re.Pattern[str] = READY_LINE,
     ) -> None:
         """Remember how to start the bot; nothing runs until `start()`.
 
@@ -98,6 +100,9 @@ class BotProcess:
             command: e.g. `[venv / "bin" / "dramabot", "run"]`; default `python -m bot run`.
             env: extra environment variables (they win over the defaults).
             log_level: LOG_LEVEL for the process.
+            client: a tag the fake records on this process's requests and sessions (for
+                several processes on one fake: see `FakeDiscord.api_url_for`).
+            ready_line: the stderr line that says the process is ready (another program's).
         """
         self.fake = fake
         self.database = database
@@ -105,6 +110,8 @@ class BotProcess:
         self.command = [str(part) for part in command]
         self.extra_env = dict(env or {})
         self.log_level = log_level
+        self.client = client
+        self.ready_line = ready_line
         self.starts = 0
         self.lines: list[str] = []
         self.log_path: Path | None = None
@@ -118,8 +125,10 @@ class BotProcess:
             self.workdir,
             {
                 "DISCORD_TOKEN": self.fake.token,
-                "DISCORD_API_URL": self.fake.api_url,
-                "DISCORD_GATEWAY_URL": self.fake.gateway_url,
+                "DISCORD_API_URL": (
+                    self.fake.api_url if self.client is None else self.fake.api_url_for(self.client)
+                ),
+                "DISCORD_GATEWAY_URL": self.fake.gateway_url_for(self.client),
                 "DATABASE_PATH": str(self.database),
                 "PREVIEW_ALLOWED_NETWORKS": "127.0.0.2/32",
                 "LOG_LEVEL": self.log_level,
@@ -176,7 +185,7 @@ class BotProcess:
                 log.write(line + "\n")
                 log.flush()
                 self.lines.append(line)
-                if READY_LINE.search(line):
+                if self.ready_line.search(line):
                     self._ready.set()
 
     async def wait_ready(

@@ -1,8 +1,8 @@
-"""The airtime feature's public API: what other features (trivia, previews) may ask about dramas.
+"""The airtime feature's public API: what other features may ask about dramas, typed.
 
 Another feature gets it with `bot.features.api(AirtimeSchedule)` (None when airtime is not
-loaded, so a consumer works unchanged on a bot without airtime) and never reaches into the
-airtime package otherwise.
+loaded, and then works as if no drama were tracked) and never reaches into the airtime
+package otherwise.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class TrackedDrama:
 
 
 class AirtimeSchedule(ABC):
-    """When a guild's dramas air."""
+    """The guilds' drama schedules, as other features may read them."""
 
     @abstractmethod
     async def tracked_dramas(self, guild_id: int) -> list[TrackedDrama]:

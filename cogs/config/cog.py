@@ -13,14 +13,8 @@ from bot.app import DramaBot
 from bot.checks import moderator_only, require_guild
 from bot.errors import InvalidInput
 from bot.features import ChannelSwitch
-from bot.guild_settings import FEATURE_DEFAULTS, Feature
 from bot.replies import NO_PINGS, pages
 from cogs.config.logic import render_config
-
-LEGACY_SWITCHES = {
-    "trivia": ChannelSwitch(FEATURE_DEFAULTS[Feature.TRIVIA], "trivia games"),
-    "polls": ChannelSwitch(FEATURE_DEFAULTS[Feature.POLLS], "polls"),
-}
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +32,7 @@ class ConfigCog(commands.Cog):
 
     def switches(self) -> dict[str, ChannelSwitch]:
         """Every per-channel switch the loaded features offer."""
-        return {**LEGACY_SWITCHES, **self.bot.features.switches()}
+        return self.bot.features.switches()
 
     @config.command(name="show")
     @moderator_only()

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 # Topics of features that do not register a help topic of their own yet (transitional):
 # topic -> (heading, top-level command names that belong to it). /help itself is in none.
 LEGACY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "trivia": ("🎬 Scene trivia quizzes", ("trivia",)),
-    "polls": ("📊 Reaction polls", ("poll",)),
     "config": ("⚙️ Server configuration", ("config",)),
 }
 MODERATORS = "Moderators only:"  # the one way /help marks moderator commands
