@@ -42,11 +42,6 @@ class ConfigCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.guild_settings
         extra = await self.bot.features.status_lines(guild)
-        for provider in self.bot.status_providers:  # features not on the contract yet
-            try:
-                extra += await provider(guild)
-            except Exception:
-                log.exception("status provider failed", extra={"guild_id": guild.id})
         text = render_config(
             await store.get(guild.id),
             await store.channel_features(guild.id),
