@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -46,8 +45,6 @@ MESSAGE_CONTENT_HELP = (
     "enables 'Message Content Intent' under Bot > Privileged Gateway Intents in the Discord "
     "Developer Portal, or sets MESSAGE_CONTENT_INTENT=false to silence this."
 )
-
-StatusProvider = Callable[[discord.Guild], Awaitable[list[str]]]
 
 
 def configure_endpoints(settings: Settings) -> None:
@@ -130,9 +127,6 @@ class DramaBot(commands.AutoShardedBot):
         self.message_content_enabled = settings.message_content_intent
         self.storage_failure: str | None = None
         self._watchdog: asyncio.Task[None] | None = None
-        self.status_providers: list[StatusProvider] = []
-        # Feature -> extra paragraph for /help (e.g. the trivia scoring formula).
-        self.help_notes: dict[str, str] = {}
         self.failed_extensions: dict[str, str] = {}
         self._extensions_to_load = extensions
         self.force_sync = force_sync
@@ -266,10 +260,6 @@ class DramaBot(commands.AutoShardedBot):
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             {"key": key, "value": value},
         )
-
-    def add_status_provider(self, provider: StatusProvider) -> None:
-        """Let a cog contribute lines to `/config show` (permissions to grant, problems)."""
-        self.status_providers.append(provider)
 
     async def on_ready(self) -> None:
         """Report health, log the connection and the invite URL; keep resumes on our gateway."""

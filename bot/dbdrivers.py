@@ -6,9 +6,11 @@ Only this module imports a driver. `bot.db.Database` is the front door everythin
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 CLOSE_WAIT_SECONDS = 5.0
+FULL_REPORT_SECONDS = 60.0
+FULL_REPORT_SECONDS_INIT = 1e9  # so the first full disk is reported at once
 SQLITE_READERS = 2
 SQLITE_FULL = 13  # "database or disk is full"
 PG_DISK_FULL = "53100"
@@ -95,6 +99,7 @@ class Driver:
     path: Path | None = None
     label: str = ""
     _tracer: Callable[..., None] | None = None
+    _full_reported: float = -FULL_REPORT_SECONDS_INIT
 
     @property
     def is_connected(self) -> bool:
@@ -150,8 +155,20 @@ class Driver:
         if isinstance(error, exc.IntegrityError):
             return IntegrityError(_reason(error), self._constraint_kind(error))
         if self._is_full(error):
+            self._report_full()
             return StorageFull(f"{self.label}: the disk is full")
         return None
+
+    def _report_full(self) -> None:
+        # Every write fails while the disk is full: tell the owner once a minute, not per write.
+        now = time.monotonic()
+        if now - self._full_reported >= FULL_REPORT_SECONDS:
+            self._full_reported = now
+            log.error(
+                "the database's disk is full: nothing new is saved (writes are retried) "
+                "until space is freed on the disk holding %s",
+                self.label,
+            )
 
     def reraise(self, error: BaseException) -> NoReturn:
         """Raise the backend-neutral form of `error` (call inside an `except`)."""
@@ -200,7 +217,9 @@ class SqliteDriver(Driver):
         self._identity: tuple[int, int] | None = None
         self._writes_issued = 0
         self._writes_done = 0
-        self._write_finished = asyncio.Event()
+        # Reads waiting for earlier writes: (writes they wait for, arrival, their future).
+        self._readers_waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._read_number = 0
 
     @property
     def is_connected(self) -> bool:
@@ -287,15 +306,23 @@ class SqliteDriver(Driver):
                 yield conn
         finally:
             self._writes_done += 1
-            self._write_finished.set()
-            self._write_finished = asyncio.Event()
+            while self._readers_waiting and self._readers_waiting[0][0] <= self._writes_done:
+                _, _, waiting = heapq.heappop(self._readers_waiting)
+                if not waiting.done():
+                    waiting.set_result(None)
 
     async def _after_earlier_writes(self) -> None:
         # A read sees every write issued before it (it may still be waiting for the lock):
-        # a vote clicked before `/poll results` is in the results.
+        # a vote clicked before `/poll results` is in the results. Each read waits for its
+        # own count of writes, woken once: a burst of reads behind a burst of writes costs
+        # reads + writes wake-ups, not reads x writes.
         target = self._writes_issued
-        while self._writes_done < target:
-            await self._write_finished.wait()
+        if self._writes_done >= target:
+            return
+        waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._read_number += 1
+        heapq.heappush(self._readers_waiting, (target, self._read_number, waiting))
+        await waiting
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:

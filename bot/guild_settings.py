@@ -8,29 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
 from bot.clock import Clock
 from bot.db import Database
 from bot.problems import Problem, ProblemKey, Problems
-
-
-class Feature(StrEnum):
-    """Names of the per-channel switches (transitional: features now declare their own)."""
-
-    PREVIEWS = "previews"
-    TRIVIA = "trivia"
-    POLLS = "polls"
-
-
-# Automatic previews answer strangers' links, so a moderator opts a channel in; games and
-# polls only run when someone asks, so they are on unless switched off.
-FEATURE_DEFAULTS: dict[Feature, bool] = {
-    Feature.PREVIEWS: False,
-    Feature.TRIVIA: True,
-    Feature.POLLS: True,
-}
-_LEGACY = frozenset(Feature._value2member_map_)
 
 
 @dataclass(frozen=True)
@@ -72,10 +53,7 @@ class GuildSettings:
 
     def default_for(self, feature: str) -> bool:
         """A switch's value in channels no moderator switched."""
-        defaults = self._defaults()
-        if feature in defaults:
-            return defaults[feature]
-        return FEATURE_DEFAULTS.get(Feature(feature), False) if feature in _LEGACY else False
+        return self._defaults().get(feature, False)
 
     def _now(self) -> int:
         return int(self._clock.now().timestamp())

@@ -17,9 +17,6 @@ log = logging.getLogger(__name__)
 UNKNOWN_INTERACTION = 10062  # Discord: the interaction expired (not answered within 3 s)
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 DISK_FULL = "I can't save right now: the server's disk is full; tell the bot's owner."
-DISK_FULL_LOG = (
-    "database disk is full: free space on its disk (nothing new is saved until then): %s"
-)
 
 
 def _permission_list(names: list[str]) -> str:
@@ -36,8 +33,7 @@ def describe_error(error: BaseException) -> str | None:
     if isinstance(error, UserFacingError):
         return error.message
     if isinstance(error, StorageFull):
-        log.error(DISK_FULL_LOG, error)
-        return DISK_FULL
+        return DISK_FULL  # the database layer already told the owner, in the log
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down a little: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.MissingPermissions):

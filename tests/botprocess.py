@@ -89,6 +89,7 @@ class BotProcess:
         env: Mapping[str, str] | None = None,
         log_level: str = "INFO",
         client: str | None = None,
+        ready_line: re.Pattern[str] = READY_LINE,
     ) -> None:
         """Remember how to start the bot; nothing runs until `start()`.
 
@@ -101,6 +102,7 @@ class BotProcess:
             log_level: LOG_LEVEL for the process.
             client: a tag the fake records on this process's requests and sessions (for
                 several processes on one fake: see `FakeDiscord.api_url_for`).
+            ready_line: the stderr line that says the process is ready (another program's).
         """
         self.fake = fake
         self.database = database
@@ -109,6 +111,7 @@ class BotProcess:
         self.extra_env = dict(env or {})
         self.log_level = log_level
         self.client = client
+        self.ready_line = ready_line
         self.starts = 0
         self.lines: list[str] = []
         self.log_path: Path | None = None
@@ -182,7 +185,7 @@ class BotProcess:
                 log.write(line + "\n")
                 log.flush()
                 self.lines.append(line)
-                if READY_LINE.search(line):
+                if self.ready_line.search(line):
                     self._ready.set()
 
     async def wait_ready(

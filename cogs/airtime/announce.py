@@ -174,3 +174,16 @@ def next_outstanding(
             if best is None or item.due < best.due:
                 best = item
     return best
+
+
+def refused_problem(title: str, channel_id: int, reason: str) -> str:
+    """What moderators read when Discord refused a drama's announcement."""
+    return f"Airtime announcements for {title!r} cannot be posted in <#{channel_id}>: {reason}"
+
+
+def channel_gone_problem(title: str) -> str:
+    """What moderators read when a drama's announcement channel was deleted."""
+    return (
+        f"The announcement channel of **{clean(title, limit=100)}** no longer exists: pick "
+        "another with `/drama announce`."
+    )

@@ -1,4 +1,4 @@
-"""Pure: turn `/drama add` and `/drama edit` options into a validated drama or a change set."""
+"""Pure: turn `/drama add`, `/drama edit` and `/drama skip` options into validated changes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.errors import InvalidInput
 from cogs.airtime import catalog
-from cogs.airtime.records import Drama
-from cogs.airtime.schedule import Slot
+from cogs.airtime.records import AddSpecial, Drama, Edit, Move, ScheduleChange, Skip
+from cogs.airtime.schedule import KST, Episode, Slot, shifted_by_skip
 from cogs.airtime.validate import (
     DELAY_MAX,
     NAME_MAX,
@@ -24,6 +24,7 @@ from cogs.airtime.validate import (
     parse_aliases,
     parse_date,
     parse_days,
+    parse_kst_datetime,
     parse_time,
 )
 
@@ -141,3 +142,73 @@ def _streaming(drama: Drama, form: DramaForm) -> dict[str, Any]:
     elif changes.get("streaming") and drama.streaming_delay_min is None:
         changes["streaming_delay_min"] = 0
     return changes
+
+
+@dataclass(frozen=True)
+class ScheduleForm:
+    """The `/drama edit` options that change single broadcasts (None = not given)."""
+
+    move_episode: int | None = None
+    move_to: str | None = None
+    special_at: str | None = None
+    special_title: str | None = None
+
+
+def edit_changes(
+    drama: Drama, form: DramaForm, extra: ScheduleForm, now: datetime
+) -> list[ScheduleChange]:
+    """Every change `/drama edit` asks for; `InvalidInput` when it asks for none."""
+    columns = changes_for(drama, form, now)
+    result: list[ScheduleChange] = [Edit(columns)] if columns else []
+    move = _move(drama, columns, extra, now)
+    if move is not None:
+        result.append(move)
+    special = _special(extra, now)
+    if special is not None:
+        result.append(special)
+    if not result:
+        raise InvalidInput("Nothing to change: give at least one option.")
+    return result
+
+
+def _move(drama: Drama, columns: dict[str, Any], extra: ScheduleForm, now: datetime) -> Move | None:
+    episode, to = extra.move_episode, extra.move_to
+    if episode is None and to is None:
+        return None
+    if episode is None or to is None:
+        raise InvalidInput("To move an episode give both `move_episode` and `move_to`.")
+    count = int(str(columns.get("episodes", drama.episodes)))
+    check_range(episode, 1, count, "The episode to move")
+    return Move(episode, parse_kst_datetime(to, now))
+
+
+def _special(extra: ScheduleForm, now: datetime) -> AddSpecial | None:
+    if extra.special_at is None:
+        if extra.special_title is not None:
+            raise InvalidInput("Give `special_at` (KST `YYYY-MM-DD HH:MM`) for the special.")
+        return None
+    title = extra.special_title
+    name = check_text(title, "special's title", 100) if title else "Special"
+    return AddSpecial(parse_kst_datetime(extra.special_at, now), name)
+
+
+def skip_change(drama: Drama, day_text: str, reason: str | None, now: datetime) -> Skip:
+    """A validated pre-emption of an upcoming broadcast date."""
+    day = parse_date(day_text)
+    why = check_text(reason, "reason", 200) if reason else ""
+    if day < now.astimezone(KST).date():
+        raise InvalidInput("That date is in the past; aired episodes cannot be pre-empted.")
+    shifted = shifted_by_skip(drama.spec, day)
+    if shifted is None or shifted.at <= now:
+        raise InvalidInput(
+            f"No upcoming episode airs on {day:%a %Y-%m-%d} (KST). To cancel a special or "
+            "a moved episode, use `/drama undo`."
+        )
+    return Skip(day, why)
+
+
+def shifted_episode(before: Drama, after: Drama, day: date) -> Episode | None:
+    """Where the episode that aired on a now pre-empted `day` airs instead."""
+    shifted = shifted_by_skip(before.spec, day)
+    number = shifted.number if shifted is not None else None
+    return next((ep for ep in after.episode_list() if ep.number == number), None)

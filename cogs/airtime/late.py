@@ -13,18 +13,20 @@ from bot.clock import Clock
 from bot.db import Transaction
 from bot.outbox import CannotCheck as NoticeUnverifiable
 from bot.outbox import Notice, Undeliverable
-from cogs.airtime.runner import CannotCheck, Problems, Sender, SendRefused, problem_key
-from cogs.airtime.store import AirtimeStore
+from cogs.airtime.announce import refused_problem
+from cogs.airtime.keys import cannot_announce
+from cogs.airtime.ledger import LedgerStore
+from cogs.airtime.runner import CannotCheck, Problems, Sender, SendRefused
 
 
 class LateCourier:
     """Delivers the late posts handed to the outbox, with the announcer's sender."""
 
     def __init__(
-        self, store: AirtimeStore, sender: Sender, problems: Problems, clock: Clock
+        self, ledger: LedgerStore, sender: Sender, problems: Problems, clock: Clock
     ) -> None:
-        """Post with `sender`, settle ledger rows in `store`, report refusals to `problems`."""
-        self.store = store
+        """Post with `sender`, settle rows in `ledger`, report refusals to `problems`."""
+        self.ledger = ledger
         self.sender = sender
         self.problems = problems
         self.clock = clock
@@ -52,15 +54,14 @@ class LateCourier:
         """Fill in the ledger row's message (or mark it failed), in the outbox's transaction."""
         key = (str(notice.payload["episode_key"]), str(notice.payload["kind"]))
         ids = (notice.guild_id, int(notice.payload["drama_id"]))
-        await self.store.settle_handed_over(tx, ids, key, state, message_id, self.clock.now())
+        await self.ledger.settle_handed_over(tx, ids, key, state, message_id, self.clock.now())
 
     async def refused(self, notice: Notice, reason: str) -> None:
         """Tell moderators, like a refused announcement on time."""
         drama_id = int(notice.payload["drama_id"])
-        await self.problems.report_problem(
+        title = str(notice.payload.get("title"))
+        await self.problems.report(
             notice.guild_id,
-            "airtime",
-            problem_key(drama_id),
-            f"Airtime announcements for {notice.payload.get('title')!r} cannot be posted in "
-            f"<#{notice.channel_id}>: {reason}",
+            cannot_announce(drama_id),
+            refused_problem(title, notice.channel_id, reason),
         )

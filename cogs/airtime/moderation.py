@@ -11,35 +11,18 @@ from discord.ext import commands
 
 from bot.app import DramaBot
 from bot.checks import moderator_only, require_guild
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput
 from bot.replies import clean, send_ephemeral
-from cogs.airtime import announce, catalog, render
-from cogs.airtime.changes import (
-    changes_of,
-    edit_notice,
-    find_change,
-    parse_change,
-    undo_notice,
-)
-from cogs.airtime.cog import drama_autocomplete, info_of
-from cogs.airtime.forms import DramaForm, changes_for, new_drama
+from cogs.airtime import catalog, render
+from cogs.airtime.cog import drama_autocomplete
+from cogs.airtime.forms import DramaForm, ScheduleForm
 from cogs.airtime.permissions import permission_warnings
 from cogs.airtime.records import Drama
-from cogs.airtime.runner import job_id, problem_key
-from cogs.airtime.schedule import KST, shifted_by_skip
-from cogs.airtime.service import AirtimeService
-from cogs.airtime.store import forget_moved
-from cogs.airtime.validate import (
-    check_range,
-    check_text,
-    parse_date,
-    parse_kst_datetime,
-    parse_leads,
-)
+from cogs.airtime.render import info_of
+from cogs.airtime.service import AirtimeService, Rescheduled
+from cogs.airtime.validate import parse_leads
 
 log = logging.getLogger(__name__)
-
-MAX_DRAMAS_PER_GUILD = 50
 
 
 async def catalog_autocomplete(
@@ -58,29 +41,26 @@ async def change_autocomplete(
     interaction: discord.Interaction[DramaBot], current: str
 ) -> list[app_commands.Choice[str]]:
     """Suggest the chosen drama's pre-emptions, moves and specials."""
-    service = getattr(interaction.client.get_cog("AirtimeModeration"), "service", None)
+    service = interaction.client.features.api(AirtimeService)
     picked = getattr(interaction.namespace, "drama", None)
-    if not isinstance(service, AirtimeService) or interaction.guild_id is None or not picked:
+    if service is None or interaction.guild_id is None or not picked:
         return []
-    try:
-        drama = await service.resolve(interaction.guild_id, str(picked))
-    except NotFound:
-        return []
-    wanted = current.strip().casefold()
-    return [
-        app_commands.Choice(name=change.label[:100], value=change.value)
-        for change in changes_of(drama)
-        if wanted in change.label.casefold() or wanted in change.value
-    ][:25]
+    changes = await service.change_choices(interaction.guild_id, str(picked), current)
+    return [app_commands.Choice(name=c.label[:100], value=c.value) for c in changes]
 
 
-class DramaCog(commands.Cog, name="AirtimeModeration"):
+def _told(result: Rescheduled) -> list[str]:
+    """The notice fans got and where it went, for the moderator's reply."""
+    return [line for line in (result.notice, result.posted) if line]
+
+
+class DramaCog(commands.Cog, name="Drama"):
     """Moderators keep the server's dramas and their announcements."""
 
     drama = app_commands.Group(name="drama", description="Manage this server's dramas")
 
     def __init__(self, bot: DramaBot, service: AirtimeService) -> None:
-        """Keep the bot and the shared service."""
+        """Keep the bot (for its clock) and the service."""
         self.bot = bot
         self.service = service
 
@@ -126,23 +106,12 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
             aliases: Other names, separated by `;`.
         """
         guild = require_guild(interaction)
-        now = self.bot.clock.now()
         form = DramaForm(title, network, days, time, premiere, episodes, runtime, streaming,
                          streaming_delay, aliases)  # fmt: skip
-        drama = new_drama(form, catalog, guild.id, now)
-        if await self.service.store.count_dramas(guild.id) >= MAX_DRAMAS_PER_GUILD:
-            raise InvalidInput(f"A server can track at most {MAX_DRAMAS_PER_GUILD} dramas.")
-        drama_id = await self.service.store.add_drama(drama, created_by=interaction.user.id,
-                                                      now=now)  # fmt: skip
-        log.info("drama added", extra={"guild_id": guild.id, "drama_id": drama_id})
-        stored = await self.service.by_id(guild.id, drama_id)
-        await self._done(
-            interaction,
-            "Added:\n"
-            + render.summary(info_of(stored), now)
-            + "\nTip: `/drama announce` sets up reminders "
-            "and on-air posts.",
-        )
+        added = await self.service.add(guild.id, form, catalog, created_by=interaction.user.id)
+        summary = render.summary(info_of(added), self.bot.clock.now())
+        tip = "Tip: `/drama announce` sets up reminders and on-air posts."
+        await self._done(interaction, f"Added:\n{summary}\n{tip}")
 
     @drama.command(name="edit")
     @moderator_only()
@@ -186,54 +155,12 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
             special_title: The special's name.
         """
         guild = require_guild(interaction)
-        now = self.bot.clock.now()
-        before = await self.service.resolve(guild.id, drama)
         form = DramaForm(title, network, days, time, premiere, episodes, runtime, streaming,
                          streaming_delay, aliases)  # fmt: skip
-        changes = changes_for(before, form, now)
-        move = self._move(before, changes, move_episode, move_to, now)
-        special = self._special(special_at, special_title, now)
-        if not changes and move is None and special is None:
-            raise InvalidInput("Nothing to change: give at least one option.")
-        store = self.service.store
-        await store.update_drama(before.drama_id, changes)
-        if move is not None:
-            await store.set_move(before.drama_id, move[0], move[1], now)
-        if special is not None:
-            await store.add_special(before.drama_id, special[0], special[1], now)
-        after = await self.service.by_id(guild.id, before.drama_id)
-        await forget_moved(store, before, after, now)
-        await self.service.announcer.refresh(guild.id, after.drama_id)
-        log.info("drama edited", extra={"guild_id": guild.id, "drama_id": after.drama_id})
-        notice = edit_notice(after.title, before.episode_list(), after.episode_list(), now)
-        posted = await self.service.post_notice(after, notice) if notice else ""
-        summary = "Updated:\n" + render.summary(info_of(after), now)
-        await self._done(interaction, "\n".join(filter(None, [summary, notice, posted])))
-
-    @staticmethod
-    def _move(
-        drama: Drama,
-        changes: dict[str, object],
-        episode: int | None,
-        to: str | None,
-        now: datetime,
-    ) -> tuple[int, datetime] | None:
-        if episode is None and to is None:
-            return None
-        if episode is None or to is None:
-            raise InvalidInput("To move an episode give both `move_episode` and `move_to`.")
-        count = int(str(changes.get("episodes", drama.episodes)))
-        check_range(episode, 1, count, "The episode to move")
-        return episode, parse_kst_datetime(to, now)
-
-    @staticmethod
-    def _special(at: str | None, title: str | None, now: datetime) -> tuple[datetime, str] | None:
-        if at is None:
-            if title is not None:
-                raise InvalidInput("Give `special_at` (KST `YYYY-MM-DD HH:MM`) for the special.")
-            return None
-        name = check_text(title, "special's title", 100) if title else "Special"
-        return parse_kst_datetime(at, now), name
+        extra = ScheduleForm(move_episode, move_to, special_at, special_title)
+        result = await self.service.edit(guild.id, drama, form, extra)
+        summary = "Updated:\n" + render.summary(info_of(result.after), self.bot.clock.now())
+        await self._done(interaction, "\n".join([summary, *_told(result)]))
 
     @drama.command(name="remove")
     @moderator_only()
@@ -244,14 +171,8 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
         Args:
             drama: The drama to remove.
         """
-        guild = require_guild(interaction)
-        found = await self.service.resolve(guild.id, drama)
-        await self.service.store.remove_drama(found.drama_id)
-        self.bot.scheduler.cancel(job_id(found.drama_id))
-        await self.bot.guild_settings.clear_problem(guild.id, "airtime",
-                                                    problem_key(found.drama_id))  # fmt: skip
-        log.info("drama removed", extra={"guild_id": guild.id, "drama_id": found.drama_id})
-        await self._done(interaction, f"Removed {render.name(info_of(found))}.")
+        removed = await self.service.remove(require_guild(interaction).id, drama)
+        await self._done(interaction, f"Removed {render.name(info_of(removed))}.")
 
     @drama.command(name="list")
     @moderator_only()
@@ -259,7 +180,7 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
         """List this server's dramas with their schedules and announcement settings."""
         guild = require_guild(interaction)
         now = self.bot.clock.now()
-        dramas = await self.service.store.list_dramas(guild.id)
+        dramas = await self.service.dramas(guild.id)
         text = "\n".join(render.summary(info_of(d), now) for d in dramas)
         await self._done(interaction, text or "No dramas yet: add one with `/drama add`.")
 
@@ -281,28 +202,9 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
             reason: Why (e.g. a sports broadcast); shown to fans in the notice and episode list.
         """
         guild = require_guild(interaction)
-        now = self.bot.clock.now()
-        before = await self.service.resolve(guild.id, drama)
-        day = parse_date(date)
-        why = check_text(reason, "reason", 200) if reason else ""
-        if day < now.astimezone(KST).date():
-            raise InvalidInput("That date is in the past; aired episodes cannot be pre-empted.")
-        shifted = shifted_by_skip(before.spec, day)
-        if shifted is None or shifted.at <= now:
-            raise InvalidInput(
-                f"No upcoming episode airs on {day:%a %Y-%m-%d} (KST). To cancel a special or "
-                "a moved episode, use `/drama undo`."
-            )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.service.store.add_skip(before.drama_id, day, why, now)
-        after = await self.service.by_id(guild.id, before.drama_id)
-        await forget_moved(self.service.store, before, after, now)
-        await self.service.announcer.refresh(guild.id, after.drama_id)
-        moved = next(ep for ep in after.episode_list() if ep.number == shifted.number)
-        notice = announce.skip_notice(after.title, f"{day:%a %Y-%m-%d}", moved, why)
-        posted = await self.service.post_notice(after, notice)
-        log.info("date skipped", extra={"guild_id": guild.id, "drama_id": after.drama_id})
-        await self._done(interaction, f"{notice}\n{posted}")
+        result = await self.service.skip(guild.id, drama, date, reason)
+        await self._done(interaction, "\n".join(_told(result)))
 
     @drama.command(name="undo")
     @moderator_only()
@@ -317,21 +219,11 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
             change: The change to undo (pick one), or a pre-empted date `YYYY-MM-DD`.
         """
         guild = require_guild(interaction)
-        now = self.bot.clock.now()
-        before = await self.service.resolve(guild.id, drama)
-        kind, key = parse_change(change)
-        found = find_change(before, kind, key)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.service.store.remove_change(before.drama_id, kind, key)
-        after = await self.service.by_id(guild.id, before.drama_id)
-        await forget_moved(self.service.store, before, after, now)
-        await self.service.announcer.refresh(guild.id, after.drama_id)
-        notice = undo_notice(after.title, found, before.episode_list(), after.episode_list(), now)
-        posted = await self.service.post_notice(after, notice) if notice else ""
-        log.info("change undone", extra={"guild_id": guild.id, "drama_id": after.drama_id,
-                                         "kind": kind})  # fmt: skip
-        reply = f"Undone: {clean(found.label)}.\n" + render.summary(info_of(after), now)
-        await self._done(interaction, "\n".join(filter(None, [reply, notice, posted])))
+        undone = await self.service.undo(guild.id, drama, change)
+        summary = render.summary(info_of(undone.result.after), self.bot.clock.now())
+        reply = f"Undone: {clean(undone.change.label)}.\n{summary}"
+        await self._done(interaction, "\n".join([reply, *_told(undone.result)]))
 
     @drama.command(name="announce")
     @moderator_only()
@@ -353,23 +245,17 @@ class DramaCog(commands.Cog, name="AirtimeModeration"):
             remind: Minutes before air, e.g. `60,10` (default 30; `none` for no reminders).
         """
         guild = require_guild(interaction)
-        found = await self.service.resolve(guild.id, drama)
         leads = parse_leads(remind)
         if role is not None and (role.is_default() or role.managed):
             raise InvalidInput("Pick a normal role to ping (not @everyone or a bot's role).")
-        now = self.bot.clock.now()
-        await self.service.store.set_announce(
-            found.drama_id,
+        done = await self.service.announce(
+            guild.id,
+            drama,
             channel_id=channel.id if channel else None,
-            role_id=role.id if role and channel else None,
+            role_id=role.id if role else None,
             leads=leads,
-            now=now,
         )
-        await self.bot.guild_settings.clear_problem(guild.id, "airtime",
-                                                    problem_key(found.drama_id))  # fmt: skip
-        next_run = await self.service.announcer.refresh(guild.id, found.drama_id)
-        log.info("announce set", extra={"guild_id": guild.id, "drama_id": found.drama_id})
-        text = self._announce_text(found, channel, role, leads, next_run)
+        text = self._announce_text(done.drama, channel, role, leads, done.next_run)
         await self._done(interaction, "\n".join([text, *permission_warnings(guild, channel, role)]))
 
     @staticmethod

@@ -1,10 +1,11 @@
-"""The records the airtime store returns: a drama (with its exceptions) and a ledger row."""
+"""The airtime store's records: a drama (with its exceptions), a ledger row, schedule changes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from cogs.airtime.schedule import (
     DramaSpec,
@@ -80,3 +81,45 @@ class Ledger:
     channel_id: int | None
     message_id: int | None
     claimed_at: datetime
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Change editable columns (title, slots, episode count…), by column name."""
+
+    columns: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Move:
+    """Move one numbered episode to another instant (replacing an earlier move)."""
+
+    episode: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AddSpecial:
+    """Add an un-numbered broadcast."""
+
+    at: datetime
+    title: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Pre-empt a KST date (no episode; later episodes shift)."""
+
+    day: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class Undo:
+    """Remove one exception: a pre-emption (key: date), a move (episode) or a special (id)."""
+
+    kind: str
+    key: str
+
+
+ScheduleChange = Edit | Move | AddSpecial | Skip | Undo

@@ -7,7 +7,9 @@ from datetime import date, datetime, timedelta
 
 from bot.replies import clean, timestamp
 from bot.text import plural
+from cogs.airtime.records import Drama
 from cogs.airtime.schedule import KST, Episode, finale, next_after
+from cogs.airtime.validate import describe_slots
 
 MESSAGE_LIMIT = 1900
 REASON_LIMIT = 250  # a stored reason is at most 200 characters; escaping may grow it
@@ -29,6 +31,38 @@ class DramaInfo:
     streaming: str | None = None
     streaming_delay_min: int | None = None
     skips: tuple[tuple[date, str], ...] = ()  # pre-empted KST dates with their reasons
+
+
+def info_of(drama: Drama) -> DramaInfo:
+    """What the replies need about a drama."""
+    return DramaInfo(
+        drama_id=drama.drama_id,
+        title=drama.title,
+        network=drama.network,
+        slots_text=describe_slots(drama.slots),
+        episodes=drama.episode_list(),
+        runtime_min=drama.runtime_min,
+        channel_id=drama.channel_id,
+        role_id=drama.role_id,
+        leads=drama.leads,
+        streaming=drama.streaming,
+        streaming_delay_min=drama.streaming_delay_min,
+        skips=drama.skip_reasons,
+    )
+
+
+def follow_reply(title: str, role_id: int, *, following: bool, changed: bool) -> str:
+    """The fan's answer to a follow or unfollow (the role is shown, never pinged)."""
+    drama = f"**{clean(title, limit=100)}**"
+    if not changed:
+        state = "already follow" if following else "do not follow"
+        return f"You {state} {drama} (<@&{role_id}>)."
+    if following:
+        return (
+            f"You now follow {drama}: announcements ping <@&{role_id}>. "
+            "Use `/airtime unfollow` to stop."
+        )
+    return f"You no longer follow {drama}."
 
 
 def when(at: datetime) -> str:

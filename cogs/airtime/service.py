@@ -1,80 +1,141 @@
-"""Discord-facing helpers shared by the airtime commands, the Follow button and the jobs."""
+"""Airtime's front door: commands, buttons and other features call it with ids and values.
+
+It returns results (dramas, what changed, what fans were told) and raises `UserFacingError`s;
+it never sees an interaction and never replies. The public API other features use
+(`AirtimeSchedule`) is served here too.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
-import discord
-from discord import app_commands
-
-from bot.errors import InvalidInput, MissingBotPermission, NotFound
-from bot.replies import NO_PINGS, clean, role_ping, send_ephemeral
-from cogs.airtime.records import Drama
-from cogs.airtime.runner import Announcer, CannotCheck, SendRefused
+from bot.clock import Clock
+from bot.errors import InvalidInput, NotFound
+from bot.problems import FeatureProblems, Problem
+from bot.replies import clean
+from bot.shards import GuildScope
+from cogs.airtime import announce
+from cogs.airtime.api import AirtimeSchedule, TrackedDrama
+from cogs.airtime.changes import Change, changes_of, edit_notice, find_change, parse_change
+from cogs.airtime.changes import undo_notice as undo_notice_text
+from cogs.airtime.forms import (
+    DramaForm,
+    ScheduleForm,
+    edit_changes,
+    new_drama,
+    shifted_episode,
+    skip_change,
+)
+from cogs.airtime.keys import cannot_announce
+from cogs.airtime.records import Drama, ScheduleChange, Undo
+from cogs.airtime.runner import Announcer
+from cogs.airtime.schedule import aired_count, next_numbered_after
 from cogs.airtime.store import AirtimeStore
-from cogs.airtime.views import follow_view
-
-if TYPE_CHECKING:
-    from bot.app import DramaBot
 
 log = logging.getLogger(__name__)
 
-HISTORY_LIMIT = 50
+MAX_DRAMAS_PER_GUILD = 50
 MAX_CHOICES = 25
 # Autocomplete values are drama ids; longer digit strings are titles (or junk), never ids.
 MAX_ID_DIGITS = 18
+Notice = Callable[[Drama, Drama, datetime], str | None]  # (before, after, now) -> for fans
 
 
-class DiscordSender:
-    """Posts announcements through the bot's REST client."""
+class Discord(Protocol):
+    """What the service asks of Discord (`rest.DiscordRest`)."""
 
-    def __init__(self, bot: DramaBot) -> None:
-        """Use `bot` for REST calls."""
-        self.bot = bot
+    async def post_notice(self, channel_id: int, text: str) -> int | None:
+        """Post a notice pinging no one; None when posted, else Discord's status code."""
+        ...
 
-    async def send(self, channel_id: int, content: str, role_id: int | None, drama_id: int) -> int:
-        """Post with the Follow button; ping only `role_id`; raise `SendRefused` on 403/404."""
-        channel = self.bot.get_partial_messageable(channel_id)
-        mentions = role_ping(role_id) if role_id is not None else NO_PINGS
-        try:
-            message = await channel.send(
-                content, allowed_mentions=mentions, view=follow_view(drama_id)
-            )
-        except discord.NotFound:
-            raise SendRefused(
-                "the channel no longer exists. Pick another one with `/drama announce`."
-            ) from None
-        except discord.Forbidden:
-            raise SendRefused(
-                "I lack permission there (I need View Channel and Send Messages). Grant it, "
-                "or pick another channel with `/drama announce`."
-            ) from None
-        return message.id
-
-    async def find_sent(self, channel_id: int, after: datetime, prefix: str) -> int | None:
-        """Our message starting with `prefix` posted after `after`; `CannotCheck` if unreadable."""
-        channel = self.bot.get_partial_messageable(channel_id)
-        me = self.bot.user.id if self.bot.user else None
-        marker = discord.Object(id=discord.utils.time_snowflake(after))
-        try:
-            async for message in channel.history(limit=HISTORY_LIMIT, after=marker):
-                if message.author.id == me and message.content.startswith(prefix):
-                    return message.id
-        except discord.HTTPException as error:
-            raise CannotCheck(str(error.status)) from None
-        return None
+    async def change_role(
+        self, guild_id: int, user_id: int, role_id: int, *, give: bool, reason: str
+    ) -> None:
+        """Give (or take) a member's role."""
+        ...
 
 
-@dataclass
-class AirtimeService:
-    """What commands and buttons share: drama lookup, follow/unfollow, notices."""
+class DefaultChannel(Protocol):
+    """Where a guild's notices go when a drama has no channel (`/config announce`)."""
 
-    bot: DramaBot
-    store: AirtimeStore
-    announcer: Announcer
+    async def __call__(self, guild_id: int) -> int | None:
+        """The guild's default announcement channel, if set."""
+        ...
+
+
+@dataclass(frozen=True)
+class Rescheduled:
+    """A schedule change done: the drama before and after, what fans and moderators are told."""
+
+    before: Drama
+    after: Drama
+    notice: str  # posted for fans ("" when nothing upcoming changed)
+    posted: str  # for the moderator: where the notice went, or why it did not
+
+
+@dataclass(frozen=True)
+class Undone:
+    """An undone schedule change."""
+
+    change: Change
+    result: Rescheduled
+
+
+@dataclass(frozen=True)
+class Announced:
+    """Announcements (re)configured: the drama as it was named, and when the next one is due."""
+
+    drama: Drama
+    next_run: datetime | None
+
+
+@dataclass(frozen=True)
+class Followed:
+    """A follow or unfollow: the drama's title and role, and whether anything changed."""
+
+    title: str
+    role_id: int
+    following: bool
+    changed: bool
+
+
+class AirtimeService(AirtimeSchedule):
+    """Dramas, their schedules and announcements, and follows, for one bot."""
+
+    def __init__(
+        self,
+        store: AirtimeStore,
+        announcer: Announcer,
+        discord: Discord,
+        problems: FeatureProblems,
+        default_channel: DefaultChannel,
+        clock: Clock,
+    ) -> None:
+        """Wire the parts; nothing runs before `start`."""
+        self._store = store
+        self._announcer = announcer
+        self._discord = discord
+        self._problems = problems
+        self._default_channel = default_channel
+        self._clock = clock
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def start(self, scope: GuildScope) -> None:
+        """Arm the announcements of `scope`'s guilds (in the background: start-up goes on)."""
+        self._announcer.start(scope)
+
+    async def stop(self) -> None:
+        """Drop the jobs; what is owed waits in the database for the next start."""
+        await self._announcer.stop()
+
+    # -- reading ----------------------------------------------------------------------------
+    async def dramas(self, guild_id: int) -> list[Drama]:
+        """The guild's dramas by title."""
+        return await self._store.list_dramas(guild_id)
 
     async def resolve(self, guild_id: int, name: str) -> Drama:
         """A drama of this guild by title, alias or autocomplete id; `NotFound` otherwise.
@@ -83,7 +144,7 @@ class AirtimeService:
         called "1987"); `choices` never sends an id that is also a name.
         """
         text = name.strip()
-        dramas = await self.store.list_dramas(guild_id)
+        dramas = await self._store.list_dramas(guild_id)
         exact = _exact(dramas, text)
         if exact is not None:
             return exact
@@ -99,105 +160,224 @@ class AirtimeService:
             "Pick one from the suggestions, or see `/drama list`."
         )
 
-    async def by_id(self, guild_id: int, drama_id: int) -> Drama:
-        """A drama of this guild by id (re-read after a change); `NotFound` if it is gone."""
-        found = await self.store.get_drama(guild_id, drama_id)
+    async def choices(self, guild_id: int, current: str) -> list[tuple[str, str]]:
+        """Autocomplete: (name, value) of the guild's dramas whose title or alias has `current`."""
+        wanted = current.strip().casefold()
+        dramas = await self._store.list_dramas(guild_id)
+        hits = [d for d in dramas if any(wanted in n.casefold() for n in d.names())]
+        return [(d.title[:100], _choice_value(d, dramas)) for d in hits[:MAX_CHOICES]]
+
+    async def change_choices(self, guild_id: int, drama: str, current: str) -> list[Change]:
+        """Autocomplete: the named drama's pre-emptions, moves and specials matching `current`."""
+        try:
+            found = await self.resolve(guild_id, drama)
+        except NotFound:
+            return []
+        wanted = current.strip().casefold()
+        return [
+            change
+            for change in changes_of(found)
+            if wanted in change.label.casefold() or wanted in change.value
+        ][:MAX_CHOICES]
+
+    async def problem_lines(self, guild_id: int) -> list[str]:
+        """Open airtime problems, as lines for a moderator."""
+        return [f"⚠️ {problem.message}" for problem in await self._problems_of(guild_id)]
+
+    async def failing(self, guild_id: int) -> set[int]:
+        """Ids of the guild's dramas whose announcements Discord refused (a problem is open)."""
+        reported = {problem.key for problem in await self._problems_of(guild_id)}
+        dramas = await self._store.list_dramas(guild_id)
+        return {d.drama_id for d in dramas if cannot_announce(d.drama_id).key in reported}
+
+    async def _problems_of(self, guild_id: int) -> list[Problem]:
+        return await self._problems.list(guild_id)
+
+    # -- moderators -------------------------------------------------------------------------
+    async def add(
+        self, guild_id: int, form: DramaForm, catalog_name: str | None, *, created_by: int
+    ) -> Drama:
+        """Track a new drama (from the catalog and/or typed details); return it as stored."""
+        now = self._clock.now()
+        drama = new_drama(form, catalog_name, guild_id, now)
+        if await self._store.count_dramas(guild_id) >= MAX_DRAMAS_PER_GUILD:
+            raise InvalidInput(f"A server can track at most {MAX_DRAMAS_PER_GUILD} dramas.")
+        drama_id = await self._store.add_drama(drama, created_by=created_by, now=now)
+        log.info("drama added", extra={"guild_id": guild_id, "drama_id": drama_id})
+        return await self._by_id(guild_id, drama_id)
+
+    async def edit(
+        self, guild_id: int, drama: str, form: DramaForm, extra: ScheduleForm
+    ) -> Rescheduled:
+        """Change a drama's details, move an episode and/or add a special; fans are told."""
+        before = await self.resolve(guild_id, drama)
+        changes = edit_changes(before, form, extra, self._clock.now())
+
+        def notice(old: Drama, new: Drama, now: datetime) -> str | None:
+            return edit_notice(new.title, old.episode_list(), new.episode_list(), now)
+
+        return await self._reschedule(before, changes, notice)
+
+    async def skip(self, guild_id: int, drama: str, day: str, reason: str | None) -> Rescheduled:
+        """Pre-empt a KST date; later episodes shift and fans are told where the episode went."""
+        before = await self.resolve(guild_id, drama)
+        change = skip_change(before, day, reason, self._clock.now())
+
+        def notice(old: Drama, new: Drama, now: datetime) -> str:
+            moved = shifted_episode(old, new, change.day)
+            return announce.skip_notice(
+                new.title, f"{change.day:%a %Y-%m-%d}", moved, change.reason
+            )
+
+        return await self._reschedule(before, [change], notice)
+
+    async def undo(self, guild_id: int, drama: str, change: str) -> Undone:
+        """Undo a pre-emption, a move or a special; fans are told what changed."""
+        before = await self.resolve(guild_id, drama)
+        kind, key = parse_change(change)
+        found = find_change(before, kind, key)
+
+        def notice(old: Drama, new: Drama, now: datetime) -> str | None:
+            return undo_notice_text(new.title, found, old.episode_list(), new.episode_list(), now)
+
+        return Undone(found, await self._reschedule(before, [Undo(kind, key)], notice))
+
+    async def _reschedule(
+        self, drama: Drama, changes: Sequence[ScheduleChange], notice: Notice
+    ) -> Rescheduled:
+        """The one way a schedule changes, in this order, always.
+
+        Write the change and forget the ledger rows it makes stale (one transaction), re-arm
+        the drama's announcements, then tell its fans.
+        """
+        now = self._clock.now()
+        before, after = await self._store.reschedule(drama.guild_id, drama.drama_id, changes, now)
+        await self._announcer.refresh(after.guild_id, after.drama_id)
+        text = notice(before, after, now) or ""
+        posted = await self._post_notice(after, text) if text else ""
+        log.info(
+            "drama rescheduled",
+            extra={"guild_id": after.guild_id, "drama_id": after.drama_id,
+                   "changes": [type(change).__name__ for change in changes]},
+        )  # fmt: skip
+        return Rescheduled(before, after, text, posted)
+
+    async def remove(self, guild_id: int, drama: str) -> Drama:
+        """Stop tracking a drama; its announcements stop and its problem is forgotten."""
+        found = await self.resolve(guild_id, drama)
+        drama_id = found.drama_id
+        await self._store.remove_drama(drama_id)
+        await self._announcer.refresh(guild_id, drama_id)  # finds it gone: no job
+        await self._problems.clear(guild_id, cannot_announce(drama_id))
+        log.info("drama removed", extra={"guild_id": guild_id, "drama_id": drama_id})
+        return found
+
+    async def announce(
+        self,
+        guild_id: int,
+        drama: str,
+        *,
+        channel_id: int | None,
+        role_id: int | None,
+        leads: tuple[int, ...],
+    ) -> Announced:
+        """Where announcements go (None: off) and whom they ping; when the next one is due."""
+        found = await self.resolve(guild_id, drama)
+        drama_id = found.drama_id
+        await self._store.set_announce(
+            drama_id,
+            channel_id=channel_id,
+            role_id=role_id if channel_id is not None else None,
+            leads=leads,
+            now=self._clock.now(),
+        )
+        await self._problems.clear(guild_id, cannot_announce(drama_id))
+        log.info("announce set", extra={"guild_id": guild_id, "drama_id": drama_id})
+        return Announced(found, await self._announcer.refresh(guild_id, drama_id))
+
+    async def channel_deleted(self, guild_id: int, channel_id: int) -> None:
+        """Tell moderators at once which dramas' announcements need a new channel.
+
+        The drama keeps its settings (its posts are refused until a moderator picks another
+        channel) and the problem is not tied to the channel, so it outlives it.
+        """
+        for drama in await self._store.list_dramas(guild_id):
+            if drama.channel_id == channel_id:
+                await self._problems.report(
+                    guild_id,
+                    cannot_announce(drama.drama_id),
+                    announce.channel_gone_problem(drama.title),
+                )
+
+    # -- fans -------------------------------------------------------------------------------
+    async def follow(
+        self,
+        guild_id: int,
+        user_id: int,
+        role_ids: Collection[int],
+        drama_id: int,
+        *,
+        follow: bool,
+    ) -> Followed:
+        """Give (or take) the drama's ping role; `role_ids` are the member's roles now."""
+        drama = await self._store.get_drama(guild_id, drama_id)
+        if drama is None:
+            raise NotFound("That drama is no longer tracked here; see `/drama list`.")
+        if drama.role_id is None:
+            raise InvalidInput(
+                f"**{clean(drama.title, limit=100)}** has no ping role yet, so there is nothing "
+                "to follow. Ask a moderator to set one with `/drama announce … role:`."
+            )
+        changed = (drama.role_id in role_ids) != follow
+        if changed:
+            reason = f"airtime {'follow' if follow else 'unfollow'} (drama {drama_id})"
+            await self._discord.change_role(
+                guild_id, user_id, drama.role_id, give=follow, reason=reason
+            )
+            extra = {"guild_id": guild_id, "drama_id": drama_id, "follow": follow}
+            log.info("follow changed", extra=extra)
+        return Followed(drama.title, drama.role_id, follow, changed)
+
+    # -- the public API (AirtimeSchedule) ---------------------------------------------------
+    async def tracked_dramas(self, guild_id: int) -> list[TrackedDrama]:
+        """See `AirtimeSchedule.tracked_dramas`."""
+        dramas = await self._store.list_dramas(guild_id)
+        return [TrackedDrama(d.drama_id, d.title, d.aliases) for d in dramas]
+
+    async def aired_episodes(self, guild_id: int, drama_title: str, at: datetime) -> int | None:
+        """See `AirtimeSchedule.aired_episodes`."""
+        found = _exact(await self._store.list_dramas(guild_id), drama_title)
+        return aired_count(found.episode_list(), at) if found is not None else None
+
+    async def next_episode(
+        self, guild_id: int, drama_id: int, after: datetime
+    ) -> tuple[int, datetime] | None:
+        """See `AirtimeSchedule.next_episode`."""
+        drama = await self._store.get_drama(guild_id, drama_id)
+        if drama is None:
+            return None
+        found = next_numbered_after(drama.episode_list(), after)
+        return (found.number, found.at) if found and found.number is not None else None
+
+    # -- helpers ----------------------------------------------------------------------------
+    async def _by_id(self, guild_id: int, drama_id: int) -> Drama:
+        found = await self._store.get_drama(guild_id, drama_id)
         if found is None:
             raise NotFound("That drama was just removed; see `/drama list`.")
         return found
 
-    async def choices(self, guild_id: int | None, current: str) -> list[app_commands.Choice[str]]:
-        """Autocomplete: the guild's dramas whose title or alias contains `current`."""
-        if guild_id is None:
-            return []
-        wanted = current.strip().casefold()
-        dramas = await self.store.list_dramas(guild_id)
-        hits = [d for d in dramas if any(wanted in n.casefold() for n in d.names())]
-        return [
-            app_commands.Choice(name=d.title[:100], value=_choice_value(d, dramas))
-            for d in hits[:MAX_CHOICES]
-        ]
-
-    async def follow(
-        self, interaction: discord.Interaction[Any], drama_id: int, *, follow: bool
-    ) -> None:
-        """Give (or take) the drama's ping role and answer ephemerally."""
-        member = interaction.user
-        if interaction.guild is None or not isinstance(member, discord.Member):
-            raise InvalidInput("Following works inside a server.")
-        drama = await self.store.get_drama(interaction.guild.id, drama_id)
-        if drama is None:
-            raise NotFound("That drama is no longer tracked here; see `/drama list`.")
-        title = clean(drama.title, limit=100)
-        if drama.role_id is None:
-            raise InvalidInput(
-                f"**{title}** has no ping role yet, so there is nothing to follow. "
-                "Ask a moderator to set one with `/drama announce … role:`."
-            )
-        has_role = any(role.id == drama.role_id for role in member.roles)
-        if has_role == follow:
-            state = "already follow" if follow else "do not follow"
-            await send_ephemeral(interaction, f"You {state} **{title}** (<@&{drama.role_id}>).")
-            return
-        await self._change_role(member, drama, follow=follow)
-        text = (
-            f"You now follow **{title}**: announcements ping <@&{drama.role_id}>. "
-            "Use `/airtime unfollow` to stop."
-            if follow
-            else f"You no longer follow **{title}**."
-        )
-        await send_ephemeral(interaction, text)
-
-    async def _change_role(self, member: discord.Member, drama: Drama, *, follow: bool) -> None:
-        role = discord.Object(id=drama.role_id or 0)
-        reason = f"airtime {'follow' if follow else 'unfollow'} (drama {drama.drama_id})"
-        try:
-            if follow:
-                await member.add_roles(role, reason=reason)
-            else:
-                await member.remove_roles(role, reason=reason)
-        except discord.Forbidden:
-            raise MissingBotPermission(
-                "I can't change that role: I need the Manage Roles permission, and my highest "
-                "role must sit above the ping role. A moderator can fix this in Server Settings "
-                "→ Roles."
-            ) from None
-        except discord.NotFound:
-            raise NotFound(
-                "The drama's ping role no longer exists. Ask a moderator to set a new one with "
-                "`/drama announce`."
-            ) from None
-        log.info(
-            "follow changed",
-            extra={"guild_id": drama.guild_id, "drama_id": drama.drama_id, "follow": follow},
-        )
-
-    async def notice_channel(self, drama: Drama) -> int | None:
-        """Where notices about a drama go: its announcement channel, else the guild default."""
-        if drama.channel_id is not None:
-            return drama.channel_id
-        return (await self.bot.guild_settings.get(drama.guild_id)).announce_channel_id
-
-    async def post_notice(self, drama: Drama, text: str) -> str:
+    async def _post_notice(self, drama: Drama, text: str) -> str:
         """Post a notice (no pings); return a sentence for the moderator's reply."""
-        channel_id = await self.notice_channel(drama)
+        channel_id = drama.channel_id or await self._default_channel(drama.guild_id)
         if channel_id is None:
             return "No announcement channel is set, so no notice was posted."
-        try:
-            await self.bot.get_partial_messageable(channel_id).send(text, allowed_mentions=NO_PINGS)
-        except discord.HTTPException as error:
-            log.warning(
-                "notice not posted",
-                extra={"guild_id": drama.guild_id, "channel_id": channel_id,
-                       "status": error.status},
-            )  # fmt: skip
-            return f"I could not post the notice in <#{channel_id}> (Discord said {error.status})."
+        status = await self._discord.post_notice(channel_id, text)
+        if status is not None:
+            log.warning("notice not posted",
+                        extra={"guild_id": drama.guild_id, "channel_id": channel_id,
+                               "status": status})  # fmt: skip
+            return f"I could not post the notice in <#{channel_id}> (Discord said {status})."
         return f"Notice posted in <#{channel_id}>."
-
-    async def problem_lines(self, guild_id: int) -> list[str]:
-        """Open airtime problems, as lines for a moderator."""
-        problems = await self.bot.guild_settings.problems(guild_id, "airtime")
-        return [f"⚠️ {problem.message}" for problem in problems]
 
 
 def _exact(dramas: list[Drama], text: str) -> Drama | None:

@@ -1,17 +1,18 @@
-"""The persistent Follow button carried by every announcement."""
+"""The persistent Follow button carried by every announcement, and the follow reply."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import discord
 
-from bot.errors import NotFound
-from bot.views import guarded
-from cogs.airtime.public import COG_NAME
+from bot.errors import InvalidInput
+from bot.replies import send_ephemeral
+from bot.views import PersistentButton, feature_api
+from cogs.airtime.render import follow_reply
+from cogs.airtime.service import AirtimeService
 
-FOLLOW_TEMPLATE = r"airtime:follow:(?P<drama_id>\d+)"
+WHAT = "Airtime schedules"  # "… are not available right now"
 
 
 def follow_custom_id(drama_id: int) -> str:
@@ -19,8 +20,30 @@ def follow_custom_id(drama_id: int) -> str:
     return f"airtime:follow:{drama_id}"
 
 
+async def answer_follow(
+    interaction: discord.Interaction[Any], service: AirtimeService, drama_id: int, *, follow: bool
+) -> None:
+    """Follow (or unfollow) for the member who clicked or typed, and tell them how it went."""
+    member = interaction.user
+    if interaction.guild_id is None or not isinstance(member, discord.Member):
+        raise InvalidInput("Following works inside a server.")
+    result = await service.follow(
+        interaction.guild_id,
+        member.id,
+        {role.id for role in member.roles},
+        drama_id,
+        follow=follow,
+    )
+    text = follow_reply(
+        result.title, result.role_id, following=result.following, changed=result.changed
+    )
+    await send_ephemeral(interaction, text)
+
+
 class FollowButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=FOLLOW_TEMPLATE
+    PersistentButton,
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"airtime:follow:(?P<drama_id>[0-9]+)",
 ):
     """Gives the clicking fan the drama's ping role; survives restarts (custom_id template)."""
 
@@ -36,27 +59,10 @@ class FollowButton(
         )
         self.drama_id = drama_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> FollowButton:
-        """Rebuild the button from a click on an old message."""
-        return cls(int(match["drama_id"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Follow the drama (same rules as `/airtime follow`)."""
-        service = getattr(interaction.client.get_cog(COG_NAME), "service", None)
-
-        async def act() -> None:
-            if service is None:
-                raise NotFound("Airtime is not available right now; try again later.")
-            await service.follow(interaction, self.drama_id, follow=True)
-
-        await guarded(interaction, act)
+        service = feature_api(interaction, AirtimeService, WHAT)
+        await answer_follow(interaction, service, self.drama_id, follow=True)
 
 
 def follow_view(drama_id: int) -> discord.ui.View:

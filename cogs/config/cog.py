@@ -13,15 +13,8 @@ from bot.app import DramaBot
 from bot.checks import moderator_only, require_guild
 from bot.errors import InvalidInput
 from bot.features import ChannelSwitch
-from bot.guild_settings import FEATURE_DEFAULTS, Feature
 from bot.replies import NO_PINGS, pages
 from cogs.config.logic import render_config
-
-LEGACY_SWITCHES = {
-    "previews": ChannelSwitch(FEATURE_DEFAULTS[Feature.PREVIEWS], "automatic link previews", True),
-    "trivia": ChannelSwitch(FEATURE_DEFAULTS[Feature.TRIVIA], "trivia games"),
-    "polls": ChannelSwitch(FEATURE_DEFAULTS[Feature.POLLS], "polls"),
-}
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +32,7 @@ class ConfigCog(commands.Cog):
 
     def switches(self) -> dict[str, ChannelSwitch]:
         """Every per-channel switch the loaded features offer."""
-        return {**LEGACY_SWITCHES, **self.bot.features.switches()}
+        return self.bot.features.switches()
 
     @config.command(name="show")
     @moderator_only()
@@ -49,11 +42,6 @@ class ConfigCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.guild_settings
         extra = await self.bot.features.status_lines(guild)
-        for provider in self.bot.status_providers:  # features not on the contract yet
-            try:
-                extra += await provider(guild)
-            except Exception:
-                log.exception("status provider failed", extra={"guild_id": guild.id})
         text = render_config(
             await store.get(guild.id),
             await store.channel_features(guild.id),

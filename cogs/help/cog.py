@@ -12,7 +12,7 @@ from bot.app import DramaBot
 from bot.checks import is_moderator_only
 from bot.errors import InvalidInput
 from bot.replies import NO_PINGS
-from cogs.help.logic import LEGACY_TOPICS, CommandLine, Topic, Topics, overview_fields, topic_text
+from cogs.help.logic import CommandLine, Topic, Topics, overview_fields, topic_text
 
 FOOTER = (
     "Moderators: members with Manage Server or the moderator role (/config modrole). "
@@ -39,14 +39,10 @@ class HelpCog(commands.Cog):
 
     def topics(self) -> Topics:
         """The registered features' help topics, in their order."""
-        topics = {
+        return {
             name: Topic(spec.title, spec.commands, spec.note)
             for name, spec in self.bot.features.help_topics().items()
         }
-        for name, (title, roots) in LEGACY_TOPICS.items():
-            if name not in topics:
-                topics[name] = Topic(title, roots, self.bot.help_notes.get(name, ""))
-        return topics
 
     def _commands(self) -> list[CommandLine]:
         lines: list[CommandLine] = []

@@ -4,15 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Topics of features that do not register a help topic of their own yet (transitional):
-# topic -> (heading, top-level command names that belong to it). /help itself is in none.
-LEGACY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "airtime": ("📺 Airtimes: KST schedules shown in your own time zone", ("airtime", "drama")),
-    "trivia": ("🎬 Scene trivia quizzes", ("trivia",)),
-    "polls": ("📊 Reaction polls", ("poll",)),
-    "previews": ("📰 Article link previews", ("preview", "previews", "Preview article")),
-    "config": ("⚙️ Server configuration", ("config",)),
-}
 MODERATORS = "Moderators only:"  # the one way /help marks moderator commands
 FIELD_LIMIT = 1024
 DESCRIPTION_LIMIT = 4096

@@ -11,6 +11,7 @@ import discord
 from bot.replies import NO_PINGS
 from cogs.polls import messages
 from cogs.polls.logic import Tally
+from cogs.polls.problems import Need, PollProblems
 from cogs.polls.store import Poll
 
 if TYPE_CHECKING:
@@ -18,13 +19,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-POST_RESULTS_HINT = (
-    "I could not post a poll's results in <#{channel_id}>: grant me View Channel, Send "
-    "Messages and Embed Links there (`/poll results` shows them meanwhile)."
-)
 
-
-async def post_results(bot: DramaBot, poll: Poll, result: Tally) -> bool:
+async def post_results(bot: DramaBot, problems: PollProblems, poll: Poll, result: Tally) -> bool:
     """Show the final results on the poll message and as a reply to it.
 
     A refusal (missing permission) is reported to moderators; success clears it.
@@ -53,12 +49,10 @@ async def post_results(bot: DramaBot, poll: Poll, result: Tally) -> bool:
             ),
         ),
     ]
-    key = f"post_results:{poll.channel_id}"
     if "forbidden" in outcomes:
-        hint = POST_RESULTS_HINT.format(channel_id=poll.channel_id)
-        await bot.guild_settings.report_problem(poll.guild_id, "polls", key, hint)
+        await problems.report(poll.guild_id, Need.POST_RESULTS, poll.channel_id)
     elif outcomes[1] == "ok":
-        await bot.guild_settings.clear_problem(poll.guild_id, "polls", key)
+        await problems.clear(poll.guild_id, Need.POST_RESULTS, poll.channel_id)
     return outcomes[1] == "ok"
 
 

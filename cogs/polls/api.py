@@ -12,6 +12,9 @@ from datetime import timedelta
 
 import discord
 
+NAME = "polls"
+"""The feature's name: its channel switch, its help topic, its problems' namespace."""
+
 
 class ReactionPolls(ABC):
     """Attach reaction polls to messages the bot posted."""

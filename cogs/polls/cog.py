@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
-from datetime import timedelta
 
 import discord
 from discord import app_commands
@@ -14,29 +12,18 @@ from discord.ext import commands
 from bot.app import DramaBot
 from bot.checks import member_is_moderator, moderator_only, require_guild
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.guild_settings import Feature
 from bot.replies import NO_PINGS, send_ephemeral
 from bot.text import plural
 from cogs.polls import durations, logic, messages
 from cogs.polls.access import can_see, check_bot_permissions
-from cogs.polls.engine import MANAGE_MESSAGES_HINT, manage_messages_key
-from cogs.polls.service import NewPoll, PollService
+from cogs.polls.api import NAME
+from cogs.polls.opening import NewPoll
+from cogs.polls.problems import Need, hint
+from cogs.polls.service import PollService
 from cogs.polls.state import EventKind, ReactionEvent
-from cogs.polls.store import Poll, PollStore
-from cogs.polls.views import VoteButton
+from cogs.polls.store import Poll
 
 log = logging.getLogger(__name__)
-
-HELP_NOTE = (
-    "Options are separated by `|` and may start with an emoji (`🔥 Episode 9 | 💋 Episode 12`); "
-    "otherwise they get 🇦 🇧 🇨 …. Durations look like `30m`, `90 mins`, `1h 30m`, `2 hours`, "
-    "`1d12h`, `3 days` or `1w` (1 minute to 32 days); without one the poll stays open until "
-    "closed. Single-choice polls count each fan's latest reaction. Anonymous polls vote with "
-    "buttons (click again to withdraw) and show counts only at the end. Votes are never lost: "
-    "after a restart I re-read every open poll's reactions. Give me Manage Messages so I can "
-    "tidy replaced votes. Votes after a poll's end do not count; an "
-    "anonymous poll's export waits until it closes."
-)
 
 
 def _event(kind: EventKind, payload: discord.RawReactionActionEvent) -> ReactionEvent:
@@ -61,42 +48,14 @@ class PollsCog(commands.Cog, name="Polls"):
 
     poll = app_commands.Group(name="poll", description="Reaction polls", guild_only=True)
 
-    def __init__(self, bot: DramaBot) -> None:
-        """Wire the store and the service."""
+    def __init__(self, bot: DramaBot, service: PollService) -> None:
+        """Turn interactions and gateway events into calls on `service`."""
         self.bot = bot
-        self.service = PollService(bot, PollStore(bot.db))
-
-    async def cog_load(self) -> None:
-        """Load open polls, arm deadlines, register buttons, status and help."""
-        await self.service.start()
-        self.bot.add_dynamic_items(VoteButton)
-        self.bot.add_status_provider(self.status_lines)
-        self.bot.help_notes["polls"] = HELP_NOTE
-        if self.bot.is_ready():
-            self.service.engine.spawn(self.service.reconcile_all())
+        self.service = service
 
     async def cog_unload(self) -> None:
-        """Flush queued votes (a graceful stop loses none) and drop the deadline jobs."""
-        await self.service.engine.stop()
-        self.bot.scheduler.cancel_prefix("poll:close:")
-        self.bot.remove_dynamic_items(VoteButton)
-        if self.status_lines in self.bot.status_providers:
-            self.bot.status_providers.remove(self.status_lines)
-
-    async def attach_to_message(
-        self,
-        message: discord.Message,
-        question: str,
-        options: Sequence[tuple[str, str]],
-        *,
-        author_id: int,
-        multi: bool = False,
-        duration: timedelta | None = None,
-    ) -> int:
-        """Back end of `cogs.polls.public.attach_reaction_poll`."""
-        return await self.service.attach(
-            message, question, options, author_id=author_id, multi=multi, duration=duration
-        )
+        """Stop the feature (queued votes are committed) and forget it."""
+        await self.bot.features.unregister(NAME)
 
     # --- commands ----------------------------------------------------------------------
     @poll.command(name="create")
@@ -126,7 +85,7 @@ class PollsCog(commands.Cog, name="Polls"):
                 "in one of those."
             )
         if not await self.bot.guild_settings.feature_enabled(
-            guild.id, interaction.channel_id, Feature.POLLS
+            guild.id, interaction.channel_id, NAME
         ):
             raise NotAllowed(
                 "Polls are switched off in this channel: post yours in another channel, or "
@@ -142,11 +101,7 @@ class PollsCog(commands.Cog, name="Polls"):
         check_bot_permissions(channel, guild, request.anonymous)
         await interaction.response.defer(ephemeral=True, thinking=True)
         made = await self.service.post(
-            channel,
-            guild.id,
-            interaction.channel_id,
-            interaction.user.id,
-            request,
+            guild.id, interaction.channel_id, interaction.user.id, request
         )
         ends = (
             f", closing in {durations.format_duration(request.duration)}"
@@ -168,8 +123,7 @@ class PollsCog(commands.Cog, name="Polls"):
             poll: The poll (pick from the list or type its number).
         """
         found = await self._guild_poll(interaction, poll)
-        votes = await self.service.store.votes(found.poll_id)
-        result = logic.tally(len(found.options), votes, found.multi)
+        result = await self.service.tally(found)
         if found.is_open:
             embed = messages.live_embed(found, result)
         else:
@@ -217,23 +171,11 @@ class PollsCog(commands.Cog, name="Polls"):
     async def list_polls(self, interaction: discord.Interaction[DramaBot]) -> None:
         """List the open polls in this server."""
         guild = require_guild(interaction)
-        states = sorted(
-            (
-                s
-                for s in self.service.engine.by_id.values()
-                if s.poll.guild_id == guild.id and can_see(interaction, s.poll)
-            ),
-            key=lambda s: s.poll.poll_id,
-        )
-        if not states:
+        shown = [p for p in self.service.open_polls(guild.id) if can_see(interaction, p.poll)]
+        if not shown:
             await send_ephemeral(interaction, "No polls are open here. Start one: `/poll create`.")
             return
-        lines = [
-            messages.list_line(
-                s.poll, logic.tally(len(s.poll.options), s.votes, s.poll.multi).voters, guild.id
-            )
-            for s in states
-        ]
+        lines = [messages.list_line(p.poll, p.voters, guild.id) for p in shown]
         await send_ephemeral(interaction, messages.poll_list(lines))
 
     @poll.command(name="export")
@@ -250,14 +192,12 @@ class PollsCog(commands.Cog, name="Polls"):
                 f"Poll #{found.poll_id} is anonymous: its counts can be exported after it closes."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        store = self.service.store
-        rows = await store.vote_rows(found.poll_id)
-        result = logic.tally(len(found.options), await store.votes(found.poll_id), found.multi)
-        data = messages.export_csv(found, rows, result)
+        export = await self.service.export(found)
+        data = messages.export_csv(found, export.rows, export.result)
         file = discord.File(io.BytesIO(data), filename=f"poll-{found.poll_id}.csv")
         note = " (anonymous: counts only)" if found.anonymous else ""
         await interaction.followup.send(
-            f"Poll #{found.poll_id}: {plural(len(rows), 'vote')}{note}.",
+            f"Poll #{found.poll_id}: {plural(len(export.rows), 'vote')}{note}.",
             file=file,
             ephemeral=True,
             allowed_mentions=NO_PINGS,
@@ -273,21 +213,17 @@ class PollsCog(commands.Cog, name="Polls"):
         if interaction.guild_id is None:
             return []
         needle = current.strip().lstrip("#").casefold()
-        polls = sorted(
-            (s.poll for s in self.service.engine.by_id.values()),
-            key=lambda p: -p.poll_id,
-        )
+        newest_first = [p.poll for p in reversed(self.service.open_polls(interaction.guild_id))]
         return [
             app_commands.Choice(name=messages.autocomplete_name(p), value=p.poll_id)
-            for p in polls
-            if p.guild_id == interaction.guild_id
-            and (needle in str(p.poll_id) or needle in p.question.casefold())
+            for p in newest_first
+            if (needle in str(p.poll_id) or needle in p.question.casefold())
             and can_see(interaction, p)
         ][:25]
 
     async def _guild_poll(self, interaction: discord.Interaction[DramaBot], poll_id: int) -> Poll:
         guild = require_guild(interaction)
-        found = await self.service.store.get(poll_id)
+        found = await self.service.get(poll_id)
         if found is None or found.guild_id != guild.id or not can_see(interaction, found):
             # The same answer whether the poll is elsewhere or hidden: nothing to guess from.
             raise NotFound(f"There is no poll #{poll_id} in this server; see `/poll list`.")
@@ -297,17 +233,17 @@ class PollsCog(commands.Cog, name="Polls"):
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """A vote (or a stray reaction) arrived."""
-        self.service.engine.submit(_event(EventKind.ADD, payload))
+        self.service.reaction(_event(EventKind.ADD, payload))
 
     @commands.Cog.listener()
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         """A vote was taken back (by the fan, or by the bot tidying)."""
-        self.service.engine.submit(_event(EventKind.REMOVE, payload))
+        self.service.reaction(_event(EventKind.REMOVE, payload))
 
     @commands.Cog.listener()
     async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
         """Someone removed every reaction from a message."""
-        self.service.engine.submit(ReactionEvent(EventKind.CLEAR, payload.message_id))
+        self.service.reaction(ReactionEvent(EventKind.CLEAR, payload.message_id))
 
     @commands.Cog.listener()
     async def on_raw_reaction_clear_emoji(
@@ -316,57 +252,40 @@ class PollsCog(commands.Cog, name="Polls"):
         """Someone removed every reaction of one emoji."""
         emoji = payload.emoji
         key = str(emoji.id) if emoji.id else logic.emoji_key(emoji.name or "")
-        self.service.engine.submit(ReactionEvent(EventKind.CLEAR, payload.message_id, key=key))
+        self.service.reaction(ReactionEvent(EventKind.CLEAR, payload.message_id, key=key))
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         """A deleted poll message closes its poll."""
-        await self.service.close_message(payload.message_id)
+        await self.service.message_deleted(payload.message_id)
 
     @commands.Cog.listener()
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
         """Bulk deletes close the polls among them."""
         for message_id in payload.message_ids:
-            await self.service.close_message(message_id)
-
-    @commands.Cog.listener()
-    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        """A deleted channel closes its polls and its permission problems no longer apply."""
-        await self.service.close_channel(channel.id, guild_id=channel.guild.id)
+            await self.service.message_deleted(message_id)
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
-        """A deleted thread closes its polls and its permission problems no longer apply."""
-        await self.service.close_channel(payload.thread_id, guild_id=payload.guild_id)
+        """A deleted thread closes its polls and its permission problems no longer apply.
+
+        (Deleted channels reach the service through the feature's `channel_deleted`.)
+        """
+        await self.service.channel_deleted(payload.guild_id, payload.thread_id)
 
     @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        """After (re)connecting, bring every open poll in line with its message."""
-        self.service.engine.spawn(self.service.reconcile_all())
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A new gateway session may have missed events: its polls are read again."""
+        self.service.shard_ready(shard_id)
 
     # --- /config show ------------------------------------------------------------------
     async def status_lines(self, guild: discord.Guild) -> list[str]:
-        """Open polls, and channels where the bot cannot tidy votes.
+        """Open polls, and channels where I cannot tidy votes.
 
         A channel already listed among the reported problems (a removal was refused) is
         left to that list, so moderators read each hint once.
         """
-        states = [s for s in self.service.engine.by_id.values() if s.poll.guild_id == guild.id]
-        lines = [f"Polls: {len(states)} open."]
-        reported = {
-            problem.key for problem in await self.bot.guild_settings.problems(guild.id, "polls")
-        }
-        channels = sorted({s.poll.channel_id for s in states if not s.poll.anonymous})
-        for channel_id in channels:
-            if manage_messages_key(channel_id) in reported:
-                continue
-            if self._lacks_manage_messages(guild, channel_id):
-                lines.append("⚠️ Polls: " + MANAGE_MESSAGES_HINT.format(channel_id=channel_id))
+        lines = [f"Polls: {len(self.service.open_polls(guild.id))} open."]
+        for channel_id in await self.service.untidy_channels(guild.id):
+            lines.append("⚠️ Polls: " + hint(Need.MANAGE_MESSAGES, channel_id))
         return lines
-
-    def _lacks_manage_messages(self, guild: discord.Guild, channel_id: int) -> bool:
-        channel = guild.get_channel_or_thread(channel_id)
-        me = guild.me
-        if channel is None or me is None:
-            return self.service.engine.lacks_manage_messages(channel_id)
-        return not channel.permissions_for(me).manage_messages

@@ -23,7 +23,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.db import IntegrityError
+from bot.shards import GuildScope
+from bot.timeutil import to_unix
 from cogs.polls import logic
+from cogs.polls.problems import Need, PollProblems
 from cogs.polls.state import (
     EventKind,
     PollState,
@@ -41,31 +44,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MANAGE_MESSAGES_HINT = (
-    "Grant me Manage Messages in <#{channel_id}> so I can tidy poll votes (remove replaced "
-    "votes and stray reactions); until then each fan's latest vote counts."
-)
-ADD_REACTIONS_HINT = (
-    "I could not put a poll's voting reactions back in <#{channel_id}>: grant me Add "
-    "Reactions and Read Message History there."
-)
 RETRY_FORBIDDEN_SECONDS = 300.0
 RETRY_COMMIT_SECONDS = (0.05, 0.2, 1.0, 5.0)  # waits between attempts at a failed commit
 MAX_REST_IN_FLIGHT = 8
 
 
-def manage_messages_key(channel_id: int) -> str:
-    """The problem key under which a channel's missing Manage Messages is reported."""
-    return f"manage_messages:{channel_id}"
-
-
 class PollEngine:
     """Open polls in memory, keyed by poll id and by message id, and the vote writer."""
 
-    def __init__(self, bot: DramaBot, store: PollStore) -> None:
+    def __init__(self, bot: DramaBot, store: PollStore, problems: PollProblems) -> None:
         """Start empty; `load()` fills the state from the database."""
         self.bot = bot
         self.store = store
+        self.problems = problems
         self.by_id: dict[int, PollState] = {}
         self.by_message: dict[int, PollState] = {}
         self._queue: deque[ReactionEvent] = deque()
@@ -82,10 +73,13 @@ class PollEngine:
         self._cleared: set[int] = set()  # channels whose problem was cleared in this process
 
     # --- state -----------------------------------------------------------------------
-    async def load(self) -> list[PollState]:
-        """Load every open poll and its votes; reaction polls wait for reconciliation."""
-        votes = await self.store.open_votes()
-        for poll in await self.store.open_polls():
+    async def load(self, scope: GuildScope) -> list[PollState]:
+        """Load the open polls of `scope`'s guilds with their votes.
+
+        Reaction polls then wait for reconciliation before live events count.
+        """
+        votes = await self.store.open_votes(scope)
+        for poll in await self.store.open_polls(scope):
             self.register(poll, votes.get(poll.poll_id, {}), reconciling=not poll.anonymous)
         return list(self.by_id.values())
 
@@ -129,7 +123,7 @@ class PollEngine:
     def submit(self, event: ReactionEvent) -> None:
         """Queue an event for a poll message (called synchronously by listeners)."""
         if event.message_id in self.by_message:
-            self._queue.append(replace(event, at=int(self.bot.clock.now().timestamp())))
+            self._queue.append(replace(event, at=to_unix(self.bot.clock.now())))
             self._wake.set()
 
     def queue_ops(self, ops: list[VoteOp]) -> None:
@@ -202,7 +196,7 @@ class PollEngine:
     async def _commit_batch(self, batch: list[ReactionEvent]) -> None:
         ops: list[VoteOp] = []
         tidy: list[Tidy] = []
-        now = int(self.bot.clock.now().timestamp())
+        now = to_unix(self.bot.clock.now())
         for event in batch:
             state = self.by_message.get(event.message_id)
             if state is None:
@@ -306,12 +300,7 @@ class PollEngine:
         else:
             self._refused_despite_cache.discard(channel_id)
         self._cleared.discard(channel_id)
-        await self.bot.guild_settings.report_problem(
-            guild_id,
-            "polls",
-            manage_messages_key(channel_id),
-            MANAGE_MESSAGES_HINT.format(channel_id=channel_id),
-        )
+        await self.problems.report(guild_id, Need.MANAGE_MESSAGES, channel_id)
         log.info(
             "missing Manage Messages for polls",
             extra={"guild_id": guild_id, "channel_id": channel_id},
@@ -327,13 +316,19 @@ class PollEngine:
         self._refused_despite_cache.discard(channel_id)
         if channel_id not in self._cleared:
             self._cleared.add(channel_id)
-            await self.bot.guild_settings.clear_problem(
-                guild_id, "polls", manage_messages_key(channel_id)
-            )
+            await self.problems.clear(guild_id, Need.MANAGE_MESSAGES, channel_id)
 
-    def lacks_manage_messages(self, channel_id: int) -> bool:
-        """Whether a removal in this channel was refused recently."""
-        return channel_id in self._forbidden
+    def cannot_tidy(self, guild_id: int, channel_id: int) -> bool:
+        """Whether I lack Manage Messages in the channel.
+
+        Per the gateway cache; for a channel the cache does not know, whether a removal
+        there was refused recently.
+        """
+        guild = self.bot.get_guild(guild_id)
+        channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
+        if guild is None or channel is None or guild.me is None:
+            return channel_id in self._forbidden
+        return not channel.permissions_for(guild.me).manage_messages
 
     async def readd_reactions(self, poll: Poll, keys: Collection[str] | None) -> None:
         """Put the bot's option reactions (all, or those of `keys`) back, in option order."""
@@ -348,9 +343,7 @@ class PollEngine:
                         poll.channel_id, poll.message_id, logic.reaction_form(option.emoji)
                     )
             except discord.Forbidden:
-                hint = ADD_REACTIONS_HINT.format(channel_id=poll.channel_id)
-                key = f"add_reactions:{poll.channel_id}"
-                await self.bot.guild_settings.report_problem(poll.guild_id, "polls", key, hint)
+                await self.problems.report(poll.guild_id, Need.ADD_REACTIONS, poll.channel_id)
                 log.warning(
                     "no permission to re-add poll reactions", extra={"poll_id": poll.poll_id}
                 )
@@ -358,8 +351,7 @@ class PollEngine:
             except discord.HTTPException:
                 log.warning("could not re-add a poll reaction", extra={"poll_id": poll.poll_id})
                 return
-        key = f"add_reactions:{poll.channel_id}"
-        await self.bot.guild_settings.clear_problem(poll.guild_id, "polls", key)
+        await self.problems.clear(poll.guild_id, Need.ADD_REACTIONS, poll.channel_id)
 
 
 def _with_message(poll: Poll, message_id: int) -> Poll:

@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 
+from bot.timeutil import to_unix
 from cogs.polls import logic
 from cogs.polls.engine import PollEngine
 from cogs.polls.merge import Change, Cleared, Reacted, diff, merge
+from cogs.polls.problems import Need
 from cogs.polls.state import EventKind, PollState, ReactionEvent, Tidy, tidy_item
-from cogs.polls.store import OpKind, VoteOp
+from cogs.polls.store import OpKind, Poll, VoteOp
 
 if TYPE_CHECKING:
     from bot.app import DramaBot
@@ -36,10 +38,6 @@ PAGE = 100
 NORMAL: Literal[0] = 0  # reaction types when listing who reacted
 BURST: Literal[1] = 1
 UNKNOWN_CHANNEL = 10003
-READ_HINT = (
-    "I cannot read the poll messages in <#{channel_id}>: grant me View Channel and Read "
-    "Message History there so votes cast while I was away count."
-)
 CONCURRENCY = 8
 
 
@@ -57,10 +55,6 @@ def _key(emoji: Mapping[str, Any]) -> str:
     return str(emoji["id"]) if emoji.get("id") else logic.emoji_key(emoji.get("name") or "")
 
 
-def _read_key(channel_id: int) -> str:
-    return f"read_access:{channel_id}"
-
-
 class Reconciler:
     """Fetches polls' messages and reactions, and brings the votes in line."""
 
@@ -70,10 +64,17 @@ class Reconciler:
         self.engine = engine
         self._lock = asyncio.Lock()
 
-    async def run_all(self, on_gone: Callable[[int, str], Awaitable[object]]) -> list[Outcome]:
-        """Reconcile every open poll, a few at a time; `on_gone(id, reason)` closes lost ones."""
+    async def run(
+        self,
+        which: Callable[[Poll], bool],
+        on_gone: Callable[[int, str], Awaitable[object]],
+    ) -> list[Outcome]:
+        """Reconcile the open polls `which` picks, a few at a time.
+
+        `on_gone(id, reason)` closes those whose message (or channel) is gone.
+        """
         async with self._lock:
-            states = list(self.engine.by_id.values())
+            states = [s for s in self.engine.by_id.values() if which(s.poll)]
             for state in states:
                 state.reconciling = True
                 state.reconciled.clear()
@@ -129,17 +130,10 @@ class Reconciler:
             reason = "channel deleted" if error.code == UNKNOWN_CHANNEL else "message deleted"
             return Outcome(poll.poll_id, gone=reason)
         except discord.Forbidden:
-            await self.bot.guild_settings.report_problem(
-                poll.guild_id,
-                "polls",
-                _read_key(poll.channel_id),
-                READ_HINT.format(channel_id=poll.channel_id),
-            )
+            await self.engine.problems.report(poll.guild_id, Need.READ_ACCESS, poll.channel_id)
             log.warning("cannot read a poll message", extra={"poll_id": poll.poll_id})
             return Outcome(poll.poll_id)
-        await self.bot.guild_settings.clear_problem(
-            poll.guild_id, "polls", _read_key(poll.channel_id)
-        )
+        await self.engine.problems.clear(poll.guild_id, Need.READ_ACCESS, poll.channel_id)
         if poll.anonymous:
             return Outcome(poll.poll_id)
         real = await self._real_votes(state, message.get("reactions") or [])
@@ -215,7 +209,7 @@ class Reconciler:
         reconciling in the same step, so later events apply on top of the merged votes.
         """
         poll = state.poll
-        now = int(self.bot.clock.now().timestamp())
+        now = to_unix(self.bot.clock.now())
         held, state.deferred = state.deferred, []
         state.reconciling = False
         merged = merge(state.votes, real, self._changes(state, held))

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from enum import Enum
 
+from bot.timeutil import to_unix
 from cogs.polls import logic
 from cogs.polls.store import OpKind, Poll, VoteOp, Votes
 
@@ -102,7 +103,7 @@ def clear_ops(state: PollState, key: str | None, now: int) -> list[VoteOp]:
 
 def has_ended(poll: Poll, now: int) -> bool:
     """Whether the poll's deadline (if any) has passed at unix time `now`."""
-    return poll.ends_at is not None and now >= int(poll.ends_at.timestamp())
+    return poll.ends_at is not None and now >= to_unix(poll.ends_at)
 
 
 def tidy_item(poll: Poll, emoji: str, user_id: int) -> Tidy:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from itertools import groupby
+from typing import Any
 
 from bot.db import Database, Row, Transaction
+from bot.shards import GuildScope
+from bot.timeutil import from_unix, from_unix_or_none, to_unix, to_unix_or_none
 from cogs.polls.logic import Option
 
 _POLL_COLUMNS = (
@@ -18,14 +21,21 @@ _POLL_COLUMNS = (
 )
 # Votes only change while their poll is open: a write still in flight when the poll closes
 # (a button click, a reconciliation) must not alter the results already announced.
+# A (re)added vote takes a new vote_id (the one its INSERT drew, on both backends), so it
+# becomes the voter's latest: single-choice polls count the latest vote.
 _ADD = (
-    "INSERT OR REPLACE INTO poll_votes (poll_id, user_id, position, voted_at) "
-    "SELECT p.poll_id, ?, ?, ? FROM polls p WHERE p.poll_id = ? AND p.closed_at IS NULL"
+    "INSERT INTO poll_votes (poll_id, user_id, position, voted_at) "
+    "SELECT p.poll_id, :user_id, :position, :at FROM polls p "
+    "WHERE p.poll_id = :poll_id AND p.closed_at IS NULL "
+    "ON CONFLICT (poll_id, user_id, position) DO UPDATE SET "
+    "vote_id = excluded.vote_id, voted_at = excluded.voted_at"
 )
 _REMOVE = (
-    "DELETE FROM poll_votes WHERE poll_id = ? AND user_id = ? AND position = ? AND EXISTS "
-    "(SELECT 1 FROM polls p WHERE p.poll_id = poll_votes.poll_id AND p.closed_at IS NULL)"
+    "DELETE FROM poll_votes WHERE poll_id = :poll_id AND user_id = :user_id "
+    "AND position = :position AND EXISTS (SELECT 1 FROM polls p "
+    "WHERE p.poll_id = poll_votes.poll_id AND p.closed_at IS NULL)"
 )
+_CHUNK = 500  # ids per IN list
 
 Votes = dict[int, list[int]]
 """Voter id -> the options they hold, oldest first."""
@@ -83,14 +93,6 @@ class VoteRow:
     voted_at: datetime
 
 
-def _unix(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp())
-
-
-def _when(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
-
-
 class PollStore:
     """SQL for `polls`, `poll_options` and `poll_votes`."""
 
@@ -115,47 +117,63 @@ class PollStore:
         async with self._db.transaction() as tx:
             poll_id = await tx.insert(
                 "INSERT INTO polls (guild_id, channel_id, author_id, question, multi, anonymous, "
-                "created_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING poll_id",
-                (
-                    guild_id,
-                    channel_id,
-                    author_id,
-                    question,
-                    int(multi),
-                    int(anonymous),
-                    _unix(created_at),
-                    _unix(ends_at),
-                ),
+                "created_at, ends_at) VALUES (:guild_id, :channel_id, :author_id, :question, "
+                ":multi, :anonymous, :created_at, :ends_at) RETURNING poll_id",
+                {
+                    "guild_id": guild_id,
+                    "channel_id": channel_id,
+                    "author_id": author_id,
+                    "question": question,
+                    "multi": int(multi),
+                    "anonymous": int(anonymous),
+                    "created_at": to_unix(created_at),
+                    "ends_at": to_unix_or_none(ends_at),
+                },
             )
             await tx.execute_many(
-                "INSERT INTO poll_options (poll_id, position, emoji, label) VALUES (?, ?, ?, ?)",
-                [(poll_id, i, option.emoji, option.label) for i, option in enumerate(options)],
+                "INSERT INTO poll_options (poll_id, position, emoji, label) "
+                "VALUES (:poll_id, :position, :emoji, :label)",
+                [
+                    {
+                        "poll_id": poll_id,
+                        "position": i,
+                        "emoji": option.emoji,
+                        "label": option.label,
+                    }
+                    for i, option in enumerate(options)
+                ],
             )
         return poll_id
 
     async def set_message(self, poll_id: int, message_id: int) -> None:
         """Bind the poll to the message that carries it."""
         await self._db.execute(
-            "UPDATE polls SET message_id = ? WHERE poll_id = ?", (message_id, poll_id)
+            "UPDATE polls SET message_id = :message_id WHERE poll_id = :poll_id",
+            {"message_id": message_id, "poll_id": poll_id},
         )
 
     async def delete(self, poll_id: int) -> None:
         """Forget a poll that could not be posted."""
-        await self._db.execute("DELETE FROM polls WHERE poll_id = ?", (poll_id,))
+        await self._db.execute("DELETE FROM polls WHERE poll_id = :poll_id", {"poll_id": poll_id})
 
     async def get(self, poll_id: int) -> Poll | None:
         """One poll with its options, or None."""
-        polls = await self._load(f"SELECT {_POLL_COLUMNS} FROM polls WHERE poll_id = ?", (poll_id,))  # noqa: S608 - fixed columns
+        polls = await self._load(
+            f"SELECT {_POLL_COLUMNS} FROM polls WHERE poll_id = :poll_id",  # noqa: S608 - fixed columns
+            {"poll_id": poll_id},
+        )
         return polls[0] if polls else None
 
-    async def open_polls(self, guild_id: int | None = None) -> list[Poll]:
-        """Open polls (of one guild, or all), newest first."""
-        sql = f"SELECT {_POLL_COLUMNS} FROM polls WHERE closed_at IS NULL"  # noqa: S608 - fixed columns
-        if guild_id is None:
-            return await self._load(sql + " ORDER BY poll_id DESC", ())
-        return await self._load(sql + " AND guild_id = ? ORDER BY poll_id DESC", (guild_id,))
+    async def open_polls(self, scope: GuildScope) -> list[Poll]:
+        """Open polls of the guilds `scope` owns, newest first."""
+        owned, params = scope.where("guild_id")
+        return await self._load(
+            f"SELECT {_POLL_COLUMNS} FROM polls WHERE closed_at IS NULL AND {owned} "  # noqa: S608 - fixed columns and scope condition
+            "ORDER BY poll_id DESC",
+            params,
+        )
 
-    async def _load(self, sql: str, params: tuple[object, ...]) -> list[Poll]:
+    async def _load(self, sql: str, params: dict[str, Any]) -> list[Poll]:
         rows = await self._db.fetch_all(sql, params)
         if not rows:
             return []
@@ -165,13 +183,11 @@ class PollStore:
 
     async def _options(self, poll_ids: Sequence[int]) -> dict[int, tuple[Option, ...]]:
         found: dict[int, list[Option]] = defaultdict(list)
-        for start in range(0, len(poll_ids), 500):
-            chunk = poll_ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
+        for start in range(0, len(poll_ids), _CHUNK):
             rows = await self._db.fetch_all(
-                f"SELECT poll_id, emoji, label FROM poll_options WHERE poll_id IN ({marks}) "  # noqa: S608 - placeholders only
+                "SELECT poll_id, emoji, label FROM poll_options WHERE poll_id IN :ids "
                 "ORDER BY poll_id, position",
-                chunk,
+                {"ids": list(poll_ids[start : start + _CHUNK])},
             )
             for row in rows:
                 found[row["poll_id"]].append(Option(row["emoji"], row["label"]))
@@ -180,19 +196,22 @@ class PollStore:
     async def votes(self, poll_id: int) -> Votes:
         """Voter -> options held, oldest first."""
         rows = await self._db.fetch_all(
-            "SELECT user_id, position FROM poll_votes WHERE poll_id = ? ORDER BY vote_id",
-            (poll_id,),
+            "SELECT user_id, position FROM poll_votes WHERE poll_id = :poll_id ORDER BY vote_id",
+            {"poll_id": poll_id},
         )
         votes: Votes = defaultdict(list)
         for row in rows:
             votes[row["user_id"]].append(row["position"])
         return dict(votes)
 
-    async def open_votes(self) -> dict[int, Votes]:
-        """Votes of every open poll: poll id -> voter -> options, oldest first."""
+    async def open_votes(self, scope: GuildScope) -> dict[int, Votes]:
+        """Votes of the open polls of the guilds `scope` owns: poll -> voter -> options."""
+        owned, params = scope.where("p.guild_id")
         rows = await self._db.fetch_all(
-            "SELECT v.poll_id, v.user_id, v.position FROM poll_votes v "
-            "JOIN polls p ON p.poll_id = v.poll_id WHERE p.closed_at IS NULL ORDER BY v.vote_id"
+            "SELECT v.poll_id, v.user_id, v.position FROM poll_votes v "  # noqa: S608 - fixed scope condition
+            f"JOIN polls p ON p.poll_id = v.poll_id WHERE p.closed_at IS NULL AND {owned} "
+            "ORDER BY v.vote_id",
+            params,
         )
         result: dict[int, Votes] = defaultdict(lambda: defaultdict(list))
         for row in rows:
@@ -202,12 +221,12 @@ class PollStore:
     async def vote_rows(self, poll_id: int) -> list[VoteRow]:
         """Every stored vote of a poll, in the order cast."""
         rows = await self._db.fetch_all(
-            "SELECT user_id, position, voted_at FROM poll_votes WHERE poll_id = ? ORDER BY vote_id",
-            (poll_id,),
+            "SELECT user_id, position, voted_at FROM poll_votes WHERE poll_id = :poll_id "
+            "ORDER BY vote_id",
+            {"poll_id": poll_id},
         )
         return [
-            VoteRow(row["user_id"], row["position"], datetime.fromtimestamp(row["voted_at"], UTC))
-            for row in rows
+            VoteRow(row["user_id"], row["position"], from_unix(row["voted_at"])) for row in rows
         ]
 
     async def apply(self, ops: Sequence[VoteOp]) -> None:
@@ -232,21 +251,32 @@ class PollStore:
         they reach Discord is caught up at start-up.
         """
         changed = await self._db.execute(
-            "UPDATE polls SET closed_at = ?, close_reason = ?, results_pending = ?, closed_by = ? "
-            "WHERE poll_id = ? AND closed_at IS NULL",
-            (_unix(at), reason, int(announce), closed_by, poll_id),
+            "UPDATE polls SET closed_at = :at, close_reason = :reason, "
+            "results_pending = :pending, closed_by = :closed_by "
+            "WHERE poll_id = :poll_id AND closed_at IS NULL",
+            {
+                "at": to_unix(at),
+                "reason": reason,
+                "pending": int(announce),
+                "closed_by": closed_by,
+                "poll_id": poll_id,
+            },
         )
         return changed > 0
 
     async def results_posted(self, poll_id: int) -> None:
         """The closed poll's results are on Discord (or never will be)."""
-        await self._db.execute("UPDATE polls SET results_pending = 0 WHERE poll_id = ?", (poll_id,))
+        await self._db.execute(
+            "UPDATE polls SET results_pending = 0 WHERE poll_id = :poll_id", {"poll_id": poll_id}
+        )
 
-    async def pending_results(self) -> list[Poll]:
-        """Closed polls whose results were never posted (the bot stopped in between)."""
+    async def pending_results(self, scope: GuildScope) -> list[Poll]:
+        """Closed polls of owned guilds whose results never got out (the bot stopped between)."""
+        owned, params = scope.where("guild_id")
         return await self._load(
-            f"SELECT {_POLL_COLUMNS} FROM polls WHERE results_pending = 1 ORDER BY poll_id",  # noqa: S608 - fixed columns
-            (),
+            f"SELECT {_POLL_COLUMNS} FROM polls WHERE results_pending = 1 AND {owned} "  # noqa: S608 - fixed columns and scope condition
+            "ORDER BY poll_id",
+            params,
         )
 
 
@@ -254,16 +284,16 @@ async def _apply(tx: Transaction, ops: Iterable[VoteOp]) -> None:
     # Consecutive ops of one kind go in one executemany; order between kinds is kept.
     for kind, run in groupby(ops, key=lambda op: op.kind):
         if kind is OpKind.ADD:
-            params = [(op.user_id, op.position, op.at, op.poll_id) for op in run]
-            await tx.execute_many(_ADD, params)
+            await tx.execute_many(_ADD, [_vote(op) | {"at": op.at} for op in run])
         else:
-            await tx.execute_many(_REMOVE, [(op.poll_id, op.user_id, op.position) for op in run])
+            await tx.execute_many(_REMOVE, [_vote(op) for op in run])
+
+
+def _vote(op: VoteOp) -> dict[str, int]:
+    return {"poll_id": op.poll_id, "user_id": op.user_id, "position": op.position}
 
 
 def _poll(row: Row, options: tuple[Option, ...]) -> Poll:
-    created = _when(row["created_at"])
-    if created is None:
-        raise ValueError("poll without created_at")
     return Poll(
         poll_id=row["poll_id"],
         guild_id=row["guild_id"],
@@ -273,9 +303,9 @@ def _poll(row: Row, options: tuple[Option, ...]) -> Poll:
         question=row["question"],
         multi=bool(row["multi"]),
         anonymous=bool(row["anonymous"]),
-        created_at=created,
-        ends_at=_when(row["ends_at"]),
-        closed_at=_when(row["closed_at"]),
+        created_at=from_unix(row["created_at"]),
+        ends_at=from_unix_or_none(row["ends_at"]),
+        closed_at=from_unix_or_none(row["closed_at"]),
         close_reason=row["close_reason"],
         options=options,
         closed_by=row["closed_by"],

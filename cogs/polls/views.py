@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.replies import clean, send_ephemeral
-from bot.views import guarded
+from bot.views import PersistentButton, feature_api
+from cogs.polls.ballot import ButtonVotes, ClickResult
 from cogs.polls.store import Poll
-
-if TYPE_CHECKING:
-    from cogs.polls.service import ClickResult, PollService
 
 PER_ROW = 5
 LABEL_CHARS = 80
 
 
 class VoteButton(
+    PersistentButton,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"poll:vote:(?P<poll_id>\d{1,19}):(?P<n>\d{1,2})",
+    template=r"poll:vote:(?P<poll_id>\d{1,19}):(?P<position>\d{1,2})",
 ):
     """One option's button; works for any poll, even after a restart."""
 
@@ -46,29 +44,10 @@ class VoteButton(
         self.poll_id = poll_id
         self.position = position
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> VoteButton:
-        """Rebuild the button from its custom_id."""
-        return cls(int(match["poll_id"]), int(match["n"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Record the vote and confirm it to the voter alone."""
-        await guarded(interaction, lambda: self._vote(interaction))
-
-    async def _vote(self, interaction: discord.Interaction[Any]) -> None:
-        service: PollService | None = getattr(interaction.client.get_cog("Polls"), "service", None)
-        if service is None:
-            await send_ephemeral(
-                interaction, "Polls are not available right now; try again in a minute."
-            )
-            return
-        result = await service.click(self.poll_id, self.position, interaction.user.id)
+        votes = feature_api(interaction, ButtonVotes, "Polls")
+        result = await votes.click(self.poll_id, self.position, interaction.user.id)
         await send_ephemeral(interaction, confirmation(result))
 
 

@@ -10,6 +10,8 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
+from bot.timeutil import from_unix
+
 EARLIEST_YEAR = 1990
 LATEST_YEAR = 2100  # later "dates" are placeholders (9999-12-31) or misread numbers
 MAX_DATE_CHARS = 80
@@ -132,8 +134,7 @@ def _parse_rfc(text: str) -> datetime | None:
 def _parse_epoch(text: str) -> datetime | None:
     if not _EPOCH.match(text):
         return None
-    value = int(text[:10])
-    return datetime.fromtimestamp(value, UTC)
+    return from_unix(int(text[:10]))
 
 
 def _parse_words(text: str) -> datetime | None:

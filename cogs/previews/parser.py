@@ -7,6 +7,7 @@ such a page would burn a core and hold an executor thread (the one DNS lookups u
 minutes. Here every parse runs in a small pool of long-lived worker processes
 (`python -m cogs.previews.parse_worker`); a parse that misses its deadline is killed with
 its process, which is replaced on the next use. The event loop only waits on a pipe.
+The workers are started ahead of the first page (`warm`), so fans never wait for one.
 """
 
 from __future__ import annotations
@@ -94,12 +95,25 @@ class ParserPool:
     def __init__(self, workers: int = WORKERS, timeout: float = PARSE_TIMEOUT) -> None:
         """Allow `workers` parses at once, each at most `timeout` seconds."""
         self.timeout = timeout
+        self._size = workers
         self._slots: asyncio.Queue[_Worker | None] = asyncio.Queue()
         for _ in range(workers):
-            self._slots.put_nowait(None)  # a slot whose process starts on first use
+            self._slots.put_nowait(None)  # a slot whose process starts at warm-up or first use
         self._workers: set[_Worker] = set()
         self._in_process = True
         self.killed = 0
+
+    async def warm(self) -> None:
+        """Start every worker now, so that the first pages need not wait for a process."""
+        await asyncio.gather(*(self._warm_one() for _ in range(self._size)))
+
+    async def _warm_one(self) -> None:
+        worker = await self._slots.get()
+        try:
+            if self._in_process:
+                worker = await self._ready(worker)
+        finally:
+            self._slots.put_nowait(worker)
 
     async def extract(self, body: bytes, url: str, content_type: str | None = None) -> Article:
         """The page's Article, parsed in a worker.

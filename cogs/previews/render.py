@@ -6,12 +6,18 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from bot.bidi import strip_bidi
+from bot.replies import timestamp
+from bot.text import inert_markdown, shorten
+from bot.timeutil import to_unix
 from cogs.previews.extract import Article
 from cogs.previews.urls import ascii_host
+
+if TYPE_CHECKING:
+    from cogs.previews.store import GuildPolicy
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -26,9 +32,6 @@ WORDS_PER_MINUTE = 230
 MIN_WORDS_FOR_ESTIMATE = 80
 EMBED_COLOUR = 0xE0457B
 
-_MARKDOWN = re.compile(r"([\\*_~`|\[\]()<>])")
-_LINE_START = re.compile(r"(?m)^(\s*)([#>\-+]|\d+\.)")
-_MENTION = re.compile(r"@(everyone|here|[!&]?\d+)")
 _URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
@@ -41,26 +44,6 @@ class DramaMention:
     title: str
     episode: int | None
     airs_at: datetime | None
-
-
-def escape(text: str) -> str:
-    """Make page text inert in Discord markdown: no formatting, links, headings or mentions."""
-    text = strip_bidi(text)
-    text = _MARKDOWN.sub(r"\\\1", text)
-    text = _LINE_START.sub(r"\1\\\2", text)
-    return _MENTION.sub("@\u200b\\1", text)
-
-
-def shorten(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters at a word boundary, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - 1, 0)]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    # Never end on a lone escaping backslash.
-    return cut.rstrip(" \\.,;:") + "…"
 
 
 def reading_minutes(words: int) -> int | None:
@@ -117,29 +100,25 @@ def same_site(canonical: str, url: str) -> bool:
     return bool(page) and (target == page or target.endswith("." + page))
 
 
-def _unix(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
 def drama_line(mention: DramaMention) -> str:
     """One line: the drama's next episode as a Discord timestamp."""
-    name = escape(mention.title)
+    name = inert_markdown(mention.title)
     if mention.episode is None or mention.airs_at is None:
         return f"📺 **{name}**: no more episodes scheduled."
-    unix = _unix(mention.airs_at)
-    return f"📺 **{name}** episode {mention.episode} airs <t:{unix}:F> (<t:{unix}:R>)"
+    unix = to_unix(mention.airs_at)
+    airs = f"{timestamp(unix, 'F')} ({timestamp(unix, 'R')})"
+    return f"📺 **{name}** episode {mention.episode} airs {airs}"
 
 
 def _fields(article: Article) -> list[dict[str, Any]]:
     fields: list[dict[str, Any]] = []
-    author = shorten(escape(article.author or "").strip(), 200)
+    author = shorten(inert_markdown(article.author or "").strip(), 200)
     if author:  # Discord refuses an empty field value (a name of only bidi controls)
         fields.append({"name": "By", "value": author, "inline": True})
     if article.published is not None:
-        unix = _unix(article.published)
-        fields.append(
-            {"name": "Published", "value": f"<t:{unix}:D> (<t:{unix}:R>)", "inline": True}
-        )
+        unix = to_unix(article.published)
+        published = f"{timestamp(unix, 'D')} ({timestamp(unix, 'R')})"
+        fields.append({"name": "Published", "value": published, "inline": True})
     minutes = reading_minutes(article.words)
     if minutes is not None:
         fields.append({"name": "Reading time", "value": f"~{minutes} min", "inline": True})
@@ -178,7 +157,7 @@ def build_embed(
         canonical = None
     link = canonical or _safe_url(article.url)
     host = (urlsplit(article.url).hostname or "").removeprefix("www.")
-    title = escape(article.title or "").strip() or escape(host or "Link")
+    title = inert_markdown(article.title or "").strip() or inert_markdown(host or "Link")
     embed: dict[str, Any] = {
         "type": "rich",
         "title": shorten(title, TITLE_LIMIT),
@@ -196,7 +175,7 @@ def build_embed(
     fields = [*_fields(article), *extra_fields]
     if fields:
         embed["fields"] = fields
-    lines = [shorten(escape(article.description or "").strip(), PREVIEW_DESCRIPTION)]
+    lines = [shorten(inert_markdown(article.description or "").strip(), PREVIEW_DESCRIPTION)]
     lines = [line for line in (*lines, *extra_lines) if line]
     if lines:
         embed["description"] = shorten("\n\n".join(lines), DESCRIPTION_LIMIT)
@@ -229,3 +208,25 @@ def mentioned_drama(
             if re.search(pattern, text, re.IGNORECASE):
                 return drama_id, title
     return None
+
+
+def describe_policy(policy: GuildPolicy) -> str:
+    """The domain mode and both lists, one domain a line (200 of them need several pages)."""
+    mode = "only allowed sites" if policy.domain_mode == "allowlist" else "all public sites"
+    allow = "".join(f"\n• `{d}`" for d in policy.allow) or " none"
+    deny = "".join(f"\n• `{d}`" for d in policy.deny) or " none"
+    return f"Previews cover {mode}.\nAllowed:{allow}\nDenied:{deny}"
+
+
+def status_lines(policy: GuildPolicy, *, message_content: bool) -> list[str]:
+    """The previews lines of /config show."""
+    lines = [
+        f"Link previews: {policy.domain_mode} sites, {len(policy.allow)} allowed, "
+        f"{len(policy.deny)} denied; mood poll {'on' if policy.mood_poll else 'off'}."
+    ]
+    if not message_content:
+        lines.append(
+            "Link previews: automatic previews are off because I lack the Message "
+            "Content intent; `/preview` and the *Preview article* menu still work."
+        )
+    return lines

@@ -9,6 +9,7 @@ from typing import Literal
 
 from bot.clock import Clock
 from bot.db import Database
+from bot.timeutil import to_unix
 from cogs.previews.extract import Article
 
 SUCCESS_TTL = timedelta(hours=12)
@@ -49,7 +50,7 @@ class PreviewStore:
         self._writes = 0
 
     def _now(self) -> int:
-        return int(self._clock.now().timestamp())
+        return to_unix(self._clock.now())
 
     # -- cache ------------------------------------------------------------------------
     async def cached(self, url_key: str) -> CachedResult | None:
@@ -219,6 +220,13 @@ class PreviewStore:
         """Drop a removed preview."""
         await self._db.execute(
             "DELETE FROM preview_posts WHERE message_id = :message_id", {"message_id": message_id}
+        )
+
+    async def forget_channel(self, guild_id: int, channel_id: int) -> int:
+        """Drop the previews of a deleted channel; return how many."""
+        return await self._db.execute(
+            "DELETE FROM preview_posts WHERE guild_id = :guild_id AND channel_id = :channel_id",
+            {"guild_id": guild_id, "channel_id": channel_id},
         )
 
     async def post_count(self, guild_id: int) -> int:

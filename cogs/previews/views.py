@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.checks import member_is_moderator
 from bot.errors import NotAllowed
-from bot.views import guarded
+from bot.views import PersistentButton, feature_api
+from cogs.previews.api import PreviewPosts
 
 if TYPE_CHECKING:
     from bot.app import DramaBot
 
 log = logging.getLogger(__name__)
 
-COG_NAME = "Previews"
-
 
 class RemovePreviewButton(
+    PersistentButton,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"preview:remove:(?P<poster_id>\d+)",
+    template=r"preview:remove:(?P<poster_id>[0-9]+)",
 ):
     """Deletes the preview message; custom_id `preview:remove:<poster_id>` survives restarts."""
 
@@ -38,22 +37,9 @@ class RemovePreviewButton(
         )
         self.poster_id = poster_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> RemovePreviewButton:
-        """Rebuild the button from its custom_id after a restart."""
-        return cls(int(match["poster_id"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[DramaBot]) -> None:
         """Remove the preview if the clicker may."""
-        await guarded(interaction, lambda: self._remove(interaction))
-
-    async def _remove(self, interaction: discord.Interaction[DramaBot]) -> None:
+        previews = feature_api(interaction, PreviewPosts, "Previews")
         if interaction.user.id != self.poster_id and not await _is_moderator(interaction):
             raise NotAllowed(
                 "Only the person who shared the link or a moderator can remove this preview."
@@ -62,10 +48,8 @@ class RemovePreviewButton(
         # For a component, the "original response" is the message carrying the button:
         # deleting it through the interaction needs no channel permission.
         await interaction.delete_original_response()
-        cog = interaction.client.get_cog(COG_NAME)
-        store = getattr(cog, "store", None)
-        if store is not None and interaction.message is not None:
-            await store.forget_post(interaction.message.id)
+        if interaction.message is not None:
+            await previews.forget_post(interaction.message.id)
         log.info(
             "preview removed",
             extra={"guild_id": interaction.guild_id, "user_id": interaction.user.id},

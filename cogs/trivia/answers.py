@@ -58,13 +58,14 @@ class AnswerWriter:
             self._task = asyncio.create_task(self._run(), name="trivia-answers")
 
     async def stop(self) -> None:
-        """Commit what is queued, then stop."""
+        """Commit what is queued, then stop (an answer recorded later is committed at once)."""
         await self.flush()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.flush()  # whatever was queued while the task was being stopped
 
     async def record(self, game_id: int, guild_id: int, answer: Answer, at: int) -> None:
         """Queue one answer and return once it is committed (raises if the commit failed)."""
@@ -72,6 +73,8 @@ class AnswerWriter:
         self._queue.append(Pending(game_id, guild_id, answer, at, done))
         self._idle.clear()
         self._wake.set()
+        if self._task is None or self._task.done():
+            await self.flush()  # no writer running (stopped): commit here
         await done
 
     async def flush(self) -> None:

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
-from bot.errors import InvalidInput, NotFound
-from cogs.trivia.escape import clean
+from bot.errors import InvalidInput
 from cogs.trivia.match import MAX_GUESS_CHARS, Matcher, normalise
 from cogs.trivia.packs import Pack, Question
 
@@ -157,9 +156,11 @@ def plan_question(question: Question, pack: Pack, mode: Mode, rng: random.Random
 def plan_game(
     pack: Pack, mode: Mode, count: int, aired: int | None, rng: random.Random
 ) -> tuple[list[Planned], int]:
-    """Pick up to `count` askable questions; also return how many the spoiler guard hid."""
-    if not pack.questions:
-        raise NotFound(f"The pack **{clean(pack.name)}** has no questions.")
+    """Pick up to `count` askable questions; also return how many the spoiler guard hid.
+
+    The list is empty when nothing can be asked (an empty pack, every scene unaired, no
+    question fit for the mode); the caller says why (`render.nothing_to_ask`).
+    """
     safe = spoiler_safe(pack.questions, aired)
     hidden = len(pack.questions) - len(safe)
     # Distractors come from the aired scenes only: an unaired scene's answer offered as a
@@ -173,11 +174,21 @@ def plan_game(
         item = plan_question(question, visible, mode, rng)
         if item is not None:
             planned.append(item)
-    if not planned:
-        reason = " yet: its scenes have not aired here" if hidden else " in this mode"
-        name = clean(pack.name)
-        raise NotFound(f"The pack **{name}** has no question that can be asked{reason}.")
     return planned, hidden
+
+
+@dataclass(frozen=True)
+class Started:
+    """A game set up by /trivia start, before its first question."""
+
+    game_id: int
+    pack_name: str
+    questions: int
+    seconds: int
+    mode: Mode
+    hidden: int  # questions the spoiler guard held back
+    wanted: int  # questions asked for
+    downgraded: bool = False  # typed was asked for, but buttons it is (no message content)
 
 
 @dataclass

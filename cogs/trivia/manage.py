@@ -94,3 +94,24 @@ async def delete_pack(library: Library, guild_id: int, name: str) -> str:
         f"Deleted **{clean(entry.name)}** from this server. "
         "Points already earned with it stay on the leaderboard."
     )
+
+
+async def switch_pack(
+    library: Library, guild_id: int, name: str, disabled: bool, by: int, at: int
+) -> str:
+    """Disable (or enable) the guild's pack called `name`; return the confirmation to show.
+
+    Raises:
+        NotFound: the guild has no pack by that name.
+    """
+    key = pack_key(name)
+    entry = next((e for e in await library.entries(guild_id) if e.key == key), None)
+    if entry is None:
+        raise NotFound(
+            f"There is no pack called **{clean(name, limit=60)}**. `/trivia packs` lists them."
+        )
+    changed = await library.store.set_disabled(guild_id, key, disabled, by, at)
+    state = "disabled" if disabled else "enabled"
+    if changed:
+        return f"**{clean(entry.name)}** is now {state} here."
+    return f"**{clean(entry.name)}** was already {state}."

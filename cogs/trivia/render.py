@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 from bot.errors import InvalidInput
 from bot.replies import clean, timestamp
 from bot.text import plural
-from cogs.trivia.game import Answer, Game, Mode, PlayerScore
+from bot.timeutil import to_unix
+from cogs.trivia.api import Click
+from cogs.trivia.game import Answer, Game, Mode, PlayerScore, Started
+from cogs.trivia.library import PackEntry
 from cogs.trivia.store import PlayerStats, Standing
 
 LETTERS = "ABCDE"
@@ -28,23 +31,56 @@ TYPED_NEEDS_INTENT = (
 PERIODS = {"all-time": "all time", "month": "this month", "week": "this week"}
 
 
-def intro_text(user_id: int, game: Game, wanted: int, hidden: int) -> str:
+def intro_text(user_id: int, started: Started) -> str:
     """The public reply to /trivia start: pack, settings, and what could not be asked."""
-    count = len(game.questions)
-    lines = [
-        f"🎬 <@{user_id}> started **{clean(game.pack_name)}** trivia: "
+    count = started.questions
+    lines = [TYPED_NEEDS_INTENT] if started.downgraded else []
+    lines.append(
+        f"🎬 <@{user_id}> started **{clean(started.pack_name)}** trivia: "
         f"{plural(count, 'question')}, "
-        f"{game.seconds} s each, {game.mode.value} mode."
-    ]
-    if count < wanted:
+        f"{started.seconds} s each, {started.mode.value} mode."
+    )
+    if count < started.wanted:
         lines.append(f"Only {plural(count, 'question')} can be asked here right now.")
-    if hidden:
+    if started.hidden:
         held = plural(
-            hidden,
+            started.hidden,
             "question about an episode that has not aired yet is",
             "questions about episodes that have not aired yet are",
         )
         lines.append(f"{held} held back.")
+    return "\n".join(lines)
+
+
+def nothing_to_ask(pack_name: str, question_count: int, hidden: int) -> str:
+    """Why a game with this pack cannot start: no questions, none aired, none for the mode."""
+    name = clean(pack_name)
+    if question_count == 0:
+        return f"The pack **{name}** has no questions."
+    reason = " yet: its scenes have not aired here" if hidden else " in this mode"
+    return f"The pack **{name}** has no question that can be asked{reason}."
+
+
+def locked_in(click: Click) -> str:
+    """The clicker's private confirmation: what they picked and when the answer is revealed."""
+    return (
+        f"Locked in: **{LETTERS[click.answer.choice or 0]}. {clean(click.label)}**. "
+        f"The answer is revealed {timestamp(click.deadline, 'R')}."
+    )
+
+
+def packs_text(entries: list[PackEntry]) -> str:
+    """/trivia packs: every pack the server can see, built-in first."""
+    lines = ["**Trivia packs**"]
+    for entry in entries:
+        origin = "built-in" if entry.shipped else "uploaded"
+        state = " — *disabled*" if entry.disabled else ""
+        drama = f" · {clean(entry.drama)}" if entry.drama else ""
+        lines.append(
+            f"• **{clean(entry.name)}** ({plural(entry.question_count, 'question')}, "
+            f"{origin}{drama}){state}"
+            f"\n  {clean(entry.description, limit=150)}"
+        )
     return "\n".join(lines)
 
 
@@ -158,20 +194,7 @@ def period_start(period: str, now: datetime) -> int | None:
         raise InvalidInput("`period` must be all-time, month or week.")
     day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "week":
-        return int((day - timedelta(days=day.weekday())).timestamp())
+        return to_unix(day - timedelta(days=day.weekday()))
     if period == "month":
-        return int(day.replace(day=1).timestamp())
+        return to_unix(day.replace(day=1))
     return None
-
-
-def fit(lines: list[str], limit: int = 1900) -> str:
-    """Join whole lines up to about `limit` characters, saying how many were left out."""
-    kept: list[str] = []
-    size = 0
-    for line in lines:
-        if size + len(line) + 1 > limit:
-            kept.append(f"… and {len(lines) - len(kept)} more")
-            break
-        kept.append(line)
-        size += len(line) + 1
-    return "\n".join(kept)

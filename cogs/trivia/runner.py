@@ -10,18 +10,21 @@ import json
 import logging
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot.db import Transaction
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput, NotFound
+from bot.problems import FeatureProblems
 from bot.replies import NO_PINGS
-from cogs.trivia import render
+from bot.shards import GuildScope
+from bot.timeutil import from_unix, to_unix
+from cogs.trivia import keys, render
 from cogs.trivia.answers import AnswerWriter
-from cogs.trivia.game import Answer, Game, Mode, plan_game
+from cogs.trivia.api import Click
+from cogs.trivia.game import Answer, Game, Mode, Started, plan_game
 from cogs.trivia.packs import Pack
 from cogs.trivia.store import GameRow, NewGame, Standing, TriviaStore
 from cogs.trivia.views import answer_view
@@ -30,10 +33,6 @@ if TYPE_CHECKING:
     from bot.app import DramaBot
 
 log = logging.getLogger(__name__)
-
-JOB_PREFIX = "trivia:deadline:"
-NOTICE_FEATURE = "trivia"  # the outbox's name for trivia's notices
-PROBLEM_KEY = "post:{channel_id}"
 
 
 class Begun(StrEnum):
@@ -56,15 +55,7 @@ class StartRequest:
     questions: int
     seconds: int
     aired: int | None
-
-
-@dataclass(frozen=True)
-class Click:
-    """A counted button answer, with what it picked read before anything could move on."""
-
-    answer: Answer
-    label: str
-    deadline: float
+    downgraded: bool = False  # typed was asked for, but there is no message content
 
 
 class Runner:
@@ -82,20 +73,25 @@ class Runner:
     def _now(self) -> float:
         return self.bot.clock.now().timestamp()
 
+    def _unix(self) -> int:
+        return to_unix(self.bot.clock.now())
+
+    @property
+    def problems(self) -> FeatureProblems:
+        """Trivia's problems for moderators."""
+        return self.bot.guild_settings.problem_table.of(keys.FEATURE)
+
     def in_channel(self, channel_id: int) -> Game | None:
         """The game running in a channel, if any."""
         game_id = self.by_channel.get(channel_id)
         return None if game_id is None else self.games.get(game_id)
 
-    async def start(self, request: StartRequest) -> tuple[Game, int]:
-        """Plan, store and register a game (not yet asked); also return the spoiler-hidden count."""
-        planned, hidden = plan_game(
-            request.pack,
-            request.mode,
-            request.questions,
-            request.aired,
-            self.rng,
-        )
+    async def start(self, request: StartRequest) -> Started:
+        """Plan, store and register a game (not yet asked); NotFound if nothing can be asked."""
+        pack = request.pack
+        planned, hidden = plan_game(pack, request.mode, request.questions, request.aired, self.rng)
+        if not planned:
+            raise NotFound(render.nothing_to_ask(pack.name, len(pack.questions), hidden))
         plan = json.dumps(
             [
                 {"q": p.question.index, "choices": list(p.choices), "correct": p.correct}
@@ -113,7 +109,7 @@ class Runner:
                 request.seconds,
                 len(planned),
                 plan,
-                int(self._now()),
+                self._unix(),
             )
         )
         game = Game(
@@ -129,17 +125,29 @@ class Runner:
         self.games[game_id] = game
         self.by_channel[request.channel_id] = game_id
         log.info("trivia game started", extra={"game_id": game_id, "guild_id": request.guild_id})
-        return game, hidden
+        return Started(
+            game_id,
+            pack.name,
+            len(planned),
+            request.seconds,
+            request.mode,
+            hidden,
+            request.questions,
+            request.downgraded,
+        )
 
     def _channel(self, game: Game) -> discord.PartialMessageable:
         return self.bot.get_partial_messageable(game.channel_id, guild_id=game.guild_id)
 
-    async def begin(self, game: Game) -> Begun:
+    async def begin(self, game_id: int) -> Begun:
         """Ask the first question, under the game's lock so a racing stop waits for it.
 
         Any failure closes the game: a game with no question and no timer would hold the
         channel until the next restart.
         """
+        game = self.games.get(game_id)
+        if game is None:
+            return Begun.ASKED  # stopped before it began: nothing to post
         async with game.lock:
             if self.games.get(game.game_id) is not game:
                 return Begun.ASKED  # stopped before it began: nothing to post
@@ -182,35 +190,37 @@ class Runner:
             await self._end(game, "stopped")
             return False
         if game.index == 0:
-            await self.bot.guild_settings.clear_problem(
-                game.guild_id, "trivia", PROBLEM_KEY.format(channel_id=game.channel_id)
-            )
+            await self.problems.clear(game.guild_id, keys.cannot_post(game.channel_id))
         game.message_id = message.id
-        deadline = datetime.fromtimestamp(game.deadline, UTC)
         self.bot.scheduler.schedule(
-            f"{JOB_PREFIX}{game.game_id}", deadline, self.on_deadline, game.game_id, game.index
+            keys.deadline_job(game.game_id),
+            from_unix(game.deadline),
+            self.on_deadline,
+            game.game_id,
+            game.index,
         )
         return True
 
     async def _cannot_post(self, game: Game) -> None:
-        await self.bot.guild_settings.report_problem(
+        await self.problems.report(
             game.guild_id,
-            "trivia",
-            PROBLEM_KEY.format(channel_id=game.channel_id),
+            keys.cannot_post(game.channel_id),
             f"Trivia cannot post in <#{game.channel_id}>: grant me View Channel, Send Messages "
             "and Embed Links there.",
         )
         await self._end(game, "stopped")
 
     async def channel_deleted(self, guild_id: int, channel_id: int) -> None:
-        """A channel was deleted: end its game and forget its 'cannot post' problem."""
+        """A channel was deleted: end its game and forget its 'cannot post' problem.
+
+        The core forgets problems that name the channel; the explicit clear also covers one
+        reported before problems named their channel.
+        """
         game = self.in_channel(channel_id)
         if game is not None:
             log.info("trivia channel deleted", extra={"game_id": game.game_id})
             await self._end(game, "stopped")
-        await self.bot.guild_settings.clear_problem(
-            guild_id, "trivia", PROBLEM_KEY.format(channel_id=channel_id)
-        )
+        await self.problems.clear(guild_id, keys.cannot_post(channel_id))
 
     async def on_deadline(self, game_id: int, index: int) -> None:
         """Scheduler job: reveal the question, then ask the next or finish."""
@@ -259,9 +269,10 @@ class Runner:
         except discord.HTTPException:
             log.info("could not post a trivia notice", extra={"game_id": game.game_id})
 
-    async def abandon(self, game: Game) -> None:
+    async def abandon(self, game_id: int) -> None:
         """Close a game that never got going (its start failed half-way)."""
-        if self.games.get(game.game_id) is game:
+        game = self.games.get(game_id)
+        if game is not None:
             await self._end(game, "stopped")
 
     async def _reveal(self, game: Game) -> None:
@@ -289,21 +300,18 @@ class Runner:
 
     async def _end(self, game: Game, status: str) -> None:
         await self.answers.flush()
-        self.bot.scheduler.cancel(f"{JOB_PREFIX}{game.game_id}")
+        self.bot.scheduler.cancel(keys.deadline_job(game.game_id))
         self.games.pop(game.game_id, None)
         if self.by_channel.get(game.channel_id) == game.game_id:
             del self.by_channel[game.channel_id]
-        await self.store.end_game(game.game_id, status, int(self._now()))
+        await self.store.end_game(game.game_id, status, self._unix())
         log.info("trivia game ended", extra={"game_id": game.game_id, "status": status})
 
-    @staticmethod
-    def check_stop(game: Game, user_id: int, is_moderator: bool) -> None:
-        """Raise NotAllowed unless the user started the game or moderates."""
-        if user_id != game.starter_id and not is_moderator:
-            raise NotAllowed("Only the player who started this game or a moderator can stop it.")
-
-    async def stop(self, game: Game) -> bool:
+    async def stop(self, game_id: int) -> bool:
         """Stop a game and post the standings so far; False if it had ended meanwhile."""
+        game = self.games.get(game_id)
+        if game is None:
+            return False
         async with game.lock:
             if self.games.get(game.game_id) is not game:
                 return False
@@ -336,41 +344,42 @@ class Runner:
             )
         answer = game.answer_choice(user_id, question, choice, self._now())
         click = Click(answer, game.current.choices[choice], game.deadline)
-        await self.answers.record(game_id, game.guild_id, answer, int(self._now()))
+        await self.answers.record(game_id, game.guild_id, answer, self._unix())
         return click
 
-    async def typed(self, message: discord.Message) -> Answer | None:
+    async def typed(self, channel_id: int, user_id: int, content: str) -> Answer | None:
         """Judge a chat message in a typed game's channel; record it if it counts."""
-        game = self.in_channel(message.channel.id)
-        if game is None or game.mode is not Mode.TYPED or message.author.bot:
+        game = self.in_channel(channel_id)
+        if game is None or game.mode is not Mode.TYPED:
             return None
-        answer = game.answer_text(message.author.id, message.content, self._now())
+        answer = game.answer_text(user_id, content, self._now())
         if answer is None:
             return None
         # No ✅ under a right guess: it would hand the answer to everyone still thinking.
         # The reveal says who got it and how fast.
-        await self.answers.record(game.game_id, game.guild_id, answer, int(self._now()))
+        await self.answers.record(game.game_id, game.guild_id, answer, self._unix())
         return answer
 
-    async def close_interrupted(self) -> list[GameRow]:
-        """At start-up: close the games a restart left running, owing each channel a notice.
+    async def close_interrupted(self, scope: GuildScope) -> list[GameRow]:
+        """At start-up: close the games a restart left running in `scope`'s guilds.
 
-        The notice (with the points kept) is written in the transaction that closes the game
-        and delivered by the outbox, so no later crash can lose it.
+        Each channel is owed a notice (with the points kept), written in the transaction
+        that closes the game and delivered by the outbox, so no later crash can lose it.
+        Another process's guilds are left alone: their games may well be running.
         """
         outbox = self.bot.outbox
 
         async def owe(tx: Transaction, row: GameRow, standings: list[Standing]) -> None:
             await outbox.owe(
                 tx,
-                feature=NOTICE_FEATURE,
-                key=f"trivia:interrupted:{row.game_id}",
+                feature=keys.FEATURE,
+                key=keys.interrupted_notice(row.game_id),
                 guild_id=row.guild_id,
                 channel_id=row.channel_id,
                 content=render.interrupted_text(standings),
             )
 
-        rows = await self.store.close_interrupted(int(self._now()), owe)
+        rows = await self.store.close_interrupted(self._unix(), owe, scope)
         for row in rows:
             log.info("trivia game closed after restart", extra={"game_id": row.game_id})
         if rows:
@@ -379,6 +388,6 @@ class Runner:
 
     def shutdown(self) -> None:
         """Forget the games in memory and their jobs (the rows stay 'running' for restart)."""
-        self.bot.scheduler.cancel_prefix(JOB_PREFIX)
+        self.bot.scheduler.cancel_prefix(keys.DEADLINE_JOBS)
         self.games.clear()
         self.by_channel.clear()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 
-from bot.db import Database, IntegrityError, Transaction
+from bot.db import Database, IntegrityError, Row, Transaction
 from bot.errors import Conflict
+from bot.shards import GuildScope
 from cogs.trivia.game import Answer
 
 _STANDINGS = (
     "SELECT user_id, SUM(points), SUM(correct), COUNT(*) FROM trivia_answers "
-    "WHERE game_id = ? GROUP BY user_id ORDER BY SUM(points) DESC, SUM(correct) DESC, "
+    "WHERE game_id = :game_id GROUP BY user_id ORDER BY SUM(points) DESC, SUM(correct) DESC, "
     "MIN(answered_at)"
 )
 RUNNING_CONFLICT = (
@@ -119,30 +120,22 @@ class TriviaStore:
         async with self.db.transaction() as tx:
             existed = (
                 await tx.fetch_value(
-                    "SELECT 1 FROM trivia_packs WHERE guild_id = ? AND name_key = ?",
-                    (guild_id, pack.name_key),
+                    "SELECT 1 FROM trivia_packs WHERE guild_id = :guild_id AND name_key = :key",
+                    {"guild_id": guild_id, "key": pack.name_key},
                 )
                 is not None
             )
             await tx.execute(
                 "INSERT INTO trivia_packs (guild_id, name_key, name, drama, "
                 "question_count, source, uploaded_by, uploaded_at, description) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, name_key) DO UPDATE "
+                "VALUES (:guild_id, :name_key, :name, :drama, :question_count, :source, "
+                ":uploaded_by, :uploaded_at, :description) "
+                "ON CONFLICT (guild_id, name_key) DO UPDATE "
                 "SET name = excluded.name, drama = excluded.drama, "
                 "question_count = excluded.question_count, source = excluded.source, "
                 "uploaded_by = excluded.uploaded_by, uploaded_at = excluded.uploaded_at, "
                 "description = excluded.description",
-                (
-                    guild_id,
-                    pack.name_key,
-                    pack.name,
-                    pack.drama,
-                    pack.question_count,
-                    pack.source,
-                    pack.uploaded_by,
-                    pack.uploaded_at,
-                    pack.description,
-                ),
+                {"guild_id": guild_id, **asdict(pack)},
             )
         return existed
 
@@ -150,8 +143,8 @@ class TriviaStore:
         """A guild's uploaded packs by name, without their files (cheap: for every listing)."""
         rows = await self.db.fetch_all(
             "SELECT name_key, name, drama, question_count, description FROM trivia_packs "
-            "WHERE guild_id = ? ORDER BY name_key",
-            (guild_id,),
+            "WHERE guild_id = :guild_id ORDER BY name_key",
+            {"guild_id": guild_id},
         )
         return [PackSummary(*tuple(row)) for row in rows]
 
@@ -159,8 +152,8 @@ class TriviaStore:
         """One uploaded pack with its file, for a game about to use it."""
         row = await self.db.fetch_one(
             "SELECT name_key, name, drama, question_count, source, uploaded_by, uploaded_at, "
-            "description FROM trivia_packs WHERE guild_id = ? AND name_key = ?",
-            (guild_id, key),
+            "description FROM trivia_packs WHERE guild_id = :guild_id AND name_key = :key",
+            {"guild_id": guild_id, "key": key},
         )
         return None if row is None else StoredPack(*tuple(row))
 
@@ -169,44 +162,48 @@ class TriviaStore:
 
         Games and answers keep their own copy of the pack's name: scores are untouched.
         """
+        params = {"guild_id": guild_id, "key": key}
         async with self.db.transaction() as tx:
             running = await tx.fetch_value(
-                "SELECT 1 FROM trivia_games WHERE guild_id = ? AND pack_key = ? "
+                "SELECT 1 FROM trivia_games WHERE guild_id = :guild_id AND pack_key = :key "
                 "AND status = 'running' LIMIT 1",
-                (guild_id, key),
+                params,
             )
             if running is not None:
                 return DeleteResult.RUNNING
             deleted = await tx.execute(
-                "DELETE FROM trivia_packs WHERE guild_id = ? AND name_key = ?", (guild_id, key)
+                "DELETE FROM trivia_packs WHERE guild_id = :guild_id AND name_key = :key", params
             )
             if deleted == 0:
                 return DeleteResult.MISSING
             await tx.execute(
-                "DELETE FROM trivia_disabled_packs WHERE guild_id = ? AND name_key = ?",
-                (guild_id, key),
+                "DELETE FROM trivia_disabled_packs WHERE guild_id = :guild_id AND name_key = :key",
+                params,
             )
         return DeleteResult.DELETED
 
     async def set_disabled(self, guild_id: int, key: str, disabled: bool, by: int, at: int) -> bool:
         """Switch a pack off (or on); return whether anything changed."""
+        params = {"guild_id": guild_id, "key": key, "by": by, "at": at}
         if disabled:
-            changed = await self.db.execute(
+            changed = await self.db.execute_returning(
                 "INSERT INTO trivia_disabled_packs (guild_id, name_key, disabled_by, "
-                "disabled_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (guild_id, key, by, at),
+                "disabled_at) VALUES (:guild_id, :key, :by, :at) "
+                "ON CONFLICT (guild_id, name_key) DO NOTHING RETURNING 1",
+                params,
             )
-        else:
-            changed = await self.db.execute(
-                "DELETE FROM trivia_disabled_packs WHERE guild_id = ? AND name_key = ?",
-                (guild_id, key),
-            )
-        return changed > 0
+            return changed is not None
+        deleted = await self.db.execute(
+            "DELETE FROM trivia_disabled_packs WHERE guild_id = :guild_id AND name_key = :key",
+            params,
+        )
+        return deleted > 0
 
     async def disabled_keys(self, guild_id: int) -> set[str]:
         """Keys of the packs switched off in the guild."""
         rows = await self.db.fetch_all(
-            "SELECT name_key FROM trivia_disabled_packs WHERE guild_id = ?", (guild_id,)
+            "SELECT name_key FROM trivia_disabled_packs WHERE guild_id = :guild_id",
+            {"guild_id": guild_id},
         )
         return {row[0] for row in rows}
 
@@ -217,19 +214,9 @@ class TriviaStore:
             return await self.db.insert(
                 "INSERT INTO trivia_games (guild_id, channel_id, starter_id, pack_key, pack_name, "
                 "mode, seconds, question_count, plan, status, started_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?) RETURNING game_id",
-                (
-                    game.guild_id,
-                    game.channel_id,
-                    game.starter_id,
-                    game.pack_key,
-                    game.pack_name,
-                    game.mode,
-                    game.seconds,
-                    game.question_count,
-                    game.plan,
-                    game.started_at,
-                ),
+                "VALUES (:guild_id, :channel_id, :starter_id, :pack_key, :pack_name, :mode, "
+                ":seconds, :question_count, :plan, 'running', :started_at) RETURNING game_id",
+                asdict(game),
             )
         except IntegrityError:
             raise Conflict(RUNNING_CONFLICT) from None
@@ -237,53 +224,54 @@ class TriviaStore:
     async def running_in_channel(self, channel_id: int) -> int | None:
         """The id of the channel's running game, if any."""
         value = await self.db.fetch_value(
-            "SELECT game_id FROM trivia_games WHERE channel_id = ? AND status = 'running'",
-            (channel_id,),
+            "SELECT game_id FROM trivia_games WHERE channel_id = :channel_id "
+            "AND status = 'running'",
+            {"channel_id": channel_id},
         )
         return None if value is None else int(value)
 
     async def set_index(self, game_id: int, index: int) -> None:
         """Remember which question is being asked."""
         await self.db.execute(
-            "UPDATE trivia_games SET current_index = ? WHERE game_id = ?", (index, game_id)
+            "UPDATE trivia_games SET current_index = :index WHERE game_id = :game_id",
+            {"index": index, "game_id": game_id},
         )
 
     async def end_game(self, game_id: int, status: str, at: int) -> bool:
         """Close a running game with `status`; False if it was not running."""
         changed = await self.db.execute(
-            "UPDATE trivia_games SET status = ?, ended_at = ? "
-            "WHERE game_id = ? AND status = 'running'",
-            (status, at, game_id),
+            "UPDATE trivia_games SET status = :status, ended_at = :at "
+            "WHERE game_id = :game_id AND status = 'running'",
+            {"status": status, "at": at, "game_id": game_id},
         )
         return changed > 0
 
-    async def close_interrupted(
-        self,
-        at: int,
-        owe: Callable[[Transaction, GameRow, list[Standing]], Awaitable[None]],
-    ) -> list[GameRow]:
-        """Mark every game left running (by a restart) interrupted; return them.
+    async def close_interrupted(self, at: int, owe: OweNotice, scope: GuildScope) -> list[GameRow]:
+        """Mark the games a restart left running in `scope`'s guilds interrupted; return them.
 
         `owe(tx, game, standings)` runs for each game inside the same transaction (to write
-        the notice its channel is owed), so a game is never closed without its notice.
+        the notice its channel is owed), so a game is never closed without its notice. Games
+        of guilds outside `scope` belong to another process and are left alone.
         """
+        owned, params = scope.where("guild_id")
         async with self.db.transaction() as tx:
             rows = [
                 GameRow(*tuple(row))
                 for row in await tx.fetch_all(
-                    "SELECT game_id, guild_id, channel_id, pack_name, status FROM trivia_games "
-                    "WHERE status = 'running' ORDER BY game_id"
+                    "SELECT game_id, guild_id, channel_id, pack_name, status FROM trivia_games "  # noqa: S608 - fixed columns, generated condition
+                    f"WHERE status = 'running' AND {owned} ORDER BY game_id",
+                    params,
                 )
             ]
             for row in rows:
-                lines = await tx.fetch_all(_STANDINGS, (row.game_id,))
-                standings = [Standing(*tuple(line)) for line in lines]
-                await owe(tx, row, standings)
-            await tx.execute(
-                "UPDATE trivia_games SET status = 'interrupted', ended_at = ? "
-                "WHERE status = 'running'",
-                (at,),
-            )
+                lines = await tx.fetch_all(_STANDINGS, {"game_id": row.game_id})
+                await owe(tx, row, _standings(lines))
+            if rows:
+                await tx.execute(
+                    "UPDATE trivia_games SET status = 'interrupted', ended_at = :at "
+                    "WHERE status = 'running' AND game_id IN :game_ids",
+                    {"at": at, "game_ids": [row.game_id for row in rows]},
+                )
         return rows
 
     # -- answers --------------------------------------------------------------------
@@ -299,33 +287,33 @@ class TriviaStore:
             await tx.execute_many(
                 "INSERT INTO trivia_answers (game_id, question_index, user_id, guild_id, "
                 "choice_index, correct, tries, points, streak, elapsed_ms, answered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (:game_id, :question_index, :user_id, :guild_id, :choice, :correct, "
+                ":tries, :points, :streak, :elapsed_ms, :at) "
                 "ON CONFLICT (game_id, question_index, user_id) DO UPDATE SET "
                 "correct = excluded.correct, tries = excluded.tries, points = excluded.points, "
                 "streak = excluded.streak, elapsed_ms = excluded.elapsed_ms, "
                 "answered_at = excluded.answered_at",
                 [
-                    (
-                        game_id,
-                        answer.question_index,
-                        answer.user_id,
-                        guild_id,
-                        answer.choice,
-                        int(answer.correct),
-                        answer.tries,
-                        answer.points,
-                        answer.streak,
-                        round(answer.elapsed * 1000),
-                        at,
-                    )
+                    {
+                        "game_id": game_id,
+                        "question_index": answer.question_index,
+                        "user_id": answer.user_id,
+                        "guild_id": guild_id,
+                        "choice": answer.choice,
+                        "correct": int(answer.correct),
+                        "tries": answer.tries,
+                        "points": answer.points,
+                        "streak": answer.streak,
+                        "elapsed_ms": round(answer.elapsed * 1000),
+                        "at": at,
+                    }
                     for game_id, guild_id, answer, at in answers
                 ],
             )
 
     async def game_standings(self, game_id: int) -> list[Standing]:
         """A game's players by points."""
-        rows = await self.db.fetch_all(_STANDINGS, (game_id,))
-        return [Standing(*tuple(row)) for row in rows]
+        return _standings(await self.db.fetch_all(_STANDINGS, {"game_id": game_id}))
 
     async def leaderboard(
         self, guild_id: int, since: int | None, limit: int = 10
@@ -333,23 +321,28 @@ class TriviaStore:
         """The guild's top players by points since `since` (unix seconds; None = all time)."""
         rows = await self.db.fetch_all(
             "SELECT user_id, SUM(points), SUM(correct), COUNT(*) FROM trivia_answers "
-            "WHERE guild_id = ? AND answered_at >= ? GROUP BY user_id "
+            "WHERE guild_id = :guild_id AND answered_at >= :since GROUP BY user_id "
             "HAVING SUM(points) > 0 ORDER BY SUM(points) DESC, SUM(correct) DESC, user_id "
-            "LIMIT ?",
-            (guild_id, since or 0, limit),
+            "LIMIT :limit",
+            {"guild_id": guild_id, "since": since or 0, "limit": limit},
         )
-        return [Standing(*tuple(row)) for row in rows]
+        return _standings(rows)
 
     async def player_stats(self, guild_id: int, user_id: int) -> PlayerStats:
         """A member's games, answers, right answers, points and best streak in the guild."""
         row = await self.db.fetch_one(
             "SELECT COUNT(DISTINCT game_id), COUNT(*), COALESCE(SUM(correct), 0), "
             "COALESCE(SUM(points), 0), COALESCE(MAX(streak), 0) FROM trivia_answers "
-            "WHERE guild_id = ? AND user_id = ?",
-            (guild_id, user_id),
+            "WHERE guild_id = :guild_id AND user_id = :user_id",
+            {"guild_id": guild_id, "user_id": user_id},
         )
         return (
             PlayerStats(*(int(value) for value in tuple(row)))
             if row
             else PlayerStats(0, 0, 0, 0, 0)
         )
+
+
+def _standings(rows: list[Row]) -> list[Standing]:
+    # Sums and counts come back as the backend's widest integer type: plain ints here.
+    return [Standing(*(int(value) for value in tuple(row))) for row in rows]

@@ -7,24 +7,20 @@ nor the labels tell a client which button is right before the reveal.
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any, Protocol
+import logging
+from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.views import guarded
-from cogs.trivia.render import LETTERS
+from bot.replies import send_ephemeral
+from bot.views import PersistentButton, feature_api
+from cogs.trivia import render
+from cogs.trivia.api import TriviaClicks
 
 if TYPE_CHECKING:
     from cogs.trivia.game import Game
 
-COG_NAME = "Trivia"
-
-
-class _ClickHandler(Protocol):
-    async def on_click(
-        self, interaction: discord.Interaction[Any], game_id: int, question: int, choice: int
-    ) -> None: ...
+log = logging.getLogger(__name__)
 
 
 def _fit_label(label: str, limit: int = 80) -> str:
@@ -35,8 +31,9 @@ def _fit_label(label: str, limit: int = 80) -> str:
 
 
 class AnswerButton(
+    PersistentButton,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"trivia:answer:(?P<game>\d{1,19}):(?P<question>\d{1,4}):(?P<choice>\d)",
+    template=r"trivia:answer:(?P<game_id>[0-9]{1,19}):(?P<question>[0-9]{1,4}):(?P<choice>[0-9])",
 ):
     """One choice of one question of one game."""
 
@@ -63,27 +60,19 @@ class AnswerButton(
         self.question = question
         self.choice = choice
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> AnswerButton:
-        """Rebuild the button from a click (also after a restart)."""
-        return cls(int(match["game"]), int(match["question"]), int(match["choice"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Hand the click to the trivia cog; failures reach the user ephemerally."""
-        handler: _ClickHandler | None = interaction.client.get_cog(COG_NAME)
-
-        async def run() -> None:
-            if handler is None:
-                raise RuntimeError("trivia cog not loaded")
-            await handler.on_click(interaction, self.game_id, self.question, self.choice)
-
-        await guarded(interaction, run)
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
+        """Count the first click and confirm it privately."""
+        trivia = feature_api(interaction, TriviaClicks, "Trivia games")
+        click = await trivia.click(
+            self.game_id,
+            interaction.user.id,
+            self.question,
+            self.choice,
+            interaction.guild_id,
+            interaction.channel_id,
+        )
+        await send_ephemeral(interaction, render.locked_in(click))
+        log.debug("trivia click", extra={"game_id": self.game_id, "user_id": interaction.user.id})
 
 
 def answer_view(game: Game, *, reveal: bool = False) -> discord.ui.View:
@@ -99,7 +88,7 @@ def answer_view(game: Game, *, reveal: bool = False) -> discord.ui.View:
                 game.game_id,
                 game.index,
                 index,
-                label=f"{LETTERS[index]}. {choice}",
+                label=f"{render.LETTERS[index]}. {choice}",
                 style=style,
                 disabled=reveal,
             )

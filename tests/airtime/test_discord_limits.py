@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from cogs.airtime.moderation import MAX_DRAMAS_PER_GUILD
+from cogs.airtime.service import MAX_DRAMAS_PER_GUILD
 from cogs.airtime.validate import EPISODES_MAX, NAME_MAX, TITLE_MAX
 from tests.harness import BotEnv, message_text
 

@@ -2,66 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from cogs.airtime.keys import job_id
+from cogs.airtime.ledger import LedgerStore
+from tests.airtime.helpers import (
+    EP1,
+    EP2,
+    MSG,
+    assert_role_only,
+    dramas,
+    ledger,
+    posts,
+    service,
+    setup_announced,
+)
 from tests.fakediscord.state import ALL_PERMISSIONS, VIEW_CHANNEL
-from tests.harness import BotEnv, no_pings
+from tests.harness import BotEnv, no_pings, until
 
-MSG = r"/channels/{}/messages"
-# Episode 1 of the catalog drama: Wed 2018-06-06 21:30 KST = 12:30 UTC.
-EP1 = datetime(2018, 6, 6, 12, 30, tzinfo=UTC)
-EP2 = datetime(2018, 6, 7, 12, 30, tzinfo=UTC)
 MANAGE_ROLES = 1 << 28
-
-
-async def ledger(env: BotEnv) -> list[tuple[str, str, str]]:
-    rows = await env.running.db.fetch_all(
-        "SELECT episode_key, kind, state FROM airtime_announcements ORDER BY episode_key, kind"
-    )
-    return [(r["episode_key"], r["kind"], r["state"]) for r in rows]
-
-
-async def dramas(env: BotEnv) -> list[tuple[Any, ...]]:
-    rows = await env.running.db.fetch_all("SELECT * FROM airtime_dramas ORDER BY drama_id")
-    return [tuple(row) for row in rows]
-
-
-def posts(env: BotEnv, channel_id: int, after: int = 0) -> list[Any]:
-    return [
-        r for r in env.fake.requests[after:]
-        if r.method == "POST" and r.path == MSG.format(channel_id)
-    ]  # fmt: skip
-
-
-async def setup_announced(env: BotEnv, remind: str = "60,10") -> tuple[int, int, int]:
-    """At 2018-06-06 10:00 UTC a moderator adds the catalog drama and announcements."""
-    env.travel_to(datetime(2018, 6, 6, 10, 0, tzinfo=UTC))
-    channel = env.fake.add_channel(env.guild_id, "airtime")
-    role = env.fake.add_role(env.guild_id, "Secretary Kim fans")
-    await env.settle()
-    text = await env.reply(env.mod_id, "drama", "add", catalog="secretary-kim")
-    assert "Added" in text
-    assert "What's Wrong with Secretary Kim" in text
-    drama_id = await env.running.db.fetch_value("SELECT drama_id FROM airtime_dramas")
-    itx = await env.slash(env.mod_id, "drama", "announce", drama=str(drama_id), channel=channel,
-                          role=role, remind=remind)  # fmt: skip
-    text = await itx.reply_text()
-    assert itx.is_ephemeral
-    assert "Next announcement: <t:" in text
-    return drama_id, channel, role
-
-
-def assert_role_only(payload: dict[str, Any], role: int) -> None:
-    allowed = payload["allowed_mentions"]
-    assert allowed["parse"] == []
-    assert allowed["roles"] == [str(role)] or allowed["roles"] == [role]
-    assert not allowed.get("users")
-    assert allowed.get("replied_user") in (None, False)
-    assert payload["content"].startswith(f"<@&{role}> ")
-    assert payload["content"].count("<@") == 1
 
 
 async def test_reminders_and_on_air_arrive_on_time_pinging_only_the_role(env: BotEnv) -> None:
@@ -136,17 +98,14 @@ async def test_downtime_sends_within_grace_late_and_skips_older(env: BotEnv) -> 
 
 
 async def test_claimed_but_unsent_after_a_crash_is_sent_once(env: BotEnv) -> None:
-    drama_id, channel, _ = await setup_announced(env, remind="30")
+    _, channel, _ = await setup_announced(env, remind="30")
     await env.stop()
     env.travel_to(EP1 - timedelta(minutes=29))
     await env.start()  # the reminder goes out now (1 min after due: on time)
     await env.fake.wait_for_request("POST", MSG.format(channel))
     # Simulate a crash between claim and send for the on-air post: a claimed row, no message.
-    await env.running.db.execute(
-        "INSERT INTO airtime_announcements (guild_id, drama_id, episode_key, kind, state, "
-        "channel_id, claimed_at) VALUES (?, ?, '1', 'onair', 'claimed', ?, ?)",
-        (env.guild_id, drama_id, channel, int(EP1.timestamp())),
-    )
+    drama = (await dramas(env))[0]
+    assert await LedgerStore(env.running.db).claim(drama, ("1", "onair"), channel, EP1)
     await env.stop()
     env.travel_to(EP1 + timedelta(minutes=2))
     await env.start()
@@ -165,7 +124,8 @@ async def test_claimed_and_actually_sent_before_crash_is_not_repeated(env: BotEn
     await env.advance_to(EP1)
     await env.fake.wait_for_request("POST", MSG.format(channel))
     await env.settle()
-    # Pretend the bot died after Discord accepted the post but before marking it sent.
+    # Pretend the bot died after Discord accepted the post but before marking it sent (a
+    # torn state no command can make: written directly).
     await env.running.db.execute(
         "UPDATE airtime_announcements SET state = 'claimed', message_id = NULL"
     )
@@ -346,10 +306,7 @@ async def test_skip_shifts_and_posts_a_notice(env: BotEnv) -> None:
     assert f"episode 2 now airs <t:{ep2}:F>" in rec.json["content"]
     assert "(KST): World Cup; episode 2" in rec.json["content"]
     assert no_pings(rec.json)
-    count = await env.running.db.fetch_value(
-        "SELECT COUNT(*) FROM airtime_exceptions WHERE drama_id = ?", (drama_id,)
-    )
-    assert count == 1
+    assert (await dramas(env))[0].skip_reasons == ((date(2018, 6, 7), "World Cup"),)
     itx = await env.slash(env.fan_id, "airtime", "episodes", drama=str(drama_id))
     assert "No episode on Thu 2018-06-07 (KST): World Cup\n" in await itx.reply_text()
 
@@ -417,10 +374,7 @@ async def test_edit_extension_moves_the_finale(env: BotEnv) -> None:
     text = await env.reply(env.mod_id, "drama", "edit", drama="Secretary Kim", move_episode=3,
                            move_to="2018-06-15 23:00")  # fmt: skip
     assert "Updated" in text
-    moved = await env.running.db.fetch_value(
-        "SELECT at FROM airtime_exceptions WHERE kind = 'move' AND episode = 3"
-    )
-    assert moved == int(datetime(2018, 6, 15, 14, 0, tzinfo=UTC).timestamp())
+    assert (await dramas(env))[0].moves == {3: datetime(2018, 6, 15, 14, 0, tzinfo=UTC)}
 
 
 async def test_missing_permission_is_reported_then_cleared_on_success(env: BotEnv) -> None:
@@ -468,8 +422,11 @@ async def test_a_digit_title_wins_over_another_dramas_id(env: BotEnv) -> None:
     env.travel_to(datetime(2018, 6, 1, tzinfo=UTC))
     await env.reply(env.mod_id, "drama", "add", catalog="secretary-kim")
     await env.reply(env.mod_id, "drama", "add", **{**GOOD, "title": "1", "network": "JTBC"})
-    rows = await env.running.db.fetch_all("SELECT drama_id, title FROM airtime_dramas")
-    assert sorted(tuple(r) for r in rows) == [(1, "What's Wrong with Secretary Kim"), (2, "1")]
+    tracked = await service(env).tracked_dramas(env.guild_id)
+    assert sorted((d.drama_id, d.title) for d in tracked) == [
+        (1, "What's Wrong with Secretary Kim"),
+        (2, "1"),
+    ]
     assert (await env.reply(env.fan_id, "airtime", "episodes", drama="1")).startswith("**1** —")
     # No drama is titled "2", so "2" is still the id autocomplete sends.
     assert (await env.reply(env.fan_id, "airtime", "episodes", drama="2")).startswith("**1** —")
@@ -485,3 +442,37 @@ async def test_a_digit_title_wins_over_another_dramas_id(env: BotEnv) -> None:
     text = await env.reply(env.mod_id, "drama", "skip", drama="Secretary Kim", date="2018-06-07")
     assert "No episode of **What's Wrong with Secretary Kim** on Thu 2018-06-07" in text
     assert "episode 2 now airs" in text
+
+
+async def test_a_shard_0_of_2_process_announces_only_its_own_servers(env: BotEnv) -> None:
+    env.travel_to(datetime(2018, 6, 6, 10, 0, tzinfo=UTC))
+    channels, guilds = {}, {}
+    for shard in (0, 1):
+        guild = env.fake.add_guild(name=f"Club on shard {shard}", shard=(shard, 2))
+        mods = env.fake.add_role(guild.id, "Mods", permissions=1 << 5)
+        mod = env.fake.add_member(guild.id, name=f"mod{shard}", roles=(mods,))
+        await env.settle()
+        for path, options in (
+            (("drama", "add"), {"catalog": "secretary-kim"}),
+            (("drama", "announce"), {"drama": "Secretary Kim", "channel": guild.default_channel_id,
+                                     "remind": "none"}),
+        ):  # fmt: skip
+            itx = await env.fake.slash(guild.id, guild.default_channel_id, mod, *path,
+                                       options=options)  # fmt: skip
+            await itx.reply_text()
+        channels[shard] = guild.default_channel_id
+        guilds[shard] = guild.id
+    await env.restart(shard_count=2, shard_ids="0")
+    mine = (await dramas(env, guilds[0]))[0].drama_id
+
+    async def armed() -> bool:  # arming runs in the background after start-up
+        return bool(env.running.scheduler.job_ids("airtime:"))
+
+    await until(armed, "the announcements armed")
+    assert env.running.scheduler.job_ids("airtime:") == [job_id(mine)]
+    start = len(env.fake.requests)
+    await env.advance_to(EP1)
+    await env.fake.wait_for_request("POST", MSG.format(channels[0]), after=start)
+    await env.settle(10)
+    assert len(posts(env, channels[0], start)) == 1
+    assert posts(env, channels[1], start) == []

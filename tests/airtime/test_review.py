@@ -7,13 +7,18 @@ from typing import Any
 
 import pytest
 
-from tests.airtime.test_e2e import EP1, EP2, MSG, assert_role_only, ledger, posts, setup_announced
+from tests.airtime.helpers import (
+    EP1,
+    EP2,
+    MSG,
+    assert_role_only,
+    dramas,
+    exceptions,
+    ledger,
+    posts,
+    setup_announced,
+)
 from tests.harness import BotEnv, no_pings
-
-
-async def exceptions(env: BotEnv) -> list[tuple[Any, ...]]:
-    rows = await env.running.db.fetch_all("SELECT * FROM airtime_exceptions")
-    return [tuple(row) for row in rows]
 
 
 @pytest.mark.parametrize("name", ["²", "9" * 30, "١٢"])
@@ -82,9 +87,7 @@ async def test_a_special_is_announced_with_reminder_and_on_air_post(env: BotEnv)
     )
     assert "Updated" in text
     special_at = datetime(2018, 6, 9, 11, 0, tzinfo=UTC)
-    special_id = await env.running.db.fetch_value(
-        "SELECT exception_id FROM airtime_exceptions WHERE kind = 'special'"
-    )
+    special_id = (await dramas(env))[0].specials[0].special_id
     await env.advance_to(EP2 + timedelta(minutes=1))
     await env.settle()
     start = len(env.fake.requests)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -10,21 +9,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import FixedClock
-from bot.db import Database
+from bot.db import Database, StorageUnavailable
 from bot.outbox import Outbox
+from bot.problems import FeatureProblems, Problems
 from bot.scheduler import Scheduler
+from bot.shards import GuildScope
+from cogs.airtime.keys import NAME, SWEEP_JOB, job_id
 from cogs.airtime.late import LateCourier
-from cogs.airtime.runner import (
-    HORIZON,
-    NOTICE_FEATURE,
-    SWEEP_JOB,
-    Announcer,
-    CannotCheck,
-    SendRefused,
-    job_id,
-)
+from cogs.airtime.ledger import LedgerStore
+from cogs.airtime.planner import HORIZON
+from cogs.airtime.records import AddSpecial, Move
+from cogs.airtime.runner import Announcer, CannotCheck, SendRefused
 from cogs.airtime.store import AirtimeStore
-from tests.airtime.test_store import KIM
+from tests.airtime.test_store import KIM, guild_on_shard
 
 EP1 = datetime(2018, 6, 6, 12, 30, tzinfo=UTC)
 
@@ -61,21 +58,11 @@ class StubDiscord:
         return None
 
 
-@dataclass
-class Problems:
-    open: dict[str, str] = field(default_factory=dict)
-
-    async def report_problem(self, guild_id: int, feature: str, key: str, message: str) -> None:
-        self.open[key] = message
-
-    async def clear_problem(self, guild_id: int, feature: str, key: str) -> None:
-        self.open.pop(key, None)
-
-
 @pytest.fixture
 async def world(db: Database) -> AsyncIterator[tuple[Announcer, StubDiscord, FixedClock, int]]:
     clock = FixedClock(EP1 - timedelta(hours=3))
     store = AirtimeStore(db)
+    ledger = LedgerStore(db)
     drama_id = await store.add_drama(KIM, created_by=1, now=clock.now())
     await store.set_announce(drama_id, channel_id=50, role_id=60, leads=(30,), now=clock.now())
     discord = StubDiscord(now=clock)
@@ -83,10 +70,10 @@ async def world(db: Database) -> AsyncIterator[tuple[Announcer, StubDiscord, Fix
     # Started (so jobs replace each other like in the bot) but paused: these tests call the
     # job functions themselves at the FixedClock's time.
     scheduler._scheduler.start(paused=True)
-    problems = Problems()
+    problems = Problems(db, clock).of(NAME)
     outbox = Outbox(db, clock)
-    outbox.register(NOTICE_FEATURE, LateCourier(store, discord, problems, clock))
-    announcer = Announcer(store, scheduler, clock, discord, problems, outbox)
+    outbox.register(NAME, LateCourier(ledger, discord, problems, clock))
+    announcer = Announcer(store, ledger, scheduler, clock, discord, problems, outbox)
     try:
         yield announcer, discord, clock, drama_id
     finally:
@@ -94,7 +81,13 @@ async def world(db: Database) -> AsyncIterator[tuple[Announcer, StubDiscord, Fix
 
 
 async def states(announcer: Announcer, drama_id: int) -> dict[tuple[str, str], str]:
-    return {key: row.state for key, row in (await announcer.store.ledger(drama_id)).items()}
+    return {key: row.state for key, row in (await announcer.ledger.ledger(drama_id)).items()}
+
+
+async def open_problems(announcer: Announcer) -> dict[str, str]:
+    problems = announcer.problems
+    assert isinstance(problems, FeatureProblems)
+    return {p.key: p.message for p in await problems.list(KIM.guild_id)}
 
 
 async def test_rebuild_plans_one_job_at_the_next_announcement(world) -> None:
@@ -108,12 +101,12 @@ async def test_far_announcements_wait_in_the_heap_until_the_sweep(world) -> None
     clock.set(EP1 - timedelta(days=3))
     await announcer.rebuild()
     assert announcer.scheduler.next_run(job_id(drama_id)) is None
-    assert [entry[2] for entry in announcer.later] == [drama_id]
+    assert [entry[2] for entry in announcer.planner.later] == [drama_id]
     sweep_at = announcer.scheduler.next_run(SWEEP_JOB)
     assert sweep_at is not None
     assert sweep_at <= clock.now() + timedelta(hours=1)
     clock.set(EP1 - timedelta(minutes=30) - HORIZON + timedelta(seconds=1))
-    await announcer.sweep()
+    await announcer.planner.sweep()
     assert announcer.scheduler.next_run(job_id(drama_id)) == EP1 - timedelta(minutes=30)
 
 
@@ -148,7 +141,7 @@ async def test_a_claim_left_by_a_crash_is_sent_late_saying_the_bot_was_offline(w
     assert await announcer.outbox.deliver()
     assert len(discord.posts) == 1
     assert discord.posts[0][1].endswith("(late: I was offline)")
-    ledger = await announcer.store.ledger(drama_id)
+    ledger = await announcer.ledger.ledger(drama_id)
     assert (ledger[("1", "remind30")].state, ledger[("1", "remind30")].message_id) == ("sent", 1)
 
 
@@ -169,14 +162,14 @@ async def test_a_late_post_owed_at_start_up_survives_more_crashes_and_goes_out_o
     await announcer.rebuild()
     await announcer.run(KIM.guild_id, drama_id)
     next_run = Outbox(db, clock)  # a later process's outbox
-    next_run.register(NOTICE_FEATURE, LateCourier(announcer.store, discord, Problems(), clock))
+    next_run.register(NAME, LateCourier(announcer.ledger, discord, announcer.problems, clock))
     assert await next_run.deliver()
     assert await next_run.deliver()
     assert [post[1].split(" is on air")[0] for post in discord.posts] == [
         "<@&60> 📺 **Secretary Kim** episode 1"
     ]
     assert discord.posts[0][1].endswith("(late: I was offline)")
-    assert (await announcer.store.ledger(drama_id))[("1", "onair")].message_id == 1
+    assert (await announcer.ledger.ledger(drama_id))[("1", "onair")].message_id == 1
 
 
 async def test_a_late_post_refused_by_discord_marks_the_ledger_and_tells_moderators(world) -> None:
@@ -188,11 +181,10 @@ async def test_a_late_post_refused_by_discord_marks_the_ledger_and_tells_moderat
     assert await announcer.outbox.deliver()
     assert discord.posts == []
     assert (await states(announcer, drama_id))[("1", "onair")] == "failed"
-    problems = announcer.problems
-    assert isinstance(problems, Problems)
+    problems = await open_problems(announcer)
     assert (
         "cannot be posted in <#50>: the channel no longer exists."
-        in problems.open[f"announce:{drama_id}"]
+        in problems[f"announce:{drama_id}"]
     )
 
 
@@ -212,12 +204,10 @@ async def test_refusal_is_reported_and_cleared_by_the_next_success(world) -> Non
     clock.set(EP1 - timedelta(minutes=30))
     discord.fail_next = SendRefused("the channel no longer exists.")
     await announcer.run(KIM.guild_id, drama_id)
-    problems = announcer.problems
-    assert isinstance(problems, Problems)
-    assert list(problems.open) == [f"announce:{drama_id}"]
+    assert list(await open_problems(announcer)) == [f"announce:{drama_id}"]
     clock.set(EP1)
     await announcer.run(KIM.guild_id, drama_id)
-    assert problems.open == {}
+    assert await open_problems(announcer) == {}
     assert await states(announcer, drama_id) == {
         ("1", "remind30"): "failed",
         ("1", "onair"): "sent",
@@ -273,24 +263,24 @@ async def test_a_drama_the_sweep_could_not_read_is_kept_for_the_next_sweep(world
     clock.set(EP1 - timedelta(days=3))
     await announcer.rebuild()
     db = announcer.store.db
-    real_fetch_all = db.fetch_all
+    real_reading = db.reading
     calls = {"n": 0}
 
-    async def locked_once(*args, **kwargs):  # SQLite (the outside world) is busy once
+    def unavailable_once():  # the database server (the outside world) is away once
         calls["n"] += 1
         if calls["n"] == 1:
-            raise sqlite3.OperationalError("database is locked")
-        return await real_fetch_all(*args, **kwargs)
+            raise StorageUnavailable("connection refused")
+        return real_reading()
 
-    db.fetch_all = locked_once  # type: ignore[method-assign]
+    db.reading = unavailable_once  # type: ignore[method-assign]
     clock.set(EP1 - timedelta(minutes=30) - HORIZON + timedelta(seconds=1))
-    await announcer.sweep()
+    await announcer.planner.sweep()
     assert announcer.scheduler.next_run(job_id(drama_id)) is None
-    assert [entry[2] for entry in announcer.later] == [drama_id]
+    assert [entry[2] for entry in announcer.planner.later] == [drama_id]
     sweep_at = announcer.scheduler.next_run(SWEEP_JOB)
     assert sweep_at is not None
     clock.set(sweep_at)
-    await announcer.sweep()
+    await announcer.planner.sweep()
     assert announcer.scheduler.next_run(job_id(drama_id)) == EP1 - timedelta(minutes=30)
 
 
@@ -304,7 +294,9 @@ async def test_a_special_added_inside_the_hour_is_armed_though_the_drama_waited_
     await announcer.rebuild()
     assert announcer.scheduler.next_run(job_id(drama_id)) is None
     special_at = clock.now() + timedelta(minutes=40)
-    await announcer.store.add_special(drama_id, special_at, "Preview", clock.now())
+    await announcer.store.reschedule(
+        KIM.guild_id, drama_id, [AddSpecial(special_at, "Preview")], clock.now()
+    )
     assert await announcer.refresh(KIM.guild_id, drama_id) == special_at - timedelta(minutes=30)
     assert announcer.scheduler.next_run(job_id(drama_id)) == special_at - timedelta(minutes=30)
     clock.set(special_at - timedelta(minutes=30))
@@ -320,9 +312,60 @@ async def test_a_reminder_due_earlier_after_a_move_is_sent_without_blaming_downt
     await announcer.rebuild()  # the bot has been up since 3 h before episode 1
     clock.set(EP1 - timedelta(minutes=60))
     moved_to = EP1 - timedelta(minutes=45)  # the 30-min reminder's moment just passed
-    await announcer.store.set_move(drama_id, 1, moved_to, clock.now())
+    await announcer.store.reschedule(KIM.guild_id, drama_id, [Move(1, moved_to)], clock.now())
     assert await announcer.refresh(KIM.guild_id, drama_id) == clock.now()
     await announcer.run(KIM.guild_id, drama_id)
     assert len(discord.posts) == 1
     assert "late" not in discord.posts[0][1]
     assert f"<t:{int(moved_to.timestamp())}:R>" in discord.posts[0][1]
+
+
+async def test_shard_0_of_2_arms_and_posts_only_its_own_guilds_dramas(world) -> None:
+    announcer, discord, clock, mine = world
+    theirs_guild = guild_on_shard(1, 2)
+    theirs = await announcer.store.add_drama(
+        replace(KIM, guild_id=theirs_guild), created_by=1, now=clock.now()
+    )
+    await announcer.store.set_announce(theirs, channel_id=51, role_id=None, leads=(30,),
+                                       now=clock.now())  # fmt: skip
+    announcer.start(GuildScope.of_shards(2, [0]))
+    assert await announcer.planner.armed() == 1
+    assert announcer.scheduler.job_ids("airtime:") == [job_id(mine)]
+    clock.set(EP1 - timedelta(minutes=30))
+    await announcer.run(KIM.guild_id, mine)
+    await announcer.run(theirs_guild, theirs)  # even if its job were run here, it posts nothing
+    await announcer.refresh(theirs_guild, theirs)
+    assert [post[0] for post in discord.posts] == [50]
+    assert announcer.scheduler.job_ids("airtime:") == [job_id(mine)]
+    assert await announcer.ledger.ledger(theirs) == {}
+
+
+async def test_a_drama_replanned_while_start_up_arms_it_keeps_the_new_plan(world) -> None:
+    announcer, _, clock, drama_id = world
+    store = announcer.store
+    pages = store.announcing_dramas
+
+    async def moderator_changes_reminders_meanwhile(*args, **kwargs):
+        async for page in pages(*args, **kwargs):
+            # The page was read; before it is armed, a moderator adds a 15-minute reminder.
+            await store.set_announce(drama_id, channel_id=50, role_id=60, leads=(15,),
+                                     now=clock.now())  # fmt: skip
+            await announcer.refresh(KIM.guild_id, drama_id)
+            yield page
+
+    store.announcing_dramas = moderator_changes_reminders_meanwhile  # type: ignore[method-assign]
+    announcer.start(GuildScope.everything())
+    await announcer.planner.armed()
+    assert announcer.scheduler.next_run(job_id(drama_id)) == EP1 - timedelta(minutes=15)
+
+
+async def test_an_announcement_due_while_start_up_arms_is_sent_once_on_time(world) -> None:
+    announcer, discord, clock, drama_id = world
+    clock.set(EP1 - timedelta(minutes=30, seconds=-20))  # the reminder fell due 20 s ago
+    announcer.start(GuildScope.everything())
+    await announcer.planner.armed()
+    assert announcer.scheduler.next_run(job_id(drama_id)) == clock.now()
+    await announcer.run(KIM.guild_id, drama_id)
+    await announcer.run(KIM.guild_id, drama_id)
+    assert len(discord.posts) == 1
+    assert "late" not in discord.posts[0][1]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.airtime.test_e2e import setup_announced
+from tests.airtime.helpers import posts, setup_announced
 from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS, MANAGE_ROLES, SEND_MESSAGES
-from tests.harness import BotEnv
+from tests.harness import BotEnv, until
 
 
 async def show(env: BotEnv) -> str:
@@ -67,3 +67,22 @@ async def test_a_refused_announcement_is_not_repeated_by_the_live_line(env: BotE
     text = await show(env)
     assert text.count("no longer exists") == 1, text
     assert "[airtime]" in text
+
+
+async def test_deleting_the_announcement_channel_asks_for_a_new_one_at_once(env: BotEnv) -> None:
+    drama_id, channel, role = await setup_announced(env, remind="30")
+    await env.fake.delete_channel(channel)
+    await env.fake.sync()
+
+    async def reported() -> bool:
+        return bool(await env.running.guild_settings.problems(env.guild_id, "airtime"))
+
+    await until(reported, "the problem reported")  # before any announcement is refused
+    (problem,) = await env.running.guild_settings.problems(env.guild_id, "airtime")
+    assert (problem.key, problem.channel_id) == (f"announce:{drama_id}", None)
+    assert "pick another with `/drama announce`" in problem.message
+    assert posts(env, channel) == []
+    text = await env.reply(env.mod_id, "drama", "announce", drama="Secretary Kim",
+                           channel=env.channel_id, role=role)  # fmt: skip
+    assert "⚠️" not in text
+    assert await env.running.guild_settings.problems(env.guild_id, "airtime") == []

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from bot.errors import InvalidInput
 from cogs.airtime.changes import Change, edit_notice, parse_change, undo_notice
 from cogs.airtime.schedule import Special, episode_list
-from tests.airtime.test_e2e import EP1, EP2, MSG, ledger, posts, setup_announced
+from tests.airtime.helpers import (
+    EP1,
+    EP2,
+    MSG,
+    dramas,
+    exceptions,
+    ledger,
+    posts,
+    setup_announced,
+)
 from tests.airtime.test_logic import kst, secretary_kim
 from tests.fakediscord.state import ADMINISTRATOR, ALL_PERMISSIONS, MENTION_EVERYONE
 from tests.harness import BotEnv, no_pings
 
 EP2_UNIX = int(EP2.timestamp())
-
-
-async def exceptions(env: BotEnv) -> list[tuple[Any, ...]]:
-    rows = await env.running.db.fetch_all(
-        "SELECT kind, day, episode, at, label FROM airtime_exceptions ORDER BY exception_id"
-    )
-    return [tuple(row) for row in rows]
 
 
 @pytest.mark.parametrize(
@@ -80,9 +81,7 @@ async def test_undo_a_move_and_a_special(env: BotEnv) -> None:
                     move_to="2018-06-08 23:00")  # fmt: skip
     await env.reply(env.mod_id, "drama", "edit", drama="Secretary Kim",
                     special_at="2018-06-09 20:00", special_title="Recap")  # fmt: skip
-    special_id = await env.running.db.fetch_value(
-        "SELECT exception_id FROM airtime_exceptions WHERE kind = 'special'"
-    )
+    special_id = (await dramas(env))[0].specials[0].special_id
     choices = await env.fake.autocomplete(
         env.guild_id, env.channel_id, env.mod_id, ("drama", "undo"), focused="change",
         value="", options={"drama": str(drama_id)},

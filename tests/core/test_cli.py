@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import socket
 from pathlib import Path
@@ -141,3 +142,23 @@ async def test_discord_unreachable_at_start_is_one_line_and_exit_1(
     assert "Traceback" not in bot.output
     assert peek_version(database) == len(discover())
     assert fake.requests == []
+
+
+async def test_a_database_that_cannot_be_opened_stops_run_at_once_with_one_line(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    database.write_bytes(b"not a database, a text file someone put here " * 100)
+    async with BotProcess(fake, database, tmp_path) as bot:
+        started = asyncio.get_running_loop().time()
+        await bot.start(wait_ready=False)
+        assert await bot.wait_exit(timeout=15) == 1, bot.output
+        assert asyncio.get_running_loop().time() - started < 15
+    errors = [line for line in bot.lines if " ERROR " in line]
+    assert len(errors) == 1, bot.output
+    assert f"cannot open {database}" in errors[0]
+    assert "Traceback" not in bot.output
+    assert fake.requests == []  # it never went online
+    migrated = await run_cli("migrate", cwd=tmp_path, env={"DATABASE_PATH": str(database)})
+    assert migrated.returncode == 1
+    assert len([line for line in migrated.stderr.splitlines() if " ERROR " in line]) == 1

@@ -7,6 +7,7 @@ import re
 import discord
 import pytest
 
+from bot.features import Feature, HelpTopic
 from bot.replies import MESSAGE_LIMIT, pages
 from tests.harness import BotEnv, message_text
 
@@ -33,7 +34,7 @@ async def test_config_show_pages_long_status_and_keeps_the_problems(env: BotEnv)
     async def chatty(guild: discord.Guild) -> list[str]:
         return [f"Status line {i}: " + "s" * 150 for i in range(60)]
 
-    env.running.add_status_provider(chatty)
+    env.running.features.register(Feature("chatty", help=HelpTopic("Chatty", ()), status=chatty))
     await env.running.guild_settings.report_problem(
         env.guild_id, "polls", "k", "I need Manage Messages in #general."
     )

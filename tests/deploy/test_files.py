@@ -88,3 +88,25 @@ def test_ci_runs_the_readme_test_command() -> None:
     documented = _block("bash", "scripts/test.sh").strip()
     assert documented == "bash scripts/test.sh"
     assert commands[-1] == f"exec {documented}"
+
+
+def test_the_shard_compose_file_splits_the_shards_over_one_postgresql() -> None:
+    compose = yaml.safe_load((ROOT / "compose.shards.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    shards = {name: spec for name, spec in services.items() if name.startswith("shard-")}
+    urls = {spec["environment"]["DATABASE_URL"] for spec in shards.values()}
+    (url,) = urls  # one database for every process
+    assert url.startswith("postgresql://")
+    assert "@db:" in url
+    assert "db" in services
+    counts = {int(spec["environment"]["SHARD_COUNT"]) for spec in shards.values()}
+    (count,) = counts
+    owned = sorted(int(spec["environment"]["SHARD_IDS"]) for spec in shards.values())
+    assert owned == list(range(count))  # every shard run once, by exactly one process
+    for spec in shards.values():
+        assert spec["env_file"] == ".env"
+        assert "command" not in spec  # the image's CMD: `dramabot run`, which migrates first
+        assert spec["environment"]["HEALTH_FILE"].startswith("/data/")  # one per process
+        assert spec["depends_on"]["db"]["condition"] == "service_healthy"
+    volumes = [spec["volumes"][0].split(":")[0] for spec in shards.values()]
+    assert len(set(volumes)) == len(volumes)

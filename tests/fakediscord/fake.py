@@ -6,6 +6,7 @@ import asyncio
 import re
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -298,6 +299,8 @@ class FakeDiscord(ShardHelpers, ThreadHelpers, EventHelpers):
         self._itx_by_id: dict[int, InteractionState] = {}
         self._itx_by_token: dict[str, InteractionState] = {}
         self._rate_limits: list[tuple[str, re.Pattern[str], float]] = []
+        self.global_limit: int | None = None  # requests per second; see enforce_global_limit
+        self._global_window: deque[float] = deque()
         self.gates: list[Gate] = []
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -397,6 +400,12 @@ class FakeDiscord(ShardHelpers, ThreadHelpers, EventHelpers):
     async def reconnect(self, timeout: float = 5.0, *, shard_id: int | None = None) -> None:
         """Send op 7 RECONNECT (to shard ``shard_id``'s session) and wait until it RESUMEs."""
         await self.gateway.reconnect(timeout, shard_id=shard_id)
+
+    async def invalidate_session(
+        self, timeout: float = 15.0, *, shard_id: int | None = None
+    ) -> None:
+        """Send op 9 INVALID_SESSION (to shard ``shard_id``'s session); wait for a new READY."""
+        await self.gateway.invalidate_session(timeout, shard_id=shard_id)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> bool:
         """Send an arbitrary dispatch event (filtered by intents). False if filtered."""
@@ -677,6 +686,27 @@ class FakeDiscord(ShardHelpers, ThreadHelpers, EventHelpers):
 
     def rate_limit_next(self, method: str, path_regex: str, retry_after: float = 0.01) -> None:
         self._rate_limits.append((method.upper(), re.compile(path_regex), retry_after))
+
+    def enforce_global_limit(self, per_second: int | None) -> None:
+        """Answer 429 (global) past `per_second` bot requests in any second.
+
+        Discord does so at 50; interaction callbacks and webhooks are exempt, as on Discord.
+        None switches it off.
+        """
+        self.global_limit = per_second
+        self._global_window.clear()
+
+    def _take_global(self, path: str) -> float | None:
+        if self.global_limit is None or path.startswith(("/interactions/", "/webhooks/")):
+            return None
+        now = time.monotonic()
+        window = self._global_window
+        while window and now - window[0] >= 1.0:
+            window.popleft()
+        if len(window) >= self.global_limit:
+            return round(1.0 - (now - window[0]), 3) or 0.001
+        window.append(now)
+        return None
 
     def _take_rate_limit(self, method: str, path: str) -> float | None:
         for i, (meth, pattern, retry) in enumerate(self._rate_limits):
@@ -1187,11 +1217,15 @@ class FakeDiscord(ShardHelpers, ThreadHelpers, EventHelpers):
         *path: str,
         options: dict[str, Any] | None = None,
         resolved: dict[str, Any] | None = None,
+        sync: bool = True,
     ) -> Interaction:
-        """Invoke a synced chat-input command: ``slash(g, c, u, "poll", "create", options=...)``."""
+        """Invoke a synced chat-input command: ``slash(g, c, u, "poll", "create", options=...)``.
+
+        ``sync=False`` skips the parse barrier (a gateway round trip), for benchmarks.
+        """
         data = self._command_data(guild_id, path, options, resolved)
         state = self._interaction_payload(2, guild_id, channel_id, user_id, data)
-        return await self._fire(state)
+        return await self._fire(state, sync=sync)
 
     async def autocomplete(
         self,

@@ -248,6 +248,33 @@ class Gateway:
         await self._enqueue(conns[0], {"op": OP_RECONNECT, "d": None})
         await self.wait_for(lambda: session.resumes > before, timeout, "RESUME after op 7")
 
+    async def invalidate_session(
+        self, timeout: float = 15.0, *, shard_id: int | None = None
+    ) -> None:
+        """Send op 9 INVALID_SESSION (not resumable) to one session; wait for its new READY.
+
+        What Discord does when it drops a session: the client must IDENTIFY again, and
+        whatever happened in between reaches it only through REST.
+        """
+        conns = [
+            c
+            for c in self.live()
+            if shard_id is None or (c.session and c.session.pair[0] == shard_id)
+        ]
+        if len(conns) != 1:
+            raise RuntimeError(f"invalidating needs exactly one session, found {len(conns)}")
+        session = conns[0].session
+        assert session is not None
+        session.alive = False
+        before = self.identify_count
+
+        def identified_again() -> bool:
+            fresh = [c for c in self.live() if c.session is not session and c.ready]
+            return self.identify_count > before and bool(fresh)
+
+        await self._enqueue(conns[0], {"op": OP_INVALID_SESSION, "d": False})
+        await self.wait_for(identified_again, timeout, "IDENTIFY and READY after op 9")
+
     async def close_all(self) -> None:
         for conn in list(self.connections):
             if conn.writer is not None:

@@ -152,6 +152,11 @@ class RestApi:
                 rec.status = 429
                 fake.rate_limited.append(rec)
                 return self._rate_limit_response(limited)
+            over_global = fake._take_global(path)
+            if over_global is not None:
+                rec.status = 429
+                fake.rate_limited.append(rec)
+                return self._rate_limit_response(over_global, is_global=True)
             await fake.pass_gates(req.method, path)
             try:
                 reply = await handler(req, m)
@@ -170,11 +175,11 @@ class RestApi:
         return json_response(404, {"message": "404: Not Found", "code": 0})
 
     @staticmethod
-    def _rate_limit_response(retry_after: float) -> web.Response:
+    def _rate_limit_response(retry_after: float, *, is_global: bool = False) -> web.Response:
         body = {
             "message": "You are being rate limited.",
             "retry_after": retry_after,
-            "global": False,
+            "global": is_global,
         }
         headers = {
             "Via": "1.1 google",
@@ -183,8 +188,10 @@ class RestApi:
             "X-RateLimit-Remaining": "0",
             "X-RateLimit-Reset-After": str(retry_after),
             "X-RateLimit-Bucket": "fakebucket",
-            "X-RateLimit-Scope": "user",
+            "X-RateLimit-Scope": "global" if is_global else "user",
         }
+        if is_global:
+            headers["X-RateLimit-Global"] = "true"
         return json_response(429, body, headers)
 
     async def _parse(self, request: web.Request, path: str) -> Req:

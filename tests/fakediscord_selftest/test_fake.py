@@ -444,3 +444,26 @@ async def test_gate_holds_a_request_until_released(fake: FakeDiscord) -> None:
         again = await http.get(f"{fake.api_url}/users/@me", headers=headers)
         assert again.status == 200
     assert gate.passed == ["/users/@me", "/users/@me"]
+
+
+async def test_global_rate_limit_answers_429_past_the_limit_each_second(
+    fake: FakeDiscord,
+) -> None:
+    guild = fake.add_guild(name="Busy")
+    fake.enforce_global_limit(10)
+    session = aiohttp.ClientSession(headers={"Authorization": f"Bot {fake.token}"})
+    url = f"{fake.api_url}/channels/{guild.default_channel_id}/messages"
+    try:
+        statuses = []
+        for n in range(15):
+            async with session.post(url, json={"content": f"m{n}"}) as response:
+                statuses.append(response.status)
+                if response.status == 429:
+                    body = await response.json()
+                    assert body["global"] is True
+                    assert response.headers["X-RateLimit-Global"] == "true"
+    finally:
+        await session.close()
+    assert statuses.count(200) == 10
+    assert statuses.count(429) == 5
+    fake.enforce_global_limit(None)

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any
+import re
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, cast
 
 from tests.fakediscord.state import emoji_key
-from tests.harness import BotEnv
+from tests.harness import BotEnv, until
+
+if TYPE_CHECKING:
+    from cogs.polls.service import PollService
 
 A, B, C = "🇦", "🇧", "🇨"
 FIRE, KISS = "🔥", "💋"
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
-    """Bounded wait for the bot to catch up with an event."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
+def polls_service(env: BotEnv) -> PollService:
+    """The running bot's polls service: the object the feature registered as its API.
+
+    (Found by the feature's name: each start loads the extension's modules afresh, so a
+    class imported by a test module may not be the running bot's.)
+    """
+    feature = env.running.features.get("polls")
+    assert feature is not None, "polls are not loaded"
+    return cast("PollService", feature.apis[0])
 
 
 async def create(
@@ -31,16 +35,14 @@ async def create(
     itx = await env.slash(user_id or env.fan_id, "poll", "create", **options)
     text = await itx.reply_text()
     assert itx.is_ephemeral
-    assert "is up" in text, text
+    up = re.match(r"Poll #(\d+) is up", text)
+    assert up is not None, text
     post = await env.fake.wait_for_request(
         "POST", rf"/channels/{env.channel_id}/messages$", after=before
     )
     message: dict[str, Any] = post.response
-    poll_id = await env.running.db.fetch_value(
-        "SELECT poll_id FROM polls WHERE message_id = ?", (int(message["id"]),)
-    )
-    assert poll_id is not None
-    return int(poll_id), message
+    assert f"Poll #{up[1]}" in message["embeds"][0]["title"]
+    return int(up[1]), message
 
 
 def post_payload(env: BotEnv, message: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +57,8 @@ def post_payload(env: BotEnv, message: dict[str, Any]) -> dict[str, Any]:
 async def votes(env: BotEnv, poll_id: int) -> list[tuple[int, int]]:
     """(voter, option position) rows in the database, in the order they were written."""
     rows = await env.running.db.fetch_all(
-        "SELECT user_id, position FROM poll_votes WHERE poll_id = ? ORDER BY vote_id", (poll_id,)
+        "SELECT user_id, position FROM poll_votes WHERE poll_id = :poll_id ORDER BY vote_id",
+        {"poll_id": poll_id},
     )
     return [(row["user_id"], row["position"]) for row in rows]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness import BotEnv, message_text, no_pings
+from tests.harness import BotEnv, message_text, no_pings, until
 from tests.polls.helpers import (
     FIRE,
     KISS,
@@ -15,10 +15,10 @@ from tests.polls.helpers import (
     B,
     C,
     create,
+    polls_service,
     post_payload,
     react,
     unreact,
-    until,
     votes,
     wait_votes,
 )
@@ -39,7 +39,9 @@ async def test_create_posts_poll_and_reactions_in_order(env: BotEnv) -> None:
     users = env.fake.reaction_users
     assert users(env.channel_id, int(message["id"]), FIRE) == [env.fake.bot_user_id]
     assert users(env.channel_id, int(message["id"]), A) == [env.fake.bot_user_id]
-    row = await env.running.db.fetch_one("SELECT * FROM polls WHERE poll_id = ?", (poll_id,))
+    row = await env.running.db.fetch_one(
+        "SELECT * FROM polls WHERE poll_id = :poll_id", {"poll_id": poll_id}
+    )
     assert row["ends_at"] - row["created_at"] == 7200
     assert env.running.scheduler.next_run(f"poll:close:{poll_id}") is not None
 
@@ -109,7 +111,7 @@ async def test_auto_close_at_deadline_posts_results(env: BotEnv) -> None:
     await wait_votes(env, poll_id, [(env.fan_id, 0), (env.fan2_id, 0), (env.mod_id, 1)])
     start = len(env.fake.requests)
     ends_at = await env.running.db.fetch_value(
-        "SELECT ends_at FROM polls WHERE poll_id = ?", (poll_id,)
+        "SELECT ends_at FROM polls WHERE poll_id = :poll_id", {"poll_id": poll_id}
     )
     from datetime import UTC, datetime
 
@@ -131,7 +133,7 @@ async def test_auto_close_at_deadline_posts_results(env: BotEnv) -> None:
     assert no_pings(edit.json)
     assert "Winner" in message_text(edit.json)
     row = await env.running.db.fetch_one(
-        "SELECT closed_at, close_reason FROM polls WHERE poll_id = ?", (poll_id,)
+        "SELECT closed_at, close_reason FROM polls WHERE poll_id = :poll_id", {"poll_id": poll_id}
     )
     assert row["close_reason"] == "ended"
     assert row["closed_at"] is not None
@@ -159,7 +161,9 @@ async def test_restart_reconciles_votes_cast_while_down(env: BotEnv) -> None:
     start = len(fake.requests)
     await env.start()
     await wait_votes(env, poll_id, [(env.fan_id, 1), (env.mod_id, 2), (env.fan2_id, 2)])
-    assert fake.find_requests("GET", rf"/channels/{env.channel_id}/messages/{mid}")
+    # Read once: the first READY is reconciled by start-up alone.
+    reads = fake.find_requests("GET", rf"/channels/{env.channel_id}/messages/{mid}$")
+    assert len([r for r in reads if r in fake.requests[start:]]) == 1
     # fan2's older (known) reaction is tidied away; the new one wins.
     await fake.wait_for_request("DELETE", rf".*/reactions/{A}/{env.fan2_id}", after=start)
     await wait_votes(env, poll_id, [(env.fan_id, 1), (env.mod_id, 2), (env.fan2_id, 2)])
@@ -185,7 +189,7 @@ async def test_poll_that_ended_while_down_closes_on_start_up(env: BotEnv) -> Non
     assert "Winner: 🇧 b · 1 voter" in message_text(reply.json)
     assert await votes(env, poll_id) == [(env.fan_id, 1)]
     closed = await env.running.db.fetch_value(
-        "SELECT close_reason FROM polls WHERE poll_id = ?", (poll_id,)
+        "SELECT close_reason FROM polls WHERE poll_id = :poll_id", {"poll_id": poll_id}
     )
     assert closed == "ended"
 
@@ -325,7 +329,7 @@ async def test_closing_someone_elses_poll_is_refused(env: BotEnv) -> None:
     assert itx.is_ephemeral
     assert (
         await env.running.db.fetch_value(
-            "SELECT closed_at FROM polls WHERE poll_id = ?", (poll_id,)
+            "SELECT closed_at FROM polls WHERE poll_id = :poll_id", {"poll_id": poll_id}
         )
         is None
     )
@@ -341,7 +345,7 @@ async def test_deleted_message_or_channel_closes_the_poll(env: BotEnv) -> None:
     async def closed(pid: int) -> bool:
         return (
             await env.running.db.fetch_value(
-                "SELECT close_reason FROM polls WHERE poll_id = ?", (pid,)
+                "SELECT close_reason FROM polls WHERE poll_id = :poll_id", {"poll_id": pid}
             )
             is not None
         )
@@ -464,21 +468,24 @@ async def test_graceful_stop_flushes_queued_votes(env: BotEnv) -> None:
     db = Database(env.db_path)
     await db.connect()
     try:
-        rows = await db.fetch_all("SELECT user_id FROM poll_votes WHERE poll_id = ?", (poll_id,))
+        rows = await db.fetch_all(
+            "SELECT user_id FROM poll_votes WHERE poll_id = :poll_id", {"poll_id": poll_id}
+        )
     finally:
         await db.close()
     assert sorted(row["user_id"] for row in rows) == sorted(users)
 
 
-async def test_attach_reaction_poll_public_function(env: BotEnv) -> None:
-    from cogs.polls.public import attach_reaction_poll
+async def test_other_features_attach_reaction_polls_through_the_typed_api(env: BotEnv) -> None:
+    from cogs.polls.api import ReactionPolls  # the running bot's module (see polls_service)
 
     bot = env.running
+    polls = bot.features.api(ReactionPolls)
+    assert polls is polls_service(env)
     channel = bot.get_channel(env.channel_id)
     assert channel is not None
     message = await channel.send("How does this article make you feel?")  # type: ignore[union-attr]
-    poll_id = await attach_reaction_poll(
-        bot,
+    poll_id = await polls.attach(
         message,
         "How does this article make you feel?",
         [("😍", "Love it"), ("😡", "Angry"), ("😭", "Sad")],
@@ -493,7 +500,7 @@ async def test_attach_reaction_poll_public_function(env: BotEnv) -> None:
     from bot.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        await attach_reaction_poll(bot, message, "Q", [("😍", "x")], author_id=env.fan_id)
+        await polls.attach(message, "Q", [("😍", "x")], author_id=env.fan_id)
 
 
 async def test_message_or_channel_deleted_while_down_closes_on_start_up(env: BotEnv) -> None:
@@ -517,8 +524,8 @@ async def test_message_or_channel_deleted_while_down_closes_on_start_up(env: Bot
 
     async def both_closed() -> bool:
         rows = await env.running.db.fetch_all(
-            "SELECT close_reason FROM polls WHERE poll_id IN (?, ?) ORDER BY poll_id",
-            (first, second),
+            "SELECT close_reason FROM polls WHERE poll_id IN :ids ORDER BY poll_id",
+            {"ids": [first, second]},
         )
         return [r["close_reason"] for r in rows] == ["message deleted", "channel deleted"]
 
@@ -565,10 +572,8 @@ async def test_help_explains_polls(env: BotEnv) -> None:
 
 
 async def test_polls_switched_off_in_a_channel_are_refused(env: BotEnv) -> None:
-    from bot.guild_settings import Feature
-
     await env.running.guild_settings.set_channel_feature(
-        env.guild_id, env.channel_id, Feature.POLLS, False
+        env.guild_id, env.channel_id, "polls", False
     )
     itx = await env.slash(env.fan_id, "poll", "create", question="Q", options="a | b")
     text = await itx.reply_text()
@@ -581,7 +586,6 @@ async def test_polls_switched_off_in_a_channel_are_refused(env: BotEnv) -> None:
 
 async def test_attach_without_add_reactions_raises_and_keeps_the_message(env: BotEnv) -> None:
     from bot.errors import MissingBotPermission
-    from cogs.polls.public import attach_reaction_poll
     from tests.fakediscord.state import ADD_REACTIONS, BOT_DEFAULT_PERMISSIONS
 
     channel = env.running.get_channel(env.channel_id)
@@ -589,8 +593,8 @@ async def test_attach_without_add_reactions_raises_and_keeps_the_message(env: Bo
     env.fake.set_bot_permissions(env.guild_id, BOT_DEFAULT_PERMISSIONS & ~ADD_REACTIONS)
     await env.fake.sync()
     with pytest.raises(MissingBotPermission, match="Add Reactions"):
-        await attach_reaction_poll(
-            env.running, message, "Feel?", [("😍", "Love"), ("😡", "Angry")], author_id=env.fan_id
+        await polls_service(env).attach(
+            message, "Feel?", [("😍", "Love"), ("😡", "Angry")], author_id=env.fan_id
         )
     assert env.fake.get_message(env.channel_id, message.id) is not None
     assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
@@ -622,8 +626,6 @@ async def test_config_show_names_missing_manage_messages_once(env: BotEnv) -> No
 
 
 async def test_attach_counts_a_reaction_made_before_the_poll_was_bound(env: BotEnv) -> None:
-    from cogs.polls.public import attach_reaction_poll
-
     channel = env.running.get_channel(env.channel_id)
     message = await channel.send("How does this article make you feel?")  # type: ignore[union-attr]
     msg = {"id": str(message.id)}
@@ -631,8 +633,8 @@ async def test_attach_counts_a_reaction_made_before_the_poll_was_bound(env: BotE
     # plus a stray emoji, which is tidied away like any foreign reaction.
     await react(env, msg, env.fan_id, "😡")
     await react(env, msg, env.fan2_id, "🍕")
-    poll_id = await attach_reaction_poll(
-        env.running, message, "Feel?", [("😍", "Love"), ("😡", "Angry")], author_id=env.mod_id
+    poll_id = await polls_service(env).attach(
+        message, "Feel?", [("😍", "Love"), ("😡", "Angry")], author_id=env.mod_id
     )
     await wait_votes(env, poll_id, [(env.fan_id, 1)])
     await env.fake.wait_for_request("DELETE", rf".*/{message.id}/reactions/🍕")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.harness import BotEnv, message_text, no_pings
-from tests.polls.helpers import create, react, unreact, until, votes, wait_votes
+from tests.harness import BotEnv, message_text, no_pings, until
+from tests.polls.helpers import create, polls_service, react, unreact, votes, wait_votes
 
 A, B = "🇦", "🇧"
 
@@ -149,7 +149,7 @@ async def test_another_servers_poll_is_never_shown(env: BotEnv) -> None:
     assert choices == []
     assert (
         await env.running.db.fetch_value(
-            "SELECT closed_at FROM polls WHERE poll_id = ?", (poll_id,)
+            "SELECT closed_at FROM polls WHERE poll_id = :poll_id", {"poll_id": poll_id}
         )
         is None
     )
@@ -169,8 +169,8 @@ async def test_results_interrupted_by_a_crash_are_posted_after_restart(env: BotE
     try:
         await db.execute(
             "UPDATE polls SET closed_at = ends_at, close_reason = 'ended', results_pending = 1 "
-            "WHERE poll_id = ?",
-            (poll_id,),
+            "WHERE poll_id = :poll_id",
+            {"poll_id": poll_id},
         )
     finally:
         await db.close()
@@ -189,7 +189,7 @@ async def test_results_interrupted_by_a_crash_are_posted_after_restart(env: BotE
     async def done() -> bool:
         return (
             await env.running.db.fetch_value(
-                "SELECT results_pending FROM polls WHERE poll_id = ?", (poll_id,)
+                "SELECT results_pending FROM polls WHERE poll_id = :poll_id", {"poll_id": poll_id}
             )
             == 0
         )
@@ -304,12 +304,12 @@ async def test_deadline_and_poll_close_at_once_post_the_results_once(env: BotEnv
     await react(env, message, env.fan_id, A)
     await wait_votes(env, poll_id, [(env.fan_id, 0)])
     ends_at = await env.running.db.fetch_value(
-        "SELECT ends_at FROM polls WHERE poll_id = ?", (poll_id,)
+        "SELECT ends_at FROM polls WHERE poll_id = :poll_id", {"poll_id": poll_id}
     )
     start = len(env.fake.requests)
     env.travel_to(datetime.fromtimestamp(ends_at, UTC) + timedelta(seconds=1))
     # The deadline job fires while a moderator's /poll close (already past its checks) runs.
-    service = env.running.get_cog("Polls").service  # type: ignore[union-attr]
+    service = polls_service(env)
     jobs = await asyncio.gather(
         service.close_job(poll_id),
         service.close(poll_id, "closed", announce=True, closer_id=1),
@@ -428,7 +428,7 @@ async def test_votes_after_the_deadline_do_not_count_even_if_the_close_job_is_la
     await react(env, message, env.fan_id, A)
     await wait_votes(env, poll_id, [(env.fan_id, 0)])
     ends_at = await env.running.db.fetch_value(
-        "SELECT ends_at FROM polls WHERE poll_id = ?", (poll_id,)
+        "SELECT ends_at FROM polls WHERE poll_id = :poll_id", {"poll_id": poll_id}
     )
     # The clock passes the deadline; the scheduler has not run the close job yet.
     env.travel_to(datetime.fromtimestamp(ends_at, UTC) + timedelta(seconds=2))
@@ -494,14 +494,14 @@ async def test_a_vote_cast_before_the_deadline_counts_even_if_reconciliation_end
 ) -> None:
     poll_id, message = await create(env, question="Q", options="a | b", duration="30m")
     ends_at = await env.running.db.fetch_value(
-        "SELECT ends_at FROM polls WHERE poll_id = ?", (poll_id,)
+        "SELECT ends_at FROM polls WHERE poll_id = :poll_id", {"poll_id": poll_id}
     )
     await env.stop()
     # Start-up reconciliation is slowed down by a rate limit on listing 🇧 (after 🇦 was
     # listed); a fan votes 🇦 meanwhile, so only the live event carries that vote.
     env.fake.rate_limit_next("GET", rf".*/reactions/{B}", retry_after=1.0)
     await env.start()
-    assert env.running.get_cog("Polls").service.engine.by_id[poll_id].reconciling  # type: ignore[union-attr]
+    assert polls_service(env).reconciling(poll_id)
     assert env.fake.find_requests("GET", rf".*/reactions/{A}")
     await react(env, message, env.fan_id, A)
     # ... and the deadline passes before reconciliation is done.
@@ -645,7 +645,9 @@ async def test_a_vote_the_database_refuses_does_not_block_everyone_elses(env: Bo
     broken, broken_msg = await create(env, question="Q1", options="a | b")
     fine, fine_msg = await create(env, question="Q2", options="a | b")
     # Someone tampered with the database: the first poll's options are gone.
-    await env.running.db.execute("DELETE FROM poll_options WHERE poll_id = ?", (broken,))
+    await env.running.db.execute(
+        "DELETE FROM poll_options WHERE poll_id = :poll_id", {"poll_id": broken}
+    )
     await react(env, broken_msg, env.fan_id, A)
     await react(env, fine_msg, env.fan2_id, B)
     await wait_votes(env, fine, [(env.fan2_id, 1)])
@@ -662,3 +664,18 @@ async def test_results_of_a_closed_poll_still_say_who_closed_it(env: BotEnv) -> 
     await env.restart()
     text = await env.reply(env.fan_id, "poll", "results", poll=poll_id)
     assert f"closed early by <@{env.mod_id}>" in text
+
+
+async def test_a_vote_lost_with_the_gateway_session_counts_once_the_bot_identifies_again(
+    env: BotEnv,
+) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b")
+    await react(env, message, env.fan_id, A)
+    await wait_votes(env, poll_id, [(env.fan_id, 0)])
+    # Discord drops the session; the fan's switch to 🇧 reaches no gateway event.
+    mid = int(message["id"])
+    env.fake.remove_reaction_offline(env.guild_id, env.channel_id, mid, env.fan_id, A)
+    env.fake.add_reaction_offline(env.guild_id, env.channel_id, mid, env.fan2_id, B)
+    await env.fake.invalidate_session()  # discord.py waits 5 s before identifying again
+    await env.fake.wait_for_request("GET", rf".*/{mid}/reactions/{B}")
+    await wait_votes(env, poll_id, [(env.fan2_id, 1)])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.fakediscord.state import BOT_DEFAULT_PERMISSIONS, MANAGE_MESSAGES
-from tests.harness import BotEnv
-from tests.polls.helpers import A, B, create, react, until, wait_votes
+from tests.harness import BotEnv, until
+from tests.polls.helpers import A, B, create, react, wait_votes
 
 
 async def test_regranted_manage_messages_resumes_tidying_and_clears_the_problem(

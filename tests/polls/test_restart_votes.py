@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from cogs.polls.engine import PollEngine
 from tests.harness import BotEnv
 from tests.polls.helpers import (
     create,
     held_reactions,
+    polls_service,
     react,
     removals_of,
     unreact,
@@ -91,18 +91,12 @@ class Fans:
                 self.last_added[user] = (emoji, len(fake.requests))
 
 
-def _engine(env: BotEnv) -> PollEngine:
-    # Extensions are loaded as fresh modules, so the cog's class is not this file's PollsCog.
-    engine: PollEngine = getattr(env.running.get_cog("Polls"), "service").engine  # noqa: B009
-    return engine
-
-
 async def _settle(env: BotEnv) -> None:
     """Every event parsed, every vote committed, every tidying request answered."""
     for _ in range(20):
         before = len(env.fake.requests)
         await env.fake.sync()
-        await _engine(env).idle()
+        await polls_service(env).idle()
         await env.fake.sync()
         if len(env.fake.requests) == before:
             return
@@ -113,8 +107,7 @@ async def _restart_racing_the_read(env: BotEnv, fans: Fans, poll_id: int) -> Non
     """Restart; while each REST read of the poll is held, fans act; then release it."""
     gate = env.fake.gate("GET", rf"/channels/{env.channel_id}/messages/{fans.message['id']}.*")
     await env.start()
-    state = _engine(env).by_id[poll_id]
-    done = asyncio.ensure_future(state.reconciled.wait())
+    done = asyncio.ensure_future(polls_service(env).reconciled(poll_id))
     try:
         while not done.done():
             held = asyncio.ensure_future(gate.next())

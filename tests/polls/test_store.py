@@ -1,4 +1,4 @@
-"""PollStore against a real SQLite file with every migration applied."""
+"""PollStore against real databases (SQLite and PostgreSQL) with every migration applied."""
 
 from __future__ import annotations
 
@@ -6,19 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.db import Database
+from bot.db import Database, IntegrityError
 from bot.migrate import current_version, discover
+from bot.shards import GuildScope, shard_of
 from cogs.polls.logic import Option
 from cogs.polls.store import OpKind, PollStore, VoteOp
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 OPTIONS = [Option("🔥", "Ep 9"), Option("💋", "Ep 12"), Option("🇨", "Finale")]
-
-
-@pytest.fixture
-def db(sqlite_db: Database) -> Database:
-    """SQLite only until this feature's SQL moves to named parameters."""
-    return sqlite_db
+EVERY = GuildScope.everything()
 
 
 async def make(store: PollStore, **overrides: object) -> int:
@@ -82,8 +78,9 @@ async def test_votes_are_ordered_and_idempotent(db: Database) -> None:
 async def test_failed_batch_changes_nothing(db: Database) -> None:
     store = PollStore(db)
     poll_id = await make(store)
-    with pytest.raises(Exception, match="FOREIGN KEY"):
+    with pytest.raises(IntegrityError) as refused:
         await store.apply([add(poll_id, 10, 0), add(poll_id, 10, 7)])
+    assert refused.value.kind == "foreign_key"
     assert await store.votes(poll_id) == {}
 
 
@@ -92,16 +89,15 @@ async def test_open_polls_and_close(db: Database) -> None:
     first = await make(store)
     second = await make(store, guild_id=5)
     await store.apply([add(first, 1, 0), add(second, 1, 1)])
-    assert [p.poll_id for p in await store.open_polls()] == [second, first]
-    assert [p.poll_id for p in await store.open_polls(5)] == [second]
+    assert [p.poll_id for p in await store.open_polls(EVERY)] == [second, first]
     assert await store.close(first, T0, "ended", announce=True)
     assert not await store.close(first, T0, "ended", announce=True)
     closed = await store.get(first)
     assert closed is not None
     assert closed.close_reason == "ended"
     assert not closed.is_open
-    assert [p.poll_id for p in await store.open_polls()] == [second]
-    assert await store.open_votes() == {second: {1: [1]}}
+    assert [p.poll_id for p in await store.open_polls(EVERY)] == [second]
+    assert await store.open_votes(EVERY) == {second: {1: [1]}}
 
 
 async def test_delete_cascades(db: Database) -> None:
@@ -124,3 +120,41 @@ async def test_votes_that_reach_the_database_after_close_change_nothing(db: Data
     await store.apply([add(poll_id, 12, 2), remove(poll_id, 10, 0), add(other, 12, 2)])
     assert await store.votes(poll_id) == {10: [0], 11: [1]}
     assert await store.votes(other) == {12: [2]}
+
+
+async def test_a_readded_vote_becomes_the_latest_again(db: Database) -> None:
+    # Single choice counts a fan's latest vote: taking back an older reaction and adding it
+    # again must make it the latest on every backend.
+    store = PollStore(db)
+    poll_id = await make(store)
+    await store.apply([add(poll_id, 10, 0)])
+    await store.apply([add(poll_id, 10, 1)])
+    await store.apply([add(poll_id, 10, 0)])
+    assert await store.votes(poll_id) == {10: [1, 0]}
+    await store.apply([add(poll_id, 11, 2), add(poll_id, 11, 0), add(poll_id, 11, 2)])
+    assert await store.votes(poll_id) == {10: [1, 0], 11: [0, 2]}
+
+
+def guild_on(shard: int, count: int = 2, start: int = 1) -> int:
+    """A guild id on `shard` of `count` shards."""
+    guild_id = start << 22
+    while shard_of(guild_id, count) != shard:
+        guild_id += 1 << 22
+    return guild_id
+
+
+async def test_start_up_queries_see_only_the_owned_shards(db: Database) -> None:
+    store = PollStore(db)
+    mine, theirs = guild_on(0), guild_on(1)
+    kept = await make(store, guild_id=mine)
+    other = await make(store, guild_id=theirs)
+    await store.apply([add(kept, 1, 0), add(other, 2, 1)])
+    for guild_id in (mine, theirs):
+        closed = await make(store, guild_id=guild_id)
+        await store.close(closed, T0, "ended", announce=True)
+    scope = GuildScope.of_shards(2, [0])
+    assert [p.poll_id for p in await store.open_polls(scope)] == [kept]
+    assert await store.open_votes(scope) == {kept: {1: [0]}}
+    assert [p.guild_id for p in await store.pending_results(scope)] == [mine]
+    assert {p.poll_id for p in await store.open_polls(EVERY)} == {kept, other}
+    assert {p.guild_id for p in await store.pending_results(EVERY)} == {mine, theirs}

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.previews.helpers import Site
+
 PAGES = Path(__file__).parent / "pages"
-
-
-@dataclass
-class Site:
-    """The article server (allowed through PREVIEW_ALLOWED_NETWORKS) and the internal one."""
-
-    article: TestServer
-    internal: TestServer
-    hits: dict[str, int] = field(default_factory=dict)
-    internal_hits: int = 0
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.2:{self.article.port}{path}"
-
-    def internal_url(self, path: str = "/admin") -> str:
-        return f"http://127.0.0.1:{self.internal.port}{path}"
 
 
 @pytest.fixture

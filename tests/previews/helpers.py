@@ -1,24 +1,35 @@
-"""Helpers shared by the preview end-to-end tests."""
+"""Helpers shared by the preview tests: the test sites, what Discord saw, the store."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+import re
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from aiohttp.test_utils import TestServer
+
+from cogs.previews.store import PreviewStore
 from tests.harness import BotEnv
 
 MOODS = ["❤️", "😂", "😮", "😢", "😡"]
 OG_TITLE = "Song Hye Kyo Confirmed For New Drama & More"
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
+@dataclass
+class Site:
+    """The article server (allowed through PREVIEW_ALLOWED_NETWORKS) and the internal one."""
+
+    article: TestServer
+    internal: TestServer
+    hits: dict[str, int] = field(default_factory=dict)
+    internal_hits: int = 0
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.2:{self.article.port}{path}"
+
+    def internal_url(self, path: str = "/admin") -> str:
+        return f"http://127.0.0.1:{self.internal.port}{path}"
 
 
 async def enable(env: BotEnv) -> None:
@@ -54,3 +65,18 @@ async def post_and_wait_preview(env: BotEnv, content: str) -> tuple[dict[str, An
         "POST", rf"/channels/{env.channel_id}/messages$", after=before
     )
     return source, rec
+
+
+def store_of(env: BotEnv) -> PreviewStore:
+    """The previews store over the running bot's database, for what no command shows."""
+    return PreviewStore(env.running.db, env.running.clock)
+
+
+async def mood_poll_of(env: BotEnv, message_id: int) -> int | None:
+    """The id of the poll under a preview, as `/poll list` shows it to a fan; None if none."""
+    text = await env.reply(env.fan_id, "poll", "list")
+    for line in text.splitlines():
+        if line.rstrip().endswith(f"/{message_id}"):
+            found = re.search(r"#(\d+)", line)
+            return int(found[1]) if found else None
+    return None

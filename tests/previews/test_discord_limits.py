@@ -19,7 +19,7 @@ from cogs.previews.posting import MOOD_OPTIONS, MOOD_QUESTION
 from cogs.previews.render import build_embed, mood_field
 from tests.fakediscord.validate import check_embeds
 from tests.harness import BotEnv, message_text
-from tests.previews.helpers import enable, post_and_wait_preview
+from tests.previews.helpers import enable, post_and_wait_preview, store_of
 
 BIDI = "\u202e\u202d\u2066"
 
@@ -122,7 +122,7 @@ def test_every_preview_embed_is_one_discord_accepts(
 
 
 async def test_two_hundred_long_domains_are_all_listed(env: BotEnv) -> None:
-    store = env.running.get_cog("Previews").store  # type: ignore[union-attr]
+    store = store_of(env)
     domains = [f"site-{i:03d}-" + "d" * 40 + ".example.com" for i in range(200)]
     for i, domain in enumerate(domains):
         assert await store.set_domain(env.guild_id, domain, "deny" if i % 2 else "allow", 1)

@@ -6,16 +6,17 @@ import logging
 
 import pytest
 
-from tests.harness import BotEnv, message_text, no_pings
-from tests.previews.conftest import Site
+from tests.harness import BotEnv, message_text, no_pings, until
 from tests.previews.helpers import (
     MOODS,
     OG_TITLE,
+    Site,
     enable,
+    mood_poll_of,
     post_and_wait_preview,
     previews_sent,
     reactions_on,
-    until,
+    store_of,
 )
 
 
@@ -41,16 +42,21 @@ async def test_fan_link_gets_preview_and_mood_poll(env: BotEnv, site: Site) -> N
         return reactions_on(env, message_id) == MOODS
 
     await until(polled, "mood poll reactions")
-    db = env.running.db
-    poll = await db.fetch_value("SELECT COUNT(*) FROM polls WHERE message_id = ?", (message_id,))
-    assert poll == 1
-    post = await db.fetch_one("SELECT * FROM preview_posts WHERE message_id = ?", (message_id,))
-    assert post is not None
-    assert post["poster_id"] == env.fan_id
-    assert post["source_message_id"] == int(source["id"])
-    cached = await db.fetch_value("SELECT ok FROM preview_cache")
-    assert cached == 1
+    assert await mood_poll_of(env, message_id) is not None
     assert site.hits == {"og": 1}
+
+
+async def test_a_message_delivered_again_is_not_previewed_again(env: BotEnv, site: Site) -> None:
+    await enable(env)
+    source, _ = await post_and_wait_preview(env, site.url("/og"))
+    await env.restart()  # what was previewed is remembered in the database, not in memory
+    before = len(env.fake.requests)
+    await env.fake.dispatch("MESSAGE_CREATE", source)  # Discord may deliver an event twice
+    # The last message is previewed: the replayed one before it was handled (and skipped).
+    latest, rec = await post_and_wait_preview(env, site.url("/twitter"))
+    assert int(rec.json["message_reference"]["message_id"]) == int(latest["id"])
+    await env.settle(rounds=20)
+    assert len(previews_sent(env, before)) == 1
 
 
 async def test_three_links_at_most_and_cache_reused(env: BotEnv, site: Site) -> None:
@@ -170,8 +176,7 @@ async def test_remove_button_only_for_poster_and_moderators(env: BotEnv, site: S
     await until(gone, "preview deleted")
 
     async def forgotten() -> bool:
-        rows = await env.running.db.fetch_all("SELECT 1 FROM preview_posts")
-        return not rows
+        return await store_of(env).post_count(env.guild_id) == 0
 
     await until(forgotten, "preview row removed")
     # A moderator may remove anyone's preview, also after a restart.
@@ -215,7 +220,7 @@ async def test_moderator_policy_and_moodpoll(env: BotEnv, site: Site) -> None:
     _, rec = await post_and_wait_preview(env, site.url("/og"))
     await env.settle(rounds=20)
     assert reactions_on(env, int(rec.response["id"])) == []
-    assert await env.running.db.fetch_value("SELECT COUNT(*) FROM polls") == 0
+    assert await mood_poll_of(env, int(rec.response["id"])) is None
     assert OG_TITLE in message_text(rec.json)
 
 
@@ -368,8 +373,7 @@ async def test_remove_button_custom_id_cannot_be_forged(env: BotEnv, site: Site)
     await env.settle(rounds=30)
     assert env.fake.get_message(env.channel_id, message_id) is not None
     assert not [r for r in env.fake.requests[before:] if r.method == "DELETE"]
-    rows = await env.running.db.fetch_all("SELECT poster_id FROM preview_posts")
-    assert [row["poster_id"] for row in rows] == [env.fan_id]
+    assert await store_of(env).post_count(env.guild_id) == 1
 
 
 async def test_bots_are_ignored_and_logs_hold_no_links_or_text(

@@ -14,7 +14,6 @@ import ipaddress
 import time
 import tracemalloc
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pytest
@@ -23,24 +22,14 @@ from aiohttp.test_utils import TestServer
 
 from cogs.previews.fetch import BlockedAddress, FetchBusy, Fetcher, FetchError, FetchLimits
 from cogs.previews.urls import IPNetwork
+from tests.previews.helpers import Site
 
 ALLOWED: tuple[IPNetwork, ...] = (ipaddress.ip_network("127.0.0.2/32"),)
 PAGE = b"<html><head><meta property='og:title' content='Hello'></head><body></body></html>"
 BOMB = gzip.compress(b"<html><body>" + b"A" * (64 * 1024 * 1024), compresslevel=9)
 
 
-@dataclass
-class Servers:
-    article: TestServer
-    internal: TestServer
-    hits: dict[str, int] = field(default_factory=dict)
-    internal_hits: int = 0
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.2:{self.article.port}{path}"
-
-
-def article_app(servers: Servers) -> web.Application:
+def article_app(servers: Site) -> web.Application:
     async def count(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
         servers.hits[request.path] = servers.hits.get(request.path, 0) + 1
         return response
@@ -128,7 +117,7 @@ def article_app(servers: Servers) -> web.Application:
 
 
 @pytest.fixture
-async def servers() -> AsyncIterator[Servers]:
+async def servers() -> AsyncIterator[Site]:
     async def internal_handler(request: web.Request) -> web.Response:
         box.internal_hits += 1
         return web.Response(body=b"<title>SECRET</title>", content_type="text/html")
@@ -137,7 +126,7 @@ async def servers() -> AsyncIterator[Servers]:
     internal_app.router.add_route("*", "/{tail:.*}", internal_handler)
     internal = TestServer(internal_app, host="127.0.0.1")
     await internal.start_server()
-    box = Servers(article=None, internal=internal)  # type: ignore[arg-type]
+    box = Site(article=None, internal=internal)  # type: ignore[arg-type]
     box.article = TestServer(article_app(box), host="127.0.0.2")
     await box.article.start_server()
     try:
@@ -182,14 +171,14 @@ async def fetcher(dns: LiveTable) -> AsyncIterator[Fetcher]:
         await fetcher.close()
 
 
-async def test_fetches_an_allowed_page(servers: Servers, fetcher: Fetcher) -> None:
+async def test_fetches_an_allowed_page(servers: Site, fetcher: Fetcher) -> None:
     page = await fetcher.fetch(servers.url("/page"))
     assert page.body == PAGE
     assert page.status == 200
     assert not page.truncated
 
 
-async def test_fetches_through_a_name(servers: Servers, fetcher: Fetcher) -> None:
+async def test_fetches_through_a_name(servers: Site, fetcher: Fetcher) -> None:
     page = await fetcher.fetch(f"http://news.test:{servers.article.port}/page")
     assert page.body == PAGE
 
@@ -220,7 +209,7 @@ async def test_fetches_through_a_name(servers: Servers, fetcher: Fetcher) -> Non
         "0.0.0.0",  # noqa: S104 - a value under test, not a bind
     ],
 )
-async def test_blocked_hosts(servers: Servers, fetcher: Fetcher, host: str) -> None:
+async def test_blocked_hosts(servers: Site, fetcher: Fetcher, host: str) -> None:
     with pytest.raises(FetchError) as caught:
         await fetcher.fetch(f"http://{host}:{servers.internal.port}/secret")
     if host != "localhost":  # not in the injected table: refused as unknown, never resolved
@@ -246,7 +235,7 @@ async def test_refused_before_connecting(fetcher: Fetcher, url: str) -> None:
 
 
 async def test_dns_rebinding_is_checked_at_connect_time(
-    servers: Servers, fetcher: Fetcher, dns: LiveTable
+    servers: Site, fetcher: Fetcher, dns: LiveTable
 ) -> None:
     url = f"http://rebind.test:{servers.article.port}/page"
     assert (await fetcher.fetch(url)).body == PAGE
@@ -273,27 +262,25 @@ async def test_dns_rebinding_is_checked_at_connect_time(
         "http://metadata.test/latest/meta-data/",
     ],
 )
-async def test_redirect_to_a_blocked_address(
-    servers: Servers, fetcher: Fetcher, target: str
-) -> None:
+async def test_redirect_to_a_blocked_address(servers: Site, fetcher: Fetcher, target: str) -> None:
     with pytest.raises(BlockedAddress):
         await fetcher.fetch(servers.url(f"/redirect?to={target}"))
     assert servers.hits["/redirect"] == 1
 
 
-async def test_five_redirects_are_followed(servers: Servers, fetcher: Fetcher) -> None:
+async def test_five_redirects_are_followed(servers: Site, fetcher: Fetcher) -> None:
     page = await fetcher.fetch(servers.url("/loop/1?stop=5"))
     assert page.body == PAGE
     assert page.url.endswith("/page")
 
 
-async def test_too_many_redirects(servers: Servers, fetcher: Fetcher) -> None:
+async def test_too_many_redirects(servers: Site, fetcher: Fetcher) -> None:
     with pytest.raises(FetchError, match="redirects too many"):
         await fetcher.fetch(servers.url("/loop/1"))
     assert sum(v for k, v in servers.hits.items() if k.startswith("/loop/")) == 6
 
 
-async def test_slow_drip_hits_the_deadline(servers: Servers, fetcher: Fetcher) -> None:
+async def test_slow_drip_hits_the_deadline(servers: Site, fetcher: Fetcher) -> None:
     start = time.monotonic()
     with pytest.raises(FetchError, match="too long"):
         await fetcher.fetch(servers.url("/drip"))
@@ -301,7 +288,7 @@ async def test_slow_drip_hits_the_deadline(servers: Servers, fetcher: Fetcher) -
     assert servers.hits["/drip"] == 1
 
 
-async def test_gzip_bomb_is_cut_at_the_decompressed_cap(servers: Servers, fetcher: Fetcher) -> None:
+async def test_gzip_bomb_is_cut_at_the_decompressed_cap(servers: Site, fetcher: Fetcher) -> None:
     assert len(BOMB) < 1024 * 1024  # small on the wire, 64 MiB inflated
     page = await fetcher.fetch(servers.url("/bomb"))
     assert page.truncated
@@ -309,17 +296,17 @@ async def test_gzip_bomb_is_cut_at_the_decompressed_cap(servers: Servers, fetche
     assert page.body.startswith(b"<html><body>AAAA")
 
 
-async def test_wrong_content_type_refused(servers: Servers, fetcher: Fetcher) -> None:
+async def test_wrong_content_type_refused(servers: Site, fetcher: Fetcher) -> None:
     with pytest.raises(FetchError, match="not a web page"):
         await fetcher.fetch(servers.url("/image"))
 
 
-async def test_error_status_refused(servers: Servers, fetcher: Fetcher) -> None:
+async def test_error_status_refused(servers: Site, fetcher: Fetcher) -> None:
     with pytest.raises(FetchError, match="404"):
         await fetcher.fetch(servers.url("/missing"))
 
 
-async def test_single_flight(servers: Servers, fetcher: Fetcher) -> None:
+async def test_single_flight(servers: Site, fetcher: Fetcher) -> None:
     variants = [servers.url("/slow"), servers.url("/slow#top"), servers.url("/slow?utm_source=x")]
     pages = await asyncio.gather(*(fetcher.fetch(variants[i % 3]) for i in range(50)))
     assert all(page.body == PAGE for page in pages)
@@ -330,7 +317,7 @@ async def test_single_flight(servers: Servers, fetcher: Fetcher) -> None:
     assert servers.hits["/slow"] == 2
 
 
-async def test_global_cap_and_host_pace(servers: Servers, dns: LiveTable) -> None:
+async def test_global_cap_and_host_pace(servers: Site, dns: LiveTable) -> None:
     limits = FetchLimits(max_concurrent=1, host_interval=0.1, total_timeout=5)
     paced = Fetcher(ALLOWED, limits, hosts=dns)
     try:
@@ -343,20 +330,20 @@ async def test_global_cap_and_host_pace(servers: Servers, dns: LiveTable) -> Non
 
 
 async def test_environment_proxy_is_ignored(
-    servers: Servers, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+    servers: Site, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{servers.internal.port}")
     monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{servers.internal.port}")
     assert (await fetcher.fetch(servers.url("/page"))).body == PAGE
 
 
-async def test_redirect_to_garbage(servers: Servers, fetcher: Fetcher) -> None:
+async def test_redirect_to_garbage(servers: Site, fetcher: Fetcher) -> None:
     with pytest.raises(FetchError):
         await fetcher.fetch(servers.url("/redirect?to=http://[::1"))
 
 
 async def test_waiting_for_a_slot_does_not_count_against_the_deadline(
-    servers: Servers, dns: LiveTable
+    servers: Site, dns: LiveTable
 ) -> None:
     # One fetch at a time, each 0.2 s: the fourth waits 0.6 s for its turn. The site was not
     # slow, so it must not be reported (and cached) as "took too long".
@@ -369,7 +356,7 @@ async def test_waiting_for_a_slot_does_not_count_against_the_deadline(
     assert [page.body for page in pages] == [PAGE] * 4
 
 
-async def test_host_pace_backlog_is_refused_as_busy(servers: Servers, dns: LiveTable) -> None:
+async def test_host_pace_backlog_is_refused_as_busy(servers: Site, dns: LiveTable) -> None:
     limits = FetchLimits(host_interval=0.2, max_pace_wait=0.5, total_timeout=5)
     paced = Fetcher(ALLOWED, limits, hosts=dns)
     try:
@@ -384,7 +371,7 @@ async def test_host_pace_backlog_is_refused_as_busy(servers: Servers, dns: LiveT
     assert servers.hits["/page"] == 3
 
 
-async def test_gzip_bomb_is_inflated_in_small_steps(servers: Servers, fetcher: Fetcher) -> None:
+async def test_gzip_bomb_is_inflated_in_small_steps(servers: Site, fetcher: Fetcher) -> None:
     # The cap must hold for memory too: inflating a whole network read at once (64 KiB in,
     # 64 MiB out) would be the bomb going off before the cap is checked.
     tracemalloc.start()
@@ -397,9 +384,7 @@ async def test_gzip_bomb_is_inflated_in_small_steps(servers: Servers, fetcher: F
     assert peak < 16 * 1024 * 1024
 
 
-async def test_single_flight_survives_a_cancelled_waiter(
-    servers: Servers, fetcher: Fetcher
-) -> None:
+async def test_single_flight_survives_a_cancelled_waiter(servers: Site, fetcher: Fetcher) -> None:
     url = servers.url("/slow")
     first = asyncio.ensure_future(fetcher.fetch(url))
     others = [asyncio.ensure_future(fetcher.fetch(url)) for _ in range(3)]
@@ -411,9 +396,7 @@ async def test_single_flight_survives_a_cancelled_waiter(
     assert servers.hits["/slow"] == 1
 
 
-async def test_single_flight_failure_reaches_every_waiter(
-    servers: Servers, fetcher: Fetcher
-) -> None:
+async def test_single_flight_failure_reaches_every_waiter(servers: Site, fetcher: Fetcher) -> None:
     results = await asyncio.wait_for(
         asyncio.gather(
             *(fetcher.fetch(servers.url("/missing")) for _ in range(10)), return_exceptions=True
@@ -440,7 +423,7 @@ async def test_single_flight_failure_reaches_every_waiter(
     ],
 )
 async def test_content_types(
-    servers: Servers, fetcher: Fetcher, content_type: str, parsed: bool
+    servers: Site, fetcher: Fetcher, content_type: str, parsed: bool
 ) -> None:
     url = servers.url(f"/typed?t={quote(content_type)}")
     if parsed:
@@ -452,16 +435,14 @@ async def test_content_types(
 
 @pytest.mark.parametrize("query", ["size=200000", "many=5000"])
 async def test_huge_or_countless_headers_are_refused(
-    servers: Servers, fetcher: Fetcher, query: str
+    servers: Site, fetcher: Fetcher, query: str
 ) -> None:
     with pytest.raises(FetchError, match="couldn't reach"):
         await fetcher.fetch(servers.url(f"/headers?{query}"))
     assert (await fetcher.fetch(servers.url("/headers?many=3"))).body == PAGE
 
 
-async def test_pace_waits_across_redirects_share_one_budget(
-    servers: Servers, dns: LiveTable
-) -> None:
+async def test_pace_waits_across_redirects_share_one_budget(servers: Site, dns: LiveTable) -> None:
     # Each hop to the same host waits for its pace slot, and those waits extend the deadline;
     # all of them together are bounded, so a redirect chain cannot stretch a fetch for long.
     limits = FetchLimits(host_interval=0.3, max_pace_wait=0.5, total_timeout=5)
@@ -475,14 +456,14 @@ async def test_pace_waits_across_redirects_share_one_budget(
     assert time.monotonic() - start < 1.0
 
 
-async def test_endless_chunked_stream_is_cut_at_the_cap(servers: Servers, fetcher: Fetcher) -> None:
+async def test_endless_chunked_stream_is_cut_at_the_cap(servers: Site, fetcher: Fetcher) -> None:
     page = await fetcher.fetch(servers.url("/endless"))
     assert page.truncated
     assert len(page.body) == fetcher.limits.max_bytes
 
 
 async def test_content_length_that_lies_hits_the_read_timeout(
-    servers: Servers, fetcher: Fetcher
+    servers: Site, fetcher: Fetcher
 ) -> None:
     start = time.monotonic()
     with pytest.raises(FetchError, match="too long"):

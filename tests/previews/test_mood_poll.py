@@ -7,11 +7,18 @@ from typing import Any
 
 import pytest
 
+from bot.app import discover_cog_packages
 from cogs.previews.posting import MOOD_QUESTION
 from tests.fakediscord.state import EMBED_LINKS, READ_MESSAGE_HISTORY, SEND_MESSAGES, VIEW_CHANNEL
-from tests.harness import BotEnv
-from tests.previews.conftest import Site
-from tests.previews.helpers import MOODS, enable, post_and_wait_preview, reactions_on, until
+from tests.harness import BotEnv, until
+from tests.previews.helpers import (
+    MOODS,
+    Site,
+    enable,
+    mood_poll_of,
+    post_and_wait_preview,
+    reactions_on,
+)
 
 MOOD_VALUE = "❤️ love · 😂 funny · 😮 wow · 😢 sad · 😡 angry"
 
@@ -36,13 +43,6 @@ async def _preview_message(env: BotEnv, site: Site, way: str) -> dict[str, Any]:
     return dict(followup.response)
 
 
-async def _poll_of(env: BotEnv, message_id: int) -> int | None:
-    value = await env.running.db.fetch_value(
-        "SELECT poll_id FROM polls WHERE message_id = ?", (message_id,)
-    )
-    return None if value is None else int(value)
-
-
 @pytest.mark.parametrize("way", ["automatic", "command", "menu"])
 async def test_mood_poll_asks_its_question_and_counts_votes(
     env: BotEnv, site: Site, way: str, caplog: pytest.LogCaptureFixture
@@ -57,20 +57,20 @@ async def test_mood_poll_asks_its_question_and_counts_votes(
         return reactions_on(env, message_id) == MOODS
 
     await until(polled, "the five mood reactions")
-    poll_id = await _poll_of(env, message_id)
+    poll_id = await mood_poll_of(env, message_id)
     assert poll_id is not None
     await env.fake.add_reaction(env.guild_id, env.channel_id, message_id, env.fan2_id, "😂")
+    results = ""
 
     async def counted() -> bool:
-        votes = await env.running.db.fetch_all(
-            "SELECT user_id, position FROM poll_votes WHERE poll_id = ?", (poll_id,)
-        )
-        return [tuple(row) for row in votes] == [(env.fan2_id, 1)]
+        nonlocal results
+        results = await env.reply(env.fan_id, "poll", "results", poll=poll_id)
+        return "1 voter" in results
 
     await until(counted, "the fan's mood vote")
     assert "mood poll not attached" not in caplog.text
-    results = await env.reply(env.fan_id, "poll", "results", poll=poll_id)
     assert MOOD_QUESTION in results
+    assert "😂 funny 🏆" in results
 
 
 @pytest.mark.parametrize("way", ["automatic", "command", "menu"])
@@ -81,7 +81,7 @@ async def test_no_question_when_mood_polls_are_off(env: BotEnv, site: Site, way:
     assert MOOD_QUESTION not in names
     await env.settle(rounds=20)
     assert reactions_on(env, int(message["id"])) == []
-    assert await _poll_of(env, int(message["id"])) is None
+    assert await mood_poll_of(env, int(message["id"])) is None
 
 
 @pytest.mark.parametrize("way", ["automatic", "command"])
@@ -100,6 +100,25 @@ async def test_question_is_taken_back_when_reactions_are_refused(
         return bool(fields) and MOOD_QUESTION not in [field["name"] for field in fields]
 
     await until(question_gone, "the unanswerable question taken off the card")
-    assert await _poll_of(env, message_id) is None
+    assert await mood_poll_of(env, message_id) is None
     problems = await env.running.guild_settings.problems(env.guild_id, "previews")
-    assert [problem.key for problem in problems] == [f"reactions:{env.channel_id}"]
+    assert [(problem.key, problem.channel_id) for problem in problems] == [
+        (f"reactions:{env.channel_id}", env.channel_id)
+    ]
+
+
+async def test_without_the_polls_feature_previews_come_without_a_mood_poll(
+    env: BotEnv, site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    env.extensions = [name for name in discover_cog_packages() if name != "cogs.polls"]
+    await env.restart()
+    assert "poll" not in {command.name for command in env.running.tree.get_commands()}
+    messages = [await _preview_message(env, site, way) for way in ("automatic", "command")]
+    await env.settle(rounds=20)
+    for message in messages:
+        names = [field["name"] for field in message["embeds"][0].get("fields", [])]
+        assert MOOD_QUESTION not in names
+        assert reactions_on(env, int(message["id"])) == []
+    said = [r for r in caplog.records if "polls feature is not loaded" in r.getMessage()]
+    assert len(said) == 1

@@ -79,3 +79,13 @@ async def test_close_stops_the_workers() -> None:
     await parsers.close()
     with pytest.raises(ProcessLookupError):
         os.kill(pids[0], 0)
+
+
+async def test_warm_workers_serve_the_first_pages(pool: ParserPool) -> None:
+    assert pool.pids == []
+    await pool.warm()
+    warm = sorted(pool.pids)
+    assert len(warm) == 2
+    pages = await asyncio.gather(pool.extract(PAGE, URL), pool.extract(PAGE, URL))
+    assert {page.title for page in pages} == {"Hello & bye"}
+    assert sorted(pool.pids) == warm  # no process had to be started for them

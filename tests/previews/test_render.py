@@ -6,16 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.ratelimit import HostPace, SlidingWindow
 from cogs.previews.extract import Article
 from cogs.previews.render import (
     DramaMention,
     build_embed,
     drama_line,
-    escape,
     mentioned_drama,
     reading_minutes,
-    shorten,
 )
 
 PUBLISHED = datetime(2024, 3, 5, 0, 30, tzinfo=UTC)
@@ -89,30 +86,10 @@ def test_preview_description_is_short() -> None:
     assert embed["description"].endswith("…")
 
 
-@pytest.mark.parametrize(
-    ("text", "inert"),
-    [
-        (
-            "**bold** _it_ ~~s~~ `code` ||sp||",
-            "\\*\\*bold\\*\\* \\_it\\_ \\~\\~s\\~\\~ \\`code\\` \\|\\|sp\\|\\|",
-        ),
-        ("[click](https://evil.example)", "\\[click\\]\\(https://evil.example\\)"),
-        ("# Heading\n> quote\n- item", "\\# Heading\n\\> quote\n\\- item"),
-        ("hi @everyone and @here <@123>", "hi @\u200beveryone and @\u200bhere \\<@\u200b123\\>"),
-    ],
-)
-def test_escape(text: str, inert: str) -> None:
-    assert escape(text) == inert
-
-
 def test_unsafe_urls_are_dropped() -> None:
     embed = build_embed(full_article(image="javascript:alert(1)", canonical="ftp://x/"))
     assert "image" not in embed
     assert embed["url"] == "https://www.soompi.com/article/1"
-
-
-def test_shorten_never_leaves_a_dangling_escape() -> None:
-    assert not shorten("abc \\* def", 6).endswith("\\…")
 
 
 @pytest.mark.parametrize(
@@ -149,23 +126,6 @@ def test_drama_line() -> None:
         "📺 **Queen \\*of\\* Tears** episode 13 airs <t:1712405400:F> (<t:1712405400:R>)"
     )
     assert "no more episodes" in drama_line(DramaMention("Q", None, None))
-
-
-def test_sliding_window() -> None:
-    window = SlidingWindow(limit=2, window=60)
-    assert window.retry_after(1, 0) == 0
-    assert window.retry_after(1, 1) == 0
-    assert window.retry_after(1, 2) == pytest.approx(58)
-    assert window.retry_after(2, 2) == 0
-    assert window.retry_after(1, 61) == 0
-
-
-def test_host_pace() -> None:
-    pace = HostPace(interval=0.5)
-    assert pace.reserve("a", 10.0) == 0
-    assert pace.reserve("a", 10.0) == pytest.approx(0.5)
-    assert pace.reserve("a", 10.1) == pytest.approx(0.9)
-    assert pace.reserve("b", 10.1) == 0
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from bot.db import Database
 from cogs.previews.extract import Article
 from cogs.previews.fetch import Fetcher, FetchLimits
 from cogs.previews.parser import ParserPool
-from cogs.previews.service import Previewer, PreviewRefused
+from cogs.previews.pipeline import Previewer, PreviewRefused
 from cogs.previews.store import GuildPolicy, PreviewStore
 from cogs.previews.urls import normalise_url
 
@@ -95,7 +95,7 @@ async def test_domain_lists_are_capped(store: PreviewStore) -> None:
     assert await store.set_domain(1, "d5.example", "allow", 9)  # an update is fine
 
 
-async def test_posts(store: PreviewStore) -> None:
+async def test_a_post_is_recorded_once_and_forgotten_when_removed(store: PreviewStore) -> None:
     assert not await store.already_previewed(10)
     await store.record_post(100, 1, 2, 10, 7, "k")
     await store.record_post(100, 1, 2, 10, 7, "k")  # idempotent
@@ -105,7 +105,17 @@ async def test_posts(store: PreviewStore) -> None:
     assert await store.post_count(1) == 0
 
 
-# -- the service: cache + single-flight + policy over a real loopback server -------------
+async def test_a_deleted_channel_takes_only_its_own_posts(store: PreviewStore) -> None:
+    await store.record_post(100, 1, 2, 10, 7, "k")
+    await store.record_post(101, 1, 3, 11, 7, "k")
+    await store.record_post(102, 9, 2, 12, 7, "k")  # another guild, same channel id
+    assert await store.forget_channel(1, 2) == 1
+    assert not await store.already_previewed(10)
+    assert await store.already_previewed(11)
+    assert await store.already_previewed(12)
+
+
+# -- the pipeline: cache + single-flight + policy over a real loopback server -------------
 
 
 @pytest.fixture

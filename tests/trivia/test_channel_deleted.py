@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from tests.fakediscord.state import VIEW_CHANNEL
-from tests.harness import BotEnv
-
-START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
-PACK = "Secretary Kim"
+from tests.harness import BotEnv, until
+from tests.trivia.play import PACK, START
 
 
-async def until(probe: Callable[[], Awaitable[str]], expected: str) -> None:
-    """Wait (bounded) until `probe()` gives `expected`."""
-    for _ in range(200):
-        if await probe() == expected:
-            return
-        await asyncio.sleep(0.01)
-    assert await probe() == expected
-
-
-async def status(env: BotEnv) -> str:
+async def _stopped(env: BotEnv) -> bool:
     value = await env.running.db.fetch_value(
         "SELECT status FROM trivia_games ORDER BY game_id DESC LIMIT 1"
     )
-    return str(value)
+    return value == "stopped"
 
 
 async def test_deleting_the_channel_ends_the_game_without_a_problem(env: BotEnv) -> None:
@@ -37,7 +24,7 @@ async def test_deleting_the_channel_ends_the_game_without_a_problem(env: BotEnv)
     assert "started" in await itx.reply_text()
     await env.fake.wait_for_request("POST", f"/channels/{doomed}/messages")
     await env.fake.delete_channel(doomed)
-    await until(lambda: status(env), "stopped")
+    await until(lambda: _stopped(env), "the game to stop")
     start = len(env.fake.requests)
     await env.advance_to(START + timedelta(minutes=2))
     await env.settle(10)
@@ -61,7 +48,7 @@ async def test_a_problem_about_a_channel_goes_when_the_channel_goes(env: BotEnv)
     assert [p.key for p in problems] == [f"post:{doomed}"]
     await env.fake.delete_channel(doomed)
 
-    async def problems() -> str:
-        return str(await env.running.guild_settings.problems(env.guild_id, "trivia"))
+    async def no_problems() -> bool:
+        return await env.running.guild_settings.problems(env.guild_id, "trivia") == []
 
-    await until(problems, "[]")
+    await until(no_problems, "the problem to be forgotten")

@@ -7,12 +7,13 @@ so a reveal, standings or pack list that would be too long for Discord fails her
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
 from cogs.trivia import packs
 from tests.harness import BotEnv, message_text
-from tests.trivia.test_e2e import START, _button_ids, _game_row, _import, _start
+from tests.trivia.play import START, button_ids, game_row, import_pack, start_game
 
 PLAYERS = 30
 
@@ -46,14 +47,14 @@ def longest_pack(name: str, questions: int = 2) -> bytes:
 async def test_a_crowd_answering_the_longest_questions(env: BotEnv) -> None:
     await env.advance_to(START)
     name = "Long " + "x" * (packs.MAX_NAME - 5)
-    ok = await _import(env, env.mod_id, "long.yaml", longest_pack(name))
+    ok = await import_pack(env, env.mod_id, "long.yaml", longest_pack(name))
     assert "Imported" in await ok.reply_text()
     players = [env.fake.add_member(env.guild_id, name=f"p{i}") for i in range(PLAYERS)]
     await env.fake.sync()
-    _, question = await _start(env, env.fan_id, pack=name, questions=2, seconds=30)
-    game_id = (await _game_row(env))["game_id"]
-    plan = json.loads((await _game_row(env))["plan"])
-    ids = _button_ids(question.json)
+    _, question = await start_game(env, env.fan_id, pack=name, questions=2, seconds=30)
+    game_id = (await game_row(env))["game_id"]
+    plan = json.loads((await game_row(env))["plan"])
+    ids = button_ids(question.json)
     right = ids[plan[0]["correct"]]
     mid = int(question.response["id"])
     for n, player in enumerate(players):
@@ -69,7 +70,7 @@ async def test_a_crowd_answering_the_longest_questions(env: BotEnv) -> None:
     assert "more" in message_text(reveal.json)
     await env.advance_to(START + timedelta(seconds=70))
     done = await env.running.db.fetch_value(
-        "SELECT status FROM trivia_games WHERE game_id = ?", (game_id,)
+        "SELECT status FROM trivia_games WHERE game_id = :game_id", {"game_id": game_id}
     )
     assert done != "running"
     board = await env.reply(env.fan_id, "trivia", "leaderboard")
@@ -78,12 +79,21 @@ async def test_a_crowd_answering_the_longest_questions(env: BotEnv) -> None:
 
 async def test_fifty_long_packs_are_listed_and_autocompleted(env: BotEnv) -> None:
     for i in range(50):
-        itx = await _import(
+        itx = await import_pack(
             env, env.mod_id, f"p{i}.yaml", longest_pack(f"Pack {i:02d} " + "y" * 50, 1)
         )
         assert "Imported" in await itx.reply_text()
-    listing = await env.reply(env.fan_id, "trivia", "packs")
-    assert "more" in listing
+    itx = await env.slash(env.fan_id, "trivia", "packs")
+    await itx.response()
+    hook = rf"/webhooks/{env.fake.app_id}/{re.escape(itx.token)}"
+    await env.fake.wait_for_request(
+        "POST", hook, predicate=lambda rec: "Pack 49" in message_text(rec.json)
+    )
+    pages = [message_text(message) for message in itx.messages]
+    assert len(pages) > 1
+    assert all(len(page) <= 2000 for page in pages)
+    listing = "\n".join(pages)
+    assert all(f"**Pack {i:02d} " in listing for i in range(50))  # paged, none left out
     choices = await env.fake.autocomplete(
         env.guild_id, env.channel_id, env.fan_id, ("trivia", "start"), focused="pack", value=""
     )

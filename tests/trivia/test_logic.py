@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput
 from cogs.trivia.game import (
     Game,
     Mode,
@@ -21,7 +21,7 @@ from cogs.trivia.game import (
 )
 from cogs.trivia.match import Matcher, normalise
 from cogs.trivia.packs import MAX_FILE_BYTES, Pack, PackError, Question, parse_pack
-from cogs.trivia.render import fit, period_start, question_text, question_title, reveal_text
+from cogs.trivia.render import period_start, question_text, question_title, reveal_text
 
 # -- normalisation and matching ---------------------------------------------------------
 
@@ -419,10 +419,9 @@ def test_plan_game_reports_hidden_and_caps_count() -> None:
     assert len(planned) == 1
 
 
-def test_plan_game_all_hidden() -> None:
+def test_plan_game_all_hidden_plans_nothing_and_says_so() -> None:
     pack = _pack(_q(0, "a", episode=3))
-    with pytest.raises(NotFound, match="not aired"):
-        plan_game(pack, Mode.TYPED, 5, 2, random.Random(0))
+    assert plan_game(pack, Mode.TYPED, 5, 2, random.Random(0)) == ([], 1)
 
 
 # -- the round state machine ---------------------------------------------------------------
@@ -538,15 +537,6 @@ def test_period_start(period: str, now: datetime, start: datetime | None) -> Non
 def test_period_start_rejects_unknown() -> None:
     with pytest.raises(InvalidInput):
         period_start("year", datetime(2026, 1, 1, tzinfo=UTC))
-
-
-def test_fit_keeps_whole_lines() -> None:
-    lines = [f"line {i} " + "x" * 90 for i in range(40)]
-    text = fit(lines, limit=500)
-    assert len(text) <= 520
-    assert text.splitlines()[-1].startswith("… and ")
-    assert all(line in lines for line in text.splitlines()[:-1])
-    assert fit(["a", "b"]) == "a\nb"
 
 
 def test_user_text_is_made_inert_in_reveals() -> None:

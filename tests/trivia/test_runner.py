@@ -12,19 +12,14 @@ import pytest
 from bot.clock import FixedClock
 from bot.db import Database
 from bot.errors import InvalidInput
-from cogs.trivia.game import Game, Mode, plan_question
+from cogs.trivia.answers import AnswerWriter
+from cogs.trivia.game import Answer, Game, Mode, plan_question
 from cogs.trivia.packs import Pack, Question
 from cogs.trivia.runner import Runner
 from cogs.trivia.store import NewGame, TriviaStore
 
 START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 GUILD, CHANNEL, USER = 10, 20, 30
-
-
-@pytest.fixture
-def db(sqlite_db: Database) -> Database:
-    """SQLite only until this feature's SQL moves to named parameters."""
-    return sqlite_db
 
 
 @pytest.fixture
@@ -86,3 +81,18 @@ async def test_click_outside_the_games_guild_or_channel_is_refused(
     assert await store.db.fetch_all("SELECT * FROM trivia_answers") == []
     counted = await runner.click(game.game_id, USER, 0, 1, GUILD, CHANNEL)
     assert counted.answer.user_id == USER
+
+
+async def test_an_answer_given_while_trivia_stops_is_committed_not_left_waiting(
+    store: TriviaStore,
+) -> None:
+    # SIGTERM: the feature stops its writer while a click handler is still recording.
+    writer = AnswerWriter(store)
+    writer.start()
+    await writer.stop()
+    game_id = await store.create_game(
+        NewGame(GUILD, CHANNEL, USER, "p", "P", "buttons", 20, 1, "[]", 0)
+    )
+    answer = Answer(USER, 0, 1, True, 1, 1.5, 140, 1)
+    await asyncio.wait_for(writer.record(game_id, GUILD, answer, 1), timeout=10)  # no hang
+    assert [s.points for s in await store.game_standings(game_id)] == [140]

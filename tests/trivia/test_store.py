@@ -6,17 +6,13 @@ import pytest
 
 from bot.db import Database
 from bot.errors import Conflict
+from bot.shards import SHARD_SHIFT, GuildScope, shard_of
 from cogs.trivia.game import Answer
 from cogs.trivia.library import Library
 from cogs.trivia.store import NewGame, StoredPack, TriviaStore
 
 GUILD, CHANNEL = 10, 20
-
-
-@pytest.fixture
-def db(sqlite_db: Database) -> Database:
-    """SQLite only until this feature's SQL moves to named parameters."""
-    return sqlite_db
+EVERYTHING = GuildScope.everything()
 
 
 @pytest.fixture
@@ -55,7 +51,9 @@ async def test_answers_upsert_and_standings(store: TriviaStore) -> None:
     )  # typed retry
     await store.record_answer(game, GUILD, _answer(2, 0, False, 0, 0), 1003)
     await store.record_answer(game, GUILD, _answer(1, 1, True, 150, 2), 1010)
-    rows = await store.db.fetch_all("SELECT * FROM trivia_answers WHERE game_id = ?", (game,))
+    rows = await store.db.fetch_all(
+        "SELECT * FROM trivia_answers WHERE game_id = :game_id", {"game_id": game}
+    )
     assert len(rows) == 3
     standings = await store.game_standings(game)
     assert [(s.user_id, s.points, s.correct, s.answers) for s in standings] == [
@@ -75,16 +73,36 @@ async def test_interrupted_games_are_closed_and_points_kept(store: TriviaStore) 
         assert conn.in_transaction  # written in the transaction that closes the game
         owed.append((row.game_id, [(s.user_id, s.points) for s in standings]))
 
-    closed = await store.close_interrupted(2000, owe)
+    closed = await store.close_interrupted(2000, owe, EVERYTHING)
     assert [(row.game_id, row.channel_id) for row in closed] == [(game, CHANNEL)]
     assert owed == [(game, [(1, 150)])]
-    assert await store.close_interrupted(2001, owe) == []
+    assert await store.close_interrupted(2001, owe, EVERYTHING) == []
     assert len(owed) == 1
-    status = await store.db.fetch_value(
-        "SELECT status FROM trivia_games WHERE game_id = ?", (game,)
-    )
-    assert status == "interrupted"
+    assert await store.running_in_channel(CHANNEL) is None
     assert (await store.player_stats(GUILD, 1)).points == 150
+
+
+async def test_a_shard_scoped_start_closes_only_its_own_guilds_games(store: TriviaStore) -> None:
+    # Shard 0 of 2 is this process; shard 1's games belong to another process sharing the
+    # database, and may well be running there right now.
+    mine, theirs = 2 << SHARD_SHIFT, 3 << SHARD_SHIFT
+    assert (shard_of(mine, 2), shard_of(theirs, 2)) == (0, 1)
+    own = await store.create_game(NewGame(mine, 100, 1, "p", "P", "buttons", 20, 3, "[]", 1))
+    other = await store.create_game(NewGame(theirs, 200, 1, "p", "P", "buttons", 20, 3, "[]", 1))
+    owed: list[int] = []
+
+    async def owe(tx, row, standings) -> None:
+        owed.append(row.guild_id)
+
+    closed = await store.close_interrupted(2000, owe, GuildScope.of_shards(2, [0]))
+    assert [row.game_id for row in closed] == [own]
+    assert owed == [mine]
+    assert await store.running_in_channel(100) is None
+    assert await store.running_in_channel(200) == other
+    # The other process, restarted, closes its own.
+    closed = await store.close_interrupted(2001, owe, GuildScope.of_shards(2, [1]))
+    assert [row.game_id for row in closed] == [other]
+    assert owed == [mine, theirs]
 
 
 async def test_leaderboard_periods_and_stats(store: TriviaStore) -> None:
@@ -94,12 +112,8 @@ async def test_leaderboard_periods_and_stats(store: TriviaStore) -> None:
     await store.record_answer(game, GUILD, _answer(2, 1, True, 130, 2), 5001)
     await store.record_answer(game, GUILD, _answer(3, 1, False, 0, 0), 5001)
     other_guild = Answer(4, 0, 0, True, 1, 1.0, 999, 1)
-    await store.db.execute(
-        "INSERT INTO trivia_games (guild_id, channel_id, starter_id, pack_key, pack_name, mode, "
-        "seconds, question_count, plan, status, started_at) VALUES (77, 1, 1, 'p', 'P', 'typed', "
-        "20, 1, '[]', 'finished', 1)"
-    )
-    await store.record_answer(2, 77, other_guild, 5000)
+    elsewhere = await store.create_game(NewGame(77, 1, 1, "p", "P", "typed", 20, 1, "[]", 1))
+    await store.record_answer(elsewhere, 77, other_guild, 5000)
     everyone = await store.leaderboard(GUILD, None)
     assert [(s.user_id, s.points) for s in everyone] == [(2, 250), (1, 150)]  # no zero scorers
     recent = await store.leaderboard(GUILD, 4000)
@@ -175,5 +189,5 @@ async def test_a_game_is_not_closed_when_its_notice_cannot_be_written(store: Tri
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        await store.close_interrupted(2000, owe)
+        await store.close_interrupted(2000, owe, EVERYTHING)
     assert await store.running_in_channel(CHANNEL) == game

@@ -1,17 +1,15 @@
-"""Review findings end to end: what a typed game shows, races at the deadline, stop vs end."""
+"""End to end: races at the deadline, stop against the end, and nothing a fan sends can harm."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from cogs.trivia.library import shipped_packs
 from tests.harness import BotEnv, message_text, no_pings
-
-START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
-PACK = "Secretary Kim"
+from tests.trivia.play import PACK, START, runner
 
 
 async def _rows(env: BotEnv, sql: str) -> list[Any]:
@@ -65,7 +63,7 @@ async def test_stop_beaten_by_the_last_deadline_says_the_game_had_ended(env: Bot
     itx = await env.slash(env.fan_id, "trivia", "start", pack=PACK, questions=1)
     await itx.reply_text()
     await env.settle()
-    game: Any = env.running.get_cog("Trivia").runner.in_channel(env.channel_id)  # type: ignore[union-attr]
+    game: Any = runner(env).in_channel(env.channel_id)
     before = len(env.fake.requests)
     async with game.lock:  # the deadline job queues first, then /trivia stop
         await env.advance_to(START + timedelta(seconds=21))

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from cogs.trivia.library import shipped_packs
 from cogs.trivia.match import normalise
 from tests.harness import BotEnv, message_text
-
-START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
-PACK = "Secretary Kim"
-
-
-async def _start(env: BotEnv, user_id: int, **options: Any) -> tuple[str, Any]:
-    before = len(env.fake.requests)
-    itx = await env.slash(user_id, "trivia", "start", **options)
-    intro = await itx.reply_text()
-    question = await env.fake.wait_for_request(
-        "POST", rf"/channels/{env.channel_id}/messages", after=before
-    )
-    return intro, question
+from tests.trivia.play import PACK, START, runner, start_game
 
 
 async def test_click_from_another_channel_is_refused_and_not_counted(env: BotEnv) -> None:
     await env.advance_to(START)
-    _, question = await _start(env, env.fan_id, pack=PACK, questions=1)
+    _, question = await start_game(env, env.fan_id, pack=PACK, questions=1)
     ids = [c["custom_id"] for r in question.json["components"] for c in r["components"]]
     message_id = int(question.response["id"])
     elsewhere = env.fake.add_channel(env.guild_id, "elsewhere")
@@ -62,8 +49,7 @@ async def test_first_question_not_saved_closes_the_game_with_a_message(env: BotE
     row = await env.running.db.fetch_one("SELECT status FROM trivia_games")
     assert row is not None
     assert row["status"] == "stopped"
-    runner = env.running.get_cog("Trivia").runner  # type: ignore[union-attr]
-    assert runner.in_channel(env.channel_id) is None
+    assert runner(env).in_channel(env.channel_id) is None
     assert env.running.scheduler.job_ids("trivia:") == []
     # The question was not posted: a game no one can finish is not put in front of players.
     posts = [
@@ -74,13 +60,13 @@ async def test_first_question_not_saved_closes_the_game_with_a_message(env: BotE
     assert not [p for p in posts if (p.json or {}).get("embeds")]
     # Once the database works again, the channel is free for a new game.
     await env.running.db.execute("DROP TRIGGER fail_index")
-    intro, _ = await _start(env, env.fan_id, pack=PACK, questions=1)
+    intro, _ = await start_game(env, env.fan_id, pack=PACK, questions=1)
     assert "started" in intro
 
 
 async def test_next_question_not_saved_stops_the_game_with_a_message(env: BotEnv) -> None:
     await env.advance_to(START)
-    await _start(env, env.fan_id, pack=PACK, questions=2)
+    await start_game(env, env.fan_id, pack=PACK, questions=2)
     await env.running.db.execute(FAIL_INDEX_SAVE)
     before = len(env.fake.requests)
     await env.advance_to(START + timedelta(seconds=21))
@@ -105,7 +91,7 @@ async def test_next_question_not_saved_stops_the_game_with_a_message(env: BotEnv
 
 async def test_typed_chatter_gives_bystanders_no_game_and_no_wrong_answers(env: BotEnv) -> None:
     await env.advance_to(START)
-    await _start(env, env.fan_id, pack=PACK, questions=1, mode="typed")
+    await start_game(env, env.fan_id, pack=PACK, questions=1, mode="typed")
     row = await env.running.db.fetch_one("SELECT plan FROM trivia_games")
     assert row is not None
     question = shipped_packs()["secretary kim"].questions[json.loads(row["plan"])[0]["q"]]
