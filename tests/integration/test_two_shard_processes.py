@@ -24,6 +24,7 @@ from tests.pg import PostgresCluster
 
 KST = ZoneInfo("Asia/Seoul")
 PROCESSES = {0: "shard-0", 1: "shard-1"}
+ON_AIR = "special: Live is on air now"
 
 pytestmark = pytest.mark.shards
 
@@ -166,7 +167,7 @@ async def test_two_shard_processes_share_one_postgresql(
         deadline = asyncio.get_running_loop().time() + 150
         for server in servers:
             for channel, text in (
-                (server.airtime_channel_id, "Live"),
+                (server.airtime_channel_id, ON_AIR),
                 (server.channel_id, "results"),
             ):
                 while not _posts(fake, channel, text):
@@ -175,7 +176,7 @@ async def test_two_shard_processes_share_one_postgresql(
         await asyncio.sleep(3)  # a doubled post would show up now
         for server in servers:
             owner = PROCESSES[server.shard]
-            on_air = _posts(fake, server.airtime_channel_id, "Live")
+            on_air = _posts(fake, server.airtime_channel_id, ON_AIR)
             assert len(on_air) == 1, (server, [message_text(r.json) for r in on_air])
             assert on_air[0].client == owner
             results = _posts(fake, server.channel_id, "results")
