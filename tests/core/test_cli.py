@@ -12,6 +12,7 @@ from bot.invite import invite_url
 from bot.migrate import discover
 from bot.sqlitefile import peek_version
 from tests.botprocess import BotProcess, run_cli
+from tests.pg import PostgresCluster
 from tests.fakediscord import FakeDiscord
 
 OTHER_TOKEN = "MTE4MDcxMjM0NTY3ODkwMTI0OA.Gwr0ng.this-token-was-reset-0123456789abcdefghij"
@@ -162,3 +163,28 @@ async def test_a_database_that_cannot_be_opened_stops_run_at_once_with_one_line(
     migrated = await run_cli("migrate", cwd=tmp_path, env={"DATABASE_PATH": str(database)})
     assert migrated.returncode == 1
     assert len([line for line in migrated.stderr.splitlines() if " ERROR " in line]) == 1
+
+
+async def test_migrate_from_sqlite_copies_into_postgresql_and_check_reads_it(
+    tmp_path: Path, pg_cluster: PostgresCluster
+) -> None:
+    sqlite_path = tmp_path / "old.sqlite3"
+    assert (await run_cli("migrate", cwd=tmp_path, env={"DATABASE_PATH": str(sqlite_path)})).returncode == 0
+    url = pg_cluster.new_database()
+    try:
+        env = {"DATABASE_URL": url}
+        copied = await run_cli("migrate", "--from-sqlite", str(sqlite_path), cwd=tmp_path, env=env)
+        assert copied.returncode == 0, copied.stdout + copied.stderr
+        assert "every table's row count matches" in copied.stdout
+        again = await run_cli("migrate", "--from-sqlite", str(sqlite_path), cwd=tmp_path, env=env)
+        assert again.returncode == 0  # an empty source copies into a still-empty database
+        checked = await run_cli("check", cwd=tmp_path, env=env)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "postgresql" not in checked.stdout.lower() or "ok" in checked.stdout
+        missing = await run_cli(
+            "migrate", "--from-sqlite", str(tmp_path / "nope.sqlite3"), cwd=tmp_path, env=env
+        )
+        assert missing.returncode == 1
+        assert "nothing was kept" in missing.stderr
+    finally:
+        pg_cluster.drop_database(url)
