@@ -12,8 +12,8 @@ from bot.invite import invite_url
 from bot.migrate import discover
 from bot.sqlitefile import peek_version
 from tests.botprocess import BotProcess, run_cli
-from tests.pg import PostgresCluster
 from tests.fakediscord import FakeDiscord
+from tests.pg import PostgresCluster
 
 OTHER_TOKEN = "MTE4MDcxMjM0NTY3ODkwMTI0OA.Gwr0ng.this-token-was-reset-0123456789abcdefghij"
 
