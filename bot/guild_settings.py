@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.db import Database
 from bot.problems import Problem, ProblemKey, Problems
+from bot.timeutil import to_unix
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class GuildSettings:
         return self._defaults().get(feature, False)
 
     def _now(self) -> int:
-        return int(self._clock.now().timestamp())
+        return to_unix(self._clock.now())
 
     async def get(self, guild_id: int) -> GuildConfig:
         """Return the guild's configuration (all unset for a new guild)."""

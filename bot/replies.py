@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
+
+from bot.timeutil import to_unix
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +32,10 @@ def clean(text: str, *, limit: int | None = None) -> str:
     return cleaned
 
 
-def timestamp(unix: int | float, style: str = "F") -> str:
-    """A Discord timestamp that every viewer sees in their own time zone."""
-    return f"<t:{int(unix)}:{style}>"
+def timestamp(when: datetime | int | float, style: str = "F") -> str:
+    """A Discord timestamp (of an aware instant or unix seconds) every viewer sees in their zone."""
+    unix = to_unix(when) if isinstance(when, datetime) else int(when)
+    return f"<t:{unix}:{style}>"
 
 
 async def send_ephemeral(

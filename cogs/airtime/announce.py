@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.replies import clean, timestamp
+from bot.timeutil import to_unix
 from cogs.airtime.schedule import KST, Episode
 
 ONAIR_GRACE = timedelta(minutes=30)
@@ -126,7 +127,7 @@ def render(announcement: Announcement, drama: DramaText, *, late: Late | None = 
         platform = clean(drama.streaming or "streaming", limit=50)
         text = f"🍿 {title} {words} is now streaming on {platform}."
     else:
-        start = int(ep.at.timestamp())
+        start = to_unix(ep.at)
         text = (
             f"⏰ {title} {words} airs {timestamp(start, 'R')} on {network} — "
             f"{timestamp(start, 'F')} ({ep.at.astimezone(KST):%H:%M} KST)."
@@ -143,7 +144,7 @@ def skip_notice(title: str, day_label: str, shifted: Episode | None, reason: str
         text += f": {clean(reason, limit=250)}"
     if shifted is None:
         return text + "."
-    start = int(shifted.at.timestamp())
+    start = to_unix(shifted.at)
     return (
         f"{text}; episode {shifted.number} now airs {timestamp(start, 'F')} "
         f"({shifted.at.astimezone(KST):%a %Y-%m-%d %H:%M} KST)."

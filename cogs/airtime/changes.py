@@ -102,8 +102,7 @@ def undo_notice(
     name = f"**{clean(title, limit=100)}**"
     moved = _first_moved(before, after, now)
     shift = (
-        f"episode {moved.number} now airs {timestamp(int(moved.at.timestamp()), 'F')} "
-        f"({_kst(moved.at)})"
+        f"episode {moved.number} now airs {timestamp(moved.at, 'F')} ({_kst(moved.at)})"
         if moved is not None
         else ""
     )
@@ -112,7 +111,7 @@ def undo_notice(
         if gone is None:
             return f"📢 Schedule change for {name}: {shift}." if shift else None
         special = clean(gone.title, limit=100) or "special"
-        start = timestamp(int(gone.at.timestamp()), "F")
+        start = timestamp(gone.at, "F")
         text = f"📢 The {name} special “{special}” on {start} ({_kst(gone.at)}) is cancelled"
         return f"{text}; {shift}." if shift else f"{text}."
     if not shift:
@@ -129,14 +128,13 @@ def edit_notice(
     known = {ep.key for ep in before}
     parts = [
         f"special “{clean(ep.title, limit=100) or 'special'}” airs "
-        f"{timestamp(int(ep.at.timestamp()), 'F')} ({_kst(ep.at)})"
+        f"{timestamp(ep.at, 'F')} ({_kst(ep.at)})"
         for ep in after
         if ep.number is None and ep.key not in known and ep.at > now
     ][:3]
     moved = _first_moved(before, after, now)
     if moved is not None:
         parts.append(
-            f"episode {moved.number} now airs {timestamp(int(moved.at.timestamp()), 'F')} "
-            f"({_kst(moved.at)})"
+            f"episode {moved.number} now airs {timestamp(moved.at, 'F')} ({_kst(moved.at)})"
         )
     return f"📢 Schedule change for {name}: " + "; ".join(parts) + "." if parts else None

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from bot.replies import clean, timestamp
 from bot.text import plural
+from bot.timeutil import to_unix
 from cogs.airtime.records import Drama
 from cogs.airtime.schedule import KST, Episode, finale, next_after
 from cogs.airtime.validate import describe_slots
@@ -67,7 +68,7 @@ def follow_reply(title: str, role_id: int, *, following: bool, changed: bool) ->
 
 def when(at: datetime) -> str:
     """`<t:…:F> (<t:…:R>) · Thu 21:30 KST`."""
-    unix = int(at.timestamp())
+    unix = to_unix(at)
     return f"{timestamp(unix, 'F')} ({timestamp(unix, 'R')}) · {at.astimezone(KST):%a %H:%M} KST"
 
 
@@ -85,7 +86,7 @@ def next_line(info: DramaInfo, now: datetime) -> str:
             return f"{name(info)}: no episodes scheduled."
         return (
             f"{name(info)} has ended: the finale (episode {last.number}) aired "
-            f"{timestamp(int(last.at.timestamp()), 'D')} ({last.at.astimezone(KST):%Y-%m-%d} KST)."
+            f"{timestamp(last.at, 'D')} ({last.at.astimezone(KST):%Y-%m-%d} KST)."
         )
     label = nxt.label() if nxt.number is None else f"Episode {nxt.number}"
     if nxt.finale:
@@ -109,7 +110,7 @@ def episode_lines(info: DramaInfo, now: datetime) -> list[str]:
     rows: list[tuple[date, int, str]] = [(day, 0, skip_line(day, why)) for day, why in info.skips]
     for ep in info.episodes:
         mark = "✅" if ep.at <= now else "▫️"
-        unix = int(ep.at.timestamp())
+        unix = to_unix(ep.at)
         local = ep.at.astimezone(KST)
         line = f"{mark} {ep.label()} · {timestamp(unix, 'F')} · {local:%Y-%m-%d %H:%M} KST"
         rows.append((local.date(), 1, line))
@@ -147,8 +148,7 @@ def summary(info: DramaInfo, now: datetime) -> str:
     ]
     if first is not None:
         parts.append(
-            f"  Episode 1: {timestamp(int(first.timestamp()), 'F')} "
-            f"({first.astimezone(KST):%a %Y-%m-%d %H:%M} KST)"
+            f"  Episode 1: {timestamp(first, 'F')} ({first.astimezone(KST):%a %Y-%m-%d %H:%M} KST)"
         )
     parts.append("  Next: " + next_line(info, now).split(" · ", 1)[-1])
     if info.streaming:

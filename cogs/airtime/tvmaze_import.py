@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput
+from bot.timeutil import from_unix, to_unix
 from cogs.airtime.schedule import KST, DramaSpec, Slot, Special, kst_date, slot_instants, to_utc
 from cogs.airtime.tvmaze_data import Episode, Show
 from cogs.airtime.validate import EPISODES_MAX, NAME_MAX, TITLE_MAX
@@ -371,14 +372,14 @@ def snapshot_to_json(snapshot: Snapshot) -> str:
         "slots": [[slot.weekday, f"{slot.at:%H:%M}"] for slot in snapshot.slots],
         "premiere": snapshot.premiere.isoformat(),
         "skips": sorted(day.isoformat() for day in snapshot.skips),
-        "moves": {str(n): int(at.timestamp()) for n, at in sorted(snapshot.moves.items())},
-        "specials": [[sp.episode_id, int(sp.at.timestamp()), sp.title] for sp in snapshot.specials],
+        "moves": {str(n): to_unix(at) for n, at in sorted(snapshot.moves.items())},
+        "specials": [[sp.episode_id, to_unix(sp.at), sp.title] for sp in snapshot.specials],
     }
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 def _unix(value: int) -> datetime:
-    return datetime.fromtimestamp(int(value), UTC)
+    return from_unix(int(value))
 
 
 def snapshot_from_json(text: str) -> Snapshot:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.text import shorten
+
 MODERATORS = "Moderators only:"  # the one way /help marks moderator commands
 FIELD_LIMIT = 1024
 DESCRIPTION_LIMIT = 4096
@@ -65,7 +67,7 @@ def overview_fields(topics: Topics, commands: list[CommandLine]) -> list[tuple[s
             lines.append(f"{MODERATORS} " + " ".join(f"`{_label(c)}`" for c in moderators))
         if lines:
             lines.append(f"→ `/help topic:{topic}`")
-            fields.append((heading, _cut("\n".join(lines), FIELD_LIMIT)))
+            fields.append((heading, shorten("\n".join(lines), FIELD_LIMIT)))
     return fields
 
 
@@ -78,8 +80,4 @@ def topic_text(topics: Topics, topic: str, commands: list[CommandLine]) -> str:
         lines += [f"`{_label(c)}` — {c.description}" for c in moderators]
     if topics[topic].note:
         lines += ["", topics[topic].note]
-    return _cut("\n".join(lines) or "No commands in this topic.", DESCRIPTION_LIMIT)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten("\n".join(lines) or "No commands in this topic.", DESCRIPTION_LIMIT)
