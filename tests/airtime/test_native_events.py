@@ -1,0 +1,137 @@
+"""End to end: `/drama events` keeps a drama's next episodes as Discord scheduled events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.airtime.helpers import EP1, EP2, drama_id
+from tests.fakediscord.state import ALL_PERMISSIONS, CREATE_EVENTS
+from tests.harness import BotEnv, until
+
+EVENTS = r"/guilds/\d+/scheduled-events"
+RUNTIME = timedelta(minutes=70)  # the catalog drama's runtime
+EP3 = datetime(2018, 6, 13, 12, 30, tzinfo=UTC)
+
+
+def listed(env: BotEnv) -> list[dict[str, Any]]:
+    """The guild's scheduled and active events, by start."""
+    return env.fake.scheduled_events(env.guild_id, finished=False)
+
+
+def starts(env: BotEnv) -> list[str]:
+    return [event["scheduled_start_time"] for event in listed(env)]
+
+
+async def wait_for_starts(env: BotEnv, *expected: datetime) -> None:
+    wanted = [at.astimezone(UTC) for at in expected]
+
+    async def check() -> bool:
+        return [datetime.fromisoformat(s) for s in starts(env)] == wanted
+
+    await until(check, f"events starting {wanted}")
+
+
+async def add_drama(env: BotEnv) -> int:
+    env.travel_to(datetime(2018, 6, 6, 10, 0, tzinfo=UTC))
+    assert "Added" in await env.reply(env.mod_id, "drama", "add", catalog="secretary-kim")
+    return await drama_id(env)
+
+
+async def test_events_on_lists_the_next_two_episodes_as_external_events(env: BotEnv) -> None:
+    added = await add_drama(env)
+    itx = await env.slash(env.mod_id, "drama", "events", drama=str(added), state="on")
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "the next 2 episodes" in text
+    events = listed(env)
+    assert [e["name"] for e in events] == [
+        "What's Wrong with Secretary Kim · Episode 1",
+        "What's Wrong with Secretary Kim · Episode 2",
+    ]
+    first = events[0]
+    assert first["entity_type"] == 3
+    assert first["entity_metadata"]["location"].startswith("tvN")
+    assert datetime.fromisoformat(first["scheduled_start_time"]) == EP1
+    assert datetime.fromisoformat(first["scheduled_end_time"]) == EP1 + RUNTIME
+    assert "Episode 1 of What's Wrong with Secretary Kim" in first["description"]
+
+
+async def test_a_skip_moves_the_event_and_off_deletes_them(env: BotEnv) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    await wait_for_starts(env, EP1, EP2)
+    ids = [event["id"] for event in listed(env)]
+    await env.reply(env.mod_id, "drama", "skip", drama=str(added), date="2018-06-07")
+    await wait_for_starts(env, EP1, EP3)  # episode 2 now airs the next Wednesday
+    assert [event["id"] for event in listed(env)] == ids  # edited, not recreated
+    assert "Episode 2" in listed(env)[1]["name"]
+
+    text = await env.reply(env.mod_id, "drama", "events", drama=str(added), state="off")
+    assert "off" in text
+    assert listed(env) == []
+
+
+async def test_an_extension_marks_the_new_finale_and_removal_deletes_events(
+    env: BotEnv,
+) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "edit", drama=str(added), episodes=2)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    assert "finale" in listed(env)[1]["name"]
+    await env.reply(env.mod_id, "drama", "edit", drama=str(added), episodes=16)
+
+    async def finale_gone() -> bool:
+        return all("finale" not in e["name"] for e in listed(env))
+
+    await until(finale_gone, "episode 2 no longer the finale")
+    await env.reply(env.mod_id, "drama", "remove", drama=str(added))
+
+    async def none_left() -> bool:
+        return listed(env) == []
+
+    await until(none_left, "events of the removed drama deleted")
+
+
+async def test_an_aired_episode_ends_and_the_next_one_appears(env: BotEnv) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    await env.advance_to(EP1 + timedelta(minutes=5))
+    env.fake.update_event_statuses()  # Discord starts the external event at its start
+    await env.advance_to(EP1 + RUNTIME + timedelta(seconds=1))
+    await wait_for_starts(env, EP2, EP3)
+    ended = [e for e in env.fake.scheduled_events(env.guild_id) if e["status"] == 3]
+    assert len(ended) == 1
+    assert datetime.fromisoformat(ended[0]["scheduled_start_time"]) == EP1
+
+
+async def test_a_restart_makes_no_second_event(env: BotEnv) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    start = len(env.fake.requests)
+    await env.restart()
+    await env.fake.wait_for_request("GET", EVENTS, after=start)  # the start-up sync ran
+    await env.settle()
+    assert len(listed(env)) == 2
+    assert len(env.fake.find_requests("POST", EVENTS)) == 2  # the two made before the restart
+
+
+async def test_bad_counts_and_a_missing_permission_change_nothing(env: BotEnv) -> None:
+    added = await add_drama(env)
+    for count in (0, 200):
+        itx = await env.slash(env.mod_id, "drama", "events", drama=str(added), state="on",
+                              count=count)  # fmt: skip
+        text = await itx.reply_text()
+        assert itx.is_ephemeral
+        assert "between 1 and 100" in text
+    env.fake.add_scheduled_event(env.guild_id, "Watch party")
+    itx = await env.slash(env.mod_id, "drama", "events", drama=str(added), state="on", count=100)
+    assert "at most 99" in await itx.reply_text()
+    env.fake.set_bot_permissions(env.guild_id, ALL_PERMISSIONS & ~CREATE_EVENTS & ~(1 << 3))
+    await env.settle()
+    itx = await env.slash(env.mod_id, "drama", "events", drama=str(added), state="on")
+    assert "Create Events" in await itx.reply_text()
+    assert itx.is_ephemeral
+    assert [e["name"] for e in listed(env)] == ["Watch party"]
+    text = await env.reply(env.mod_id, "drama", "events", drama="Nope", state="on")
+    assert "no drama called" in text
