@@ -60,7 +60,7 @@ async def setup(bot: DramaBot) -> None:
             start=_chain(service.start, native.events.start, native.threads.start),
             stop=_chain_stop(native.threads.stop, native.events.stop, service.stop),
             status=fans.status_lines,
-            channel_deleted=service.channel_deleted,
+            channel_deleted=_chain_channel(service.channel_deleted, native.threads.channel_deleted),
             dynamic_items=(FollowButton,),
             apis=(service,),
         )
@@ -100,6 +100,16 @@ def _chain_stop(*steps: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable
             await step()
 
     return stop
+
+
+def _chain_channel(
+    *steps: Callable[[int, int], Awaitable[None]],
+) -> Callable[[int, int], Awaitable[None]]:
+    async def deleted(guild_id: int, channel_id: int) -> None:
+        for step in steps:
+            await step(guild_id, channel_id)
+
+    return deleted
 
 
 async def teardown(bot: DramaBot) -> None:

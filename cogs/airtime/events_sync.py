@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
+from bot.errors import UserFacingError
 from bot.problems import FeatureProblems
 from bot.scheduler import Scheduler
 from bot.shards import GuildScope
@@ -124,7 +125,13 @@ class EventSync:
         value = events.check_count(count)
         guild_id = drama.guild_id
         async with self._lock(guild_id):
-            live = await self._list(guild_id)
+            try:
+                live = await self._list(guild_id)
+            except Unsure:
+                raise UserFacingError(
+                    "Discord did not answer when I asked for the server's events: nothing "
+                    "changed, try again in a minute."
+                ) from None
             mine = await self._events.event_ids(guild_id)
             foreign = sum(1 for event_id in live if event_id not in mine)
             counts = await self._events.counts(guild_id)

@@ -54,3 +54,8 @@ def events_refused(drama_id: int) -> ProblemKey:
 def threads_refused(drama_id: int, channel_id: int) -> ProblemKey:
     """Discord refused a drama's episode threads in a channel (forgotten with the channel)."""
     return ProblemKey(f"threads:{drama_id}", channel_id)
+
+
+def threads_channel_gone(drama_id: int) -> ProblemKey:
+    """A drama's episode-thread channel was deleted: not tied to it, so it outlives it."""
+    return ProblemKey(f"threads-channel:{drama_id}")

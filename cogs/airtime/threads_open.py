@@ -23,7 +23,12 @@ from bot.scheduler import Scheduler
 from bot.shards import GuildScope
 from cogs.airtime import threads
 from cogs.airtime.announce import Announcement
-from cogs.airtime.keys import THREADS_JOB_PREFIX, threads_job, threads_refused
+from cogs.airtime.keys import (
+    THREADS_JOB_PREFIX,
+    threads_channel_gone,
+    threads_job,
+    threads_refused,
+)
 from cogs.airtime.native import Gone, LiveThread, Refused, Unsure
 from cogs.airtime.records import Drama
 from cogs.airtime.schedule import Episode
@@ -119,13 +124,23 @@ class ThreadOpener:
                                   archive_min, now)  # fmt: skip
         await self._threads.turn_on(settings)
         await self._problems.clear(drama.guild_id, threads_refused(drama.drama_id, channel_id))
+        await self._problems.clear(drama.guild_id, threads_channel_gone(drama.drama_id))
         return ThreadsSet(drama, settings, await self._arm(drama.guild_id, drama.drama_id))
 
     async def turn_off(self, drama: Drama) -> ThreadsSet:
         """No more episode threads for the drama (open ones archive on their own)."""
         await self._threads.turn_off(drama.drama_id)
         self._scheduler.cancel(threads_job(drama.drama_id))
+        await self._problems.clear(drama.guild_id, threads_channel_gone(drama.drama_id))
         return ThreadsSet(drama, None, None)
+
+    async def channel_deleted(self, guild_id: int, channel_id: int) -> None:
+        """Tell moderators at once which dramas' threads need a new channel."""
+        for drama_id in await self._threads.channel_gone(guild_id, channel_id):
+            drama = await self._store.get_drama(guild_id, drama_id)
+            if drama is not None:
+                text = threads.channel_gone_problem(drama.title)
+                await self._problems.report(guild_id, threads_channel_gone(drama_id), text)
 
     async def schedule_changed(self, before: Drama, after: Drama | None) -> None:
         """The airtime service's hook: re-arm at the (possibly moved) next broadcast."""
@@ -179,14 +194,15 @@ class ThreadOpener:
         key = threads_refused(drama.drama_id, settings.channel_id)
         try:
             thread_id = await self._create(drama, ep, settings, name)
-        except (Refused, Gone) as error:
+        except Gone:
             await self._threads.finish(drama.drama_id, ep.key, "failed")
-            log.warning("episode thread refused: %r", error, extra=extra)
-            text = (
-                threads.channel_gone_problem(drama.title)
-                if isinstance(error, Gone)
-                else threads.missing_permission_problem(drama.title, settings.channel_id)
-            )
+            text = threads.channel_gone_problem(drama.title)
+            await self._problems.report(drama.guild_id, threads_channel_gone(drama.drama_id), text)
+            return None
+        except Refused as error:
+            await self._threads.finish(drama.drama_id, ep.key, "failed")
+            log.warning("episode thread refused: %s", error.reason, extra=extra)
+            text = threads.missing_permission_problem(drama.title, settings.channel_id)
             await self._problems.report(drama.guild_id, key, text)
             return None
         except Unsure:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.airtime.helpers import EP1, EP2, drama_id
-from tests.fakediscord.state import ALL_PERMISSIONS, CREATE_EVENTS
+from tests.airtime.helpers import EP1, EP2, drama_id, service
+from tests.fakediscord.state import ALL_PERMISSIONS, CREATE_EVENTS, MANAGE_EVENTS
 from tests.harness import BotEnv, until
 
 EVENTS = r"/guilds/\d+/scheduled-events"
@@ -135,3 +135,76 @@ async def test_bad_counts_and_a_missing_permission_change_nothing(env: BotEnv) -
     assert [e["name"] for e in listed(env)] == ["Watch party"]
     text = await env.reply(env.mod_id, "drama", "events", drama="Nope", state="on")
     assert "no drama called" in text
+
+
+async def test_discord_refusing_a_change_is_reported_then_cleared(env: BotEnv) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    no_events = ALL_PERMISSIONS & ~CREATE_EVENTS & ~MANAGE_EVENTS & ~(1 << 3)
+    env.fake.set_bot_permissions(env.guild_id, no_events)
+    await env.settle()
+    await env.reply(env.mod_id, "drama", "skip", drama=str(added), date="2018-06-07")
+
+    async def reported() -> bool:
+        return any(
+            "Create Events" in line for line in await service(env).problem_lines(env.guild_id)
+        )
+
+    await until(reported, "the refused event edit reported")
+    assert "Create Events" in await env.reply(env.mod_id, "config", "show")
+    env.fake.set_bot_permissions(env.guild_id, ALL_PERMISSIONS & ~(1 << 3))
+    await env.settle()
+    await env.reply(env.mod_id, "drama", "undo", drama=str(added), change="2018-06-07")
+
+    async def cleared() -> bool:
+        return await service(env).problem_lines(env.guild_id) == []
+
+    await until(cleared, "the problem cleared once Discord accepts again")
+    await wait_for_starts(env, EP1, EP2)
+
+
+async def test_a_shard_0_of_2_process_keeps_only_its_own_servers_events(env: BotEnv) -> None:
+    env.travel_to(datetime(2018, 6, 6, 10, 0, tzinfo=UTC))
+    guilds = {}
+    for shard in (0, 1):
+        guild = env.fake.add_guild(name=f"Club on shard {shard}", shard=(shard, 2))
+        mods = env.fake.add_role(guild.id, "Mods", permissions=1 << 5)
+        mod = env.fake.add_member(guild.id, name=f"mod{shard}", roles=(mods,))
+        await env.settle()
+        for path, options in (
+            (("drama", "add"), {"catalog": "secretary-kim"}),
+            (("drama", "events"), {"drama": "Secretary Kim", "state": "on"}),
+            (("drama", "threads"), {"drama": "Secretary Kim",
+                                    "channel": guild.default_channel_id}),
+        ):  # fmt: skip
+            itx = await env.fake.slash(guild.id, guild.default_channel_id, mod, *path,
+                                       options=options)  # fmt: skip
+            await itx.reply_text()
+        guilds[shard] = guild.id
+    start = len(env.fake.requests)
+    await env.restart(shard_count=2, shard_ids="0")
+    mine = (await service(env).dramas(guilds[0]))[0].drama_id
+    await env.fake.wait_for_request("GET", EVENTS, after=start)
+    await env.settle(10)
+    listed_guilds = {r.path.split("/")[2] for r in env.fake.find_requests("GET", EVENTS)[-1:]}
+    assert listed_guilds == {str(guilds[0])}
+    assert env.running.scheduler.job_ids("airthreads:") == [f"airthreads:{mine}"]
+    assert env.running.scheduler.job_ids("airevents:") == [f"airevents:{mine}"]
+    await env.advance_to(EP1)
+
+    async def thread_opened() -> bool:
+        return env.fake.threads(guilds[0]) != []
+
+    await until(thread_opened, "shard 0's episode thread")
+    await env.advance_to(EP1 + RUNTIME + timedelta(seconds=1))
+
+    async def moved_on() -> bool:
+        return len(env.fake.scheduled_events(guilds[0], finished=False)) == 2 and any(
+            datetime.fromisoformat(e["scheduled_start_time"]) == EP3
+            for e in env.fake.scheduled_events(guilds[0], finished=False)
+        )
+
+    await until(moved_on, "shard 0's server moved on to episode 3")
+    assert env.fake.threads(guilds[1]) == []
+    theirs = env.fake.scheduled_events(guilds[1], finished=False)
+    assert [datetime.fromisoformat(e["scheduled_start_time"]) for e in theirs] == [EP1, EP2]

@@ -118,3 +118,19 @@ async def test_a_refusal_at_air_time_is_reported_to_moderators(env: BotEnv) -> N
 
     await until(reported, "the refused thread reported")
     assert env.fake.threads(env.guild_id) == []
+
+
+async def test_a_deleted_thread_channel_asks_for_another(env: BotEnv) -> None:
+    drama_id, _, _ = await setup_announced(env, remind="none")
+    talk = env.fake.add_channel(env.guild_id, "episode-talk")
+    await env.settle()
+    await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=talk)
+    await env.fake.delete_channel(talk)
+
+    async def reported() -> bool:
+        lines = await service(env).problem_lines(env.guild_id)
+        return any("episode-thread channel" in line for line in lines)
+
+    await until(reported, "the deleted channel reported")
+    await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=env.channel_id)
+    assert await service(env).problem_lines(env.guild_id) == []
