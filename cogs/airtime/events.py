@@ -256,12 +256,12 @@ def limit_problem() -> str:
     )
 
 
-def gone_problem(title: str, labels: list[str]) -> str:
-    """What moderators read when events of a drama were deleted by hand."""
-    which = ", ".join(labels)
+def gone_problem(title: str, keys: list[str]) -> str:
+    """What moderators read when events of a drama were deleted by hand (episode keys)."""
+    which = ", ".join(episode_label(key) for key in keys)
     return (
-        f"The scheduled event of **{clean(title, limit=100)}** {which} was deleted in Discord; "
-        f"I left it deleted. `/drama events {clean(title, limit=60)} on` puts it back."
+        f"Someone deleted the scheduled event of **{clean(title, limit=100)}** ({which}) in "
+        f"Discord; I left it deleted. `/drama events … on` puts it back."
     )
 
 

@@ -26,7 +26,7 @@ from bot.shards import GuildScope
 from cogs.airtime import events
 from cogs.airtime.events import EventRow, EventSpec, Plan
 from cogs.airtime.events_store import EventStore
-from cogs.airtime.keys import EVENTS_JOB_PREFIX, events_job, events_refused
+from cogs.airtime.keys import EVENTS_JOB_PREFIX, events_deleted, events_job, events_refused
 from cogs.airtime.native import Gone, LiveEvent, Refused, Unsure
 from cogs.airtime.records import Drama
 from cogs.airtime.store import AirtimeStore
@@ -192,14 +192,15 @@ class EventSync:
         want = events.wanted(drama, count, now) if drama is not None and count else []
         if not rows and not want:
             self._scheduler.cancel(events_job(drama_id))
-            await self._problems.clear(guild_id, events_refused(drama_id))
+            await self._report(guild_id, drama, None, [])
             return None
         if live is None:
             live = await self._list(guild_id)
         steps = events.plan(rows, want, live, now)
         problem = await self._apply(guild_id, drama_id, steps, now)
-        await self._report(guild_id, drama, problem)
-        later = events.next_check(await self._events.rows(drama_id), want, now)
+        after = await self._events.rows(drama_id)
+        await self._report(guild_id, drama, problem, [r.key for r in after if r.state == "gone"])
+        later = events.next_check(after, want, now)
         if later is not None:
             self._arm(guild_id, drama_id, later)
         else:
@@ -279,14 +280,23 @@ class EventSync:
             return events.missing_permission_problem()
         return f"Discord refused a scheduled event: {refused.reason}."
 
-    async def _report(self, guild_id: int, drama: Drama | None, problem: str | None) -> None:
+    async def _report(
+        self, guild_id: int, drama: Drama | None, problem: str | None, gone: list[str]
+    ) -> None:
+        """Tell moderators what Discord refused, and which events a person deleted."""
         if drama is None:
             return
-        key = events_refused(drama.drama_id)
-        if problem is None:
-            await self._problems.clear(guild_id, key)
-        else:
-            await self._problems.report(guild_id, key, problem)
+        for key, text in (
+            (events_refused(drama.drama_id), problem),
+            (
+                events_deleted(drama.drama_id),
+                events.gone_problem(drama.title, gone) if gone else None,
+            ),
+        ):
+            if text is None:
+                await self._problems.clear(guild_id, key)
+            else:
+                await self._problems.report(guild_id, key, text)
 
     def _arm(self, guild_id: int, drama_id: int, when: datetime) -> None:
         self._scheduler.schedule(events_job(drama_id), when, self.run, guild_id, drama_id)

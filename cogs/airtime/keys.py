@@ -59,3 +59,8 @@ def threads_refused(drama_id: int, channel_id: int) -> ProblemKey:
 def threads_channel_gone(drama_id: int) -> ProblemKey:
     """A drama's episode-thread channel was deleted: not tied to it, so it outlives it."""
     return ProblemKey(f"threads-channel:{drama_id}")
+
+
+def events_deleted(drama_id: int) -> ProblemKey:
+    """A person deleted some of a drama's scheduled events (left deleted until turned on again)."""
+    return ProblemKey(f"events-deleted:{drama_id}")

@@ -208,3 +208,25 @@ async def test_a_shard_0_of_2_process_keeps_only_its_own_servers_events(env: Bot
     assert env.fake.threads(guilds[1]) == []
     theirs = env.fake.scheduled_events(guilds[1], finished=False)
     assert [datetime.fromisoformat(e["scheduled_start_time"]) for e in theirs] == [EP1, EP2]
+
+
+async def test_an_event_a_person_deleted_stays_deleted_until_turned_on_again(
+    env: BotEnv,
+) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    env.fake.delete_scheduled_event(int(listed(env)[0]["id"]))
+    await env.reply(env.mod_id, "drama", "edit", drama=str(added), title="Secretary Kim")
+
+    async def reported() -> bool:
+        lines = await service(env).problem_lines(env.guild_id)
+        return any("Someone deleted the scheduled event" in line for line in lines)
+
+    await until(reported, "the deleted event reported")
+    assert [e["name"] for e in listed(env)] == ["Secretary Kim · Episode 2"]
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    assert [e["name"] for e in listed(env)] == [
+        "Secretary Kim · Episode 1",
+        "Secretary Kim · Episode 2",
+    ]
+    assert await service(env).problem_lines(env.guild_id) == []
