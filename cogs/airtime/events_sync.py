@@ -269,8 +269,9 @@ class EventSync:
     async def _list(self, guild_id: int) -> dict[int, LiveEvent]:
         try:
             return await self._api.list_events(guild_id)
-        except Refused:
-            return {}  # reading needs no permission; a refusal shows again at the create
+        except Refused as refused:
+            # Without the list, a stored event would look deleted by hand: try again later.
+            raise Unsure(f"could not list the events: {refused.reason}") from None
 
     @staticmethod
     def _problem_text(refused: Refused) -> str:

@@ -230,3 +230,25 @@ async def test_an_event_a_person_deleted_stays_deleted_until_turned_on_again(
         "Secretary Kim · Episode 2",
     ]
     assert await service(env).problem_lines(env.guild_id) == []
+
+
+async def test_a_crash_while_creating_never_makes_a_second_event(env: BotEnv) -> None:
+    added = await add_drama(env)
+    gate = env.fake.gate("POST", EVENTS)
+    await env.slash(env.mod_id, "drama", "events", drama=str(added), state="on")
+    await gate.next()
+    await env.stop()  # the bot dies with episode 1's event claimed and its create in flight
+    gate.open()  # ...which Discord then carries out
+    await env.start()
+
+    async def settled() -> bool:
+        return len(listed(env)) == 2
+
+    await until(settled, "the start-up sync")
+    await env.restart()
+    await env.settle(10)
+    assert [e["name"] for e in listed(env)] == [
+        "What's Wrong with Secretary Kim · Episode 1",
+        "What's Wrong with Secretary Kim · Episode 2",
+    ]
+    assert len(env.fake.find_requests("POST", EVENTS)) == 2
