@@ -134,3 +134,18 @@ async def test_a_deleted_thread_channel_asks_for_another(env: BotEnv) -> None:
     await until(reported, "the deleted channel reported")
     await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=env.channel_id)
     assert await service(env).problem_lines(env.guild_id) == []
+
+
+async def test_threads_open_at_air_time_without_announcements_too(env: BotEnv) -> None:
+    env.travel_to(EP1 - timedelta(hours=2))
+    await env.reply(env.mod_id, "drama", "add", catalog="secretary-kim")
+    await env.reply(env.mod_id, "drama", "threads", drama="Secretary Kim", channel=env.channel_id)
+    start = len(env.fake.requests)
+    await env.advance_to(EP1)
+
+    async def opened() -> bool:
+        return len(env.fake.threads(env.guild_id, parent_id=env.channel_id)) == 1
+
+    await until(opened, "the episode thread")
+    assert env.fake.threads(env.guild_id)[0]["name"] == NAME
+    assert not [r for r in env.fake.requests[start:] if r.path.endswith("/messages")]
