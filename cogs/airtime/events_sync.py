@@ -159,6 +159,10 @@ class EventSync:
             self._arm(guild_id, drama_id, self._clock.now() + RETRY_AFTER)
             return "Discord did not answer clearly; I will try again in a few minutes."
 
+    async def counts(self, guild_id: int) -> dict[int, int]:
+        """Drama id -> how many upcoming episodes it keeps as events, for dramas with events on."""
+        return await self._events.counts(guild_id)
+
     # -- the schedule listener and the job --------------------------------------------------
     async def schedule_changed(self, before: Drama, after: Drama | None) -> None:
         """The airtime service's hook: a drama's schedule changed, or it was removed."""

@@ -21,6 +21,7 @@ from cogs.airtime.native_commands import (
     Native,
     check_event_permission,
     events_reply,
+    native_lines,
     thread_place,
     threads_reply,
 )
@@ -191,7 +192,10 @@ class DramaCog(commands.Cog, name="Drama"):
         guild = require_guild(interaction)
         now = self.bot.clock.now()
         dramas = await self.service.dramas(guild.id)
-        text = "\n".join(render.summary(info_of(d), now) for d in dramas)
+        extra = await native_lines(self.native, guild.id)
+        text = "\n".join(
+            render.summary(info_of(d), now) + extra.get(d.drama_id, "") for d in dramas
+        )
         await self._done(interaction, text or "No dramas yet: add one with `/drama add`.")
 
     @drama.command(name="skip")

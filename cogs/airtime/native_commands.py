@@ -105,3 +105,18 @@ def threads_reply(done: ThreadsSet) -> str:
     if done.next_at is not None:
         text += f"\nNext thread: {when(done.next_at)}."
     return text
+
+
+async def native_lines(native: Native, guild_id: int) -> dict[int, str]:
+    """Drama id -> `/drama list`'s extra lines: its scheduled events and episode threads."""
+    counts = await native.events.counts(guild_id)
+    places = {s.drama_id: s for s in await native.threads.settings_of(guild_id)}
+    lines: dict[int, str] = {}
+    for drama_id, count in counts.items():
+        shown = "episode" if count == 1 else f"{count} episodes"
+        lines[drama_id] = f"\n  Scheduled events: the next {shown}"
+    for drama_id, place in places.items():
+        kind = "forum posts" if place.forum else "threads"
+        text = f"\n  Episode {kind}: <#{place.channel_id}>"
+        lines[drama_id] = lines.get(drama_id, "") + text
+    return lines

@@ -134,6 +134,10 @@ class ThreadOpener:
         await self._problems.clear(drama.guild_id, threads_channel_gone(drama.drama_id))
         return ThreadsSet(drama, None, None)
 
+    async def settings_of(self, guild_id: int) -> list[ThreadSettings]:
+        """The guild's dramas with episode threads on."""
+        return await self._threads.of_guild(guild_id)
+
     async def channel_deleted(self, guild_id: int, channel_id: int) -> None:
         """Tell moderators at once which dramas' threads need a new channel."""
         for drama_id in await self._threads.channel_gone(guild_id, channel_id):

@@ -55,6 +55,7 @@ async def test_events_on_lists_the_next_two_episodes_as_external_events(env: Bot
     assert datetime.fromisoformat(first["scheduled_start_time"]) == EP1
     assert datetime.fromisoformat(first["scheduled_end_time"]) == EP1 + RUNTIME
     assert "Episode 1 of What's Wrong with Secretary Kim" in first["description"]
+    assert "Scheduled events: the next 2 episodes" in await env.reply(env.mod_id, "drama", "list")
 
 
 async def test_a_skip_moves_the_event_and_off_deletes_them(env: BotEnv) -> None:

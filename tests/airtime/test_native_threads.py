@@ -148,4 +148,6 @@ async def test_threads_open_at_air_time_without_announcements_too(env: BotEnv) -
 
     await until(opened, "the episode thread")
     assert env.fake.threads(env.guild_id)[0]["name"] == NAME
+    listing = await env.reply(env.mod_id, "drama", "list")
+    assert f"Episode threads: <#{env.channel_id}>" in listing
     assert not [r for r in env.fake.requests[start:] if r.path.endswith("/messages")]
