@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, str] = {
     "add_reactions": "Add Reactions",
     "manage_messages": "Manage Messages",  # tidy replaced poll votes
     "manage_roles": "Manage Roles",  # follow roles
+    "create_events": "Create Events",  # airtime: episodes as scheduled events
+    "create_public_threads": "Create Public Threads",  # airtime: episode discussion threads
 }
 
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.app import DramaBot
 from bot.features import Feature, HelpTopic
+from bot.shards import GuildScope
 from cogs.airtime.catalog import check_data as _check_catalog
 from cogs.airtime.cog import HELP_NOTE, AirtimeCog
+from cogs.airtime.events_store import EventStore
+from cogs.airtime.events_sync import EventSync
 from cogs.airtime.keys import NAME
 from cogs.airtime.late import LateCourier
 from cogs.airtime.ledger import LedgerStore
 from cogs.airtime.moderation import DramaCog
+from cogs.airtime.native_commands import Native
+from cogs.airtime.native_rest import NativeRest
 from cogs.airtime.rest import DiscordRest
 from cogs.airtime.runner import Announcer
 from cogs.airtime.service import AirtimeService
 from cogs.airtime.store import AirtimeStore
+from cogs.airtime.threads_open import ThreadOpener
+from cogs.airtime.threads_store import ThreadStore
 from cogs.airtime.views import FollowButton
 
 
@@ -34,9 +43,10 @@ async def setup(bot: DramaBot) -> None:
         return (await bot.guild_settings.get(guild_id)).announce_channel_id
 
     service = AirtimeService(store, announcer, rest, problems, default_channel, bot.clock)
+    native = _native(bot, store, service, announcer)
     fans = AirtimeCog(bot, service)
     await bot.add_cog(fans)
-    await bot.add_cog(DramaCog(bot, service))
+    await bot.add_cog(DramaCog(bot, service, native))
     bot.outbox.register(NAME, LateCourier(ledger, rest, problems, bot.clock))
     bot.features.register(
         Feature(
@@ -47,14 +57,59 @@ async def setup(bot: DramaBot) -> None:
                 HELP_NOTE,
                 order=10,
             ),
-            start=service.start,
-            stop=service.stop,
+            start=_chain(service.start, native.events.start, native.threads.start),
+            stop=_chain_stop(native.threads.stop, native.events.stop, service.stop),
             status=fans.status_lines,
-            channel_deleted=service.channel_deleted,
+            channel_deleted=_chain_channel(service.channel_deleted, native.threads.channel_deleted),
             dynamic_items=(FollowButton,),
             apis=(service,),
         )
     )
+
+
+def _native(
+    bot: DramaBot, store: AirtimeStore, service: AirtimeService, announcer: Announcer
+) -> Native:
+    """Scheduled events and episode threads, hooked to schedule changes and on-air posts."""
+    native_rest = NativeRest(bot)
+    problems = bot.guild_settings.problem_table.of(NAME)
+    native = Native(
+        EventSync(store, EventStore(bot.db), native_rest, bot.scheduler, bot.clock, problems,
+                  bot.wait_until_ready),
+        ThreadOpener(store, ThreadStore(bot.db), native_rest, bot.scheduler, bot.clock,
+                     problems, bot.wait_until_ready),
+    )  # fmt: skip
+    service.schedule_changed += [native.events.schedule_changed, native.threads.schedule_changed]
+    announcer.extras.append(native.threads.onair_line)
+    return native
+
+
+def _chain(
+    *steps: Callable[[GuildScope], Awaitable[None]],
+) -> Callable[[GuildScope], Awaitable[None]]:
+    async def start(scope: GuildScope) -> None:
+        for step in steps:
+            await step(scope)
+
+    return start
+
+
+def _chain_stop(*steps: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    async def stop() -> None:
+        for step in steps:
+            await step()
+
+    return stop
+
+
+def _chain_channel(
+    *steps: Callable[[int, int], Awaitable[None]],
+) -> Callable[[int, int], Awaitable[None]]:
+    async def deleted(guild_id: int, channel_id: int) -> None:
+        for step in steps:
+            await step(guild_id, channel_id)
+
+    return deleted
 
 
 async def teardown(bot: DramaBot) -> None:

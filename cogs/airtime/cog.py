@@ -31,7 +31,9 @@ HELP_NOTE = (
     "Schedules are kept in Korea Standard Time, as broadcasters publish them; every time I "
     "show is a Discord timestamp in your own zone. Moderators: `/drama announce` posts "
     "reminders, an on-air post and a streaming post, pinging only the role you choose; "
-    "`/drama skip` marks a pre-empted date and `/drama undo` lifts it (or a move, or a special)."
+    "`/drama skip` marks a pre-empted date and `/drama undo` lifts it (or a move, or a special); "
+    "`/drama events` shows the next episodes in the Events tab and `/drama threads` opens a "
+    "live-discussion thread (or forum post) per episode at air time."
 )
 
 

@@ -1,9 +1,10 @@
-"""Discord glue for the moderators' /drama commands (add, edit, remove, list, skip, announce)."""
+"""Discord glue for the moderators' /drama commands (add, edit, remove, list, skip, announce…)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -16,10 +17,19 @@ from bot.replies import clean, send_ephemeral
 from cogs.airtime import catalog, render
 from cogs.airtime.cog import drama_autocomplete
 from cogs.airtime.forms import DramaForm, ScheduleForm
+from cogs.airtime.native_commands import (
+    Native,
+    check_event_permission,
+    events_reply,
+    native_lines,
+    thread_place,
+    threads_reply,
+)
 from cogs.airtime.permissions import permission_warnings
 from cogs.airtime.records import Drama
 from cogs.airtime.render import info_of
 from cogs.airtime.service import AirtimeService, Rescheduled
+from cogs.airtime.threads import parse_archive
 from cogs.airtime.validate import parse_leads
 
 log = logging.getLogger(__name__)
@@ -59,10 +69,11 @@ class DramaCog(commands.Cog, name="Drama"):
 
     drama = app_commands.Group(name="drama", description="Manage this server's dramas")
 
-    def __init__(self, bot: DramaBot, service: AirtimeService) -> None:
-        """Keep the bot (for its clock) and the service."""
+    def __init__(self, bot: DramaBot, service: AirtimeService, native: Native) -> None:
+        """Keep the bot (for its clock), the service and the scheduled events and threads."""
         self.bot = bot
         self.service = service
+        self.native = native
 
     async def _done(self, interaction: discord.Interaction[DramaBot], text: str) -> None:
         """Answer ephemerally, with any open airtime problems appended for the moderator."""
@@ -181,7 +192,10 @@ class DramaCog(commands.Cog, name="Drama"):
         guild = require_guild(interaction)
         now = self.bot.clock.now()
         dramas = await self.service.dramas(guild.id)
-        text = "\n".join(render.summary(info_of(d), now) for d in dramas)
+        extra = await native_lines(self.native, guild.id)
+        text = "\n".join(
+            render.summary(info_of(d), now) + extra.get(d.drama_id, "") for d in dramas
+        )
         await self._done(interaction, text or "No dramas yet: add one with `/drama add`.")
 
     @drama.command(name="skip")
@@ -257,6 +271,65 @@ class DramaCog(commands.Cog, name="Drama"):
         )
         text = self._announce_text(done.drama, channel, role, leads, done.next_run)
         await self._done(interaction, "\n".join([text, *permission_warnings(guild, channel, role)]))
+
+    @drama.command(name="events")
+    @moderator_only()
+    @app_commands.autocomplete(drama=drama_autocomplete)
+    async def events(
+        self,
+        interaction: discord.Interaction[DramaBot],
+        drama: str,
+        state: Literal["on", "off"],
+        count: int | None = None,
+    ) -> None:
+        """Show a drama's next episodes as scheduled events in the Events tab (or stop).
+
+        Args:
+            drama: The drama.
+            state: `on` to keep its next episodes as events, `off` to delete them.
+            count: How many upcoming episodes to show as events (default 2, at most 100).
+        """
+        guild = require_guild(interaction)
+        found = await self.service.resolve(guild.id, drama)
+        if state == "on":
+            check_event_permission(guild)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if state == "on":
+            done = await self.native.events.turn_on(found, count)
+        else:
+            done = await self.native.events.turn_off(found)
+        await self._done(interaction, events_reply(done))
+
+    @drama.command(name="threads")
+    @moderator_only()
+    @app_commands.autocomplete(drama=drama_autocomplete)
+    @app_commands.rename(archive_after="archive-after")
+    async def threads(
+        self,
+        interaction: discord.Interaction[DramaBot],
+        drama: str,
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
+        archive_after: str | None = None,
+    ) -> None:
+        """Open a discussion thread (or forum post) per episode at air time (or stop).
+
+        Args:
+            drama: The drama.
+            channel: A text channel (threads) or a forum (posts); leave empty to stop.
+            archive_after: Archive after this long without messages: 1h, 24h, 3d or 1w.
+        """
+        guild = require_guild(interaction)
+        found = await self.service.resolve(guild.id, drama)
+        if channel is None:
+            done = await self.native.threads.turn_off(found)
+        else:
+            minutes = parse_archive(archive_after)
+            place = thread_place(found, channel)
+            done = await self.native.threads.turn_on(
+                found, place.channel_id, forum=place.forum, tag_id=place.tag_id,
+                archive_min=minutes,
+            )  # fmt: skip
+        await self._done(interaction, threads_reply(done))
 
     @staticmethod
     def _announce_text(

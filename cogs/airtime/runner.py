@@ -23,6 +23,7 @@ When each drama's next job runs is the `Planner`'s business (`planner.py`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -44,6 +45,8 @@ from cogs.airtime.store import AirtimeStore
 log = logging.getLogger(__name__)
 
 CLAIM_SLACK = timedelta(seconds=5)
+# An extra line for one broadcast's post (e.g. the link to its discussion thread), or None.
+PostExtra = Callable[[Drama, Announcement], Awaitable[str | None]]
 
 
 class SendRefused(Exception):
@@ -100,6 +103,8 @@ class Announcer:
     problems: Problems
     outbox: Outbox
     planner: Planner = field(init=False)
+    # Lines other parts of the feature add to a post (`PostExtra`), in order.
+    extras: list[PostExtra] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         """The planner schedules this announcer's job."""
@@ -181,7 +186,7 @@ class Announcer:
         self, drama: Drama, item: Announcement, channel_id: int, now: datetime
     ) -> str:
         """Owe a late post through the outbox (ledger row and notice in one transaction)."""
-        content = announce.render(item, text_of(drama), late=Late.OFFLINE)
+        content = await self._content(drama, item, Late.OFFLINE)
         payload = {"drama_id": drama.drama_id, "role_id": drama.role_id, "title": drama.title,
                    "episode_key": item.key[0], "kind": item.key[1]}  # fmt: skip
 
@@ -211,7 +216,7 @@ class Announcer:
     async def _send(
         self, drama: Drama, item: Announcement, channel_id: int, *, late: Late | None
     ) -> str:
-        content = announce.render(item, text_of(drama), late=late)
+        content = await self._content(drama, item, late)
         extra = {"guild_id": drama.guild_id, "drama_id": drama.drama_id, "channel_id": channel_id}
         try:
             message_id = await self.sender.send(channel_id, content, drama.role_id, drama.drama_id)
@@ -231,6 +236,19 @@ class Announcer:
             return "claimed"
         await self.ledger.finish(drama, item.key, "sent", self.clock.now(), message_id)
         return "sent"
+
+    async def _content(self, drama: Drama, item: Announcement, late: Late | None) -> str:
+        """The post: its wording, then any extra lines (`extras`); a failing extra is left out."""
+        content = announce.render(item, text_of(drama), late=late)
+        for extra in self.extras:
+            try:
+                line = await extra(drama, item)
+            except Exception:
+                log.exception("extra line for a post failed", extra={"drama_id": drama.drama_id})
+                continue
+            if line:
+                content += "\n" + line
+        return content
 
     async def _recover(self, drama: Drama, item: Announcement | None, key: Key, row: Ledger) -> str:
         """Settle a claim left by a crash: found → sent; absent → send late; unknown → stop."""

@@ -8,7 +8,7 @@ it never sees an interaction and never replies. The public API other features us
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -43,6 +43,8 @@ MAX_CHOICES = 25
 # Autocomplete values are drama ids; longer digit strings are titles (or junk), never ids.
 MAX_ID_DIGITS = 18
 Notice = Callable[[Drama, Drama, datetime], str | None]  # (before, after, now) -> for fans
+# Told after a drama is added (drama, drama), rescheduled (before, after) or removed (drama, None).
+ScheduleListener = Callable[[Drama, Drama | None], Awaitable[None]]
 
 
 class Discord(Protocol):
@@ -122,6 +124,7 @@ class AirtimeService(AirtimeSchedule):
         self._problems = problems
         self._default_channel = default_channel
         self._clock = clock
+        self.schedule_changed: list[ScheduleListener] = []
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self, scope: GuildScope) -> None:
@@ -204,7 +207,9 @@ class AirtimeService(AirtimeSchedule):
             raise InvalidInput(f"A server can track at most {MAX_DRAMAS_PER_GUILD} dramas.")
         drama_id = await self._store.add_drama(drama, created_by=created_by, now=now)
         log.info("drama added", extra={"guild_id": guild_id, "drama_id": drama_id})
-        return await self._by_id(guild_id, drama_id)
+        added = await self._by_id(guild_id, drama_id)
+        await self._tell_listeners(added, added)
+        return added
 
     async def edit(
         self, guild_id: int, drama: str, form: DramaForm, extra: ScheduleForm
@@ -253,6 +258,7 @@ class AirtimeService(AirtimeSchedule):
         now = self._clock.now()
         before, after = await self._store.reschedule(drama.guild_id, drama.drama_id, changes, now)
         await self._announcer.refresh(after.guild_id, after.drama_id)
+        await self._tell_listeners(before, after)
         text = notice(before, after, now) or ""
         posted = await self._post_notice(after, text) if text else ""
         log.info(
@@ -269,8 +275,17 @@ class AirtimeService(AirtimeSchedule):
         await self._store.remove_drama(drama_id)
         await self._announcer.refresh(guild_id, drama_id)  # finds it gone: no job
         await self._problems.clear(guild_id, cannot_announce(drama_id))
+        await self._tell_listeners(found, None)
         log.info("drama removed", extra={"guild_id": guild_id, "drama_id": drama_id})
         return found
+
+    async def _tell_listeners(self, before: Drama, after: Drama | None) -> None:
+        """Run the `schedule_changed` listeners; one failing does not stop the change."""
+        for listener in self.schedule_changed:
+            try:
+                await listener(before, after)
+            except Exception:
+                log.exception("schedule listener failed", extra={"drama_id": before.drama_id})
 
     async def announce(
         self,
