@@ -30,3 +30,11 @@ def cannot_announce(drama_id: int) -> ProblemKey:
 def late_notice(guild_id: int, drama_id: int, key: tuple[str, str]) -> str:
     """The outbox key of one late announcement (episode key, kind)."""
     return f"airtime:{guild_id}:{drama_id}:{key[0]}:{key[1]}"
+
+
+CHECKS_JOB = "airtime-tvmaze-checks"  # the one job that re-checks imported dramas when due
+
+
+def tvmaze_failing(drama_id: int) -> ProblemKey:
+    """An imported drama's checks against TVmaze keep failing."""
+    return ProblemKey(f"tvmaze:{drama_id}")
