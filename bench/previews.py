@@ -1,9 +1,14 @@
-"""Benchmark the preview extractor on the shared corpus of real article pages.
+"""Benchmark the preview extractor on the shared corpus of real article pages, then /preview.
 
-Usage: .venv/bin/python bench/previews.py [corpus-dir]
+Usage: .venv/bin/python bench/previews.py [corpus-dir] [--no-bot]
 (default: ../shared/corpus/previews relative to the repo root). The corpus is read in
 place, never copied. Prints extraction time per page (median, p90) and how often title,
 description, date and image match the ground truth.
+
+Then, unless --no-bot, the real bot (its own process, against a fake Discord, previewing
+pages of a local page server on 127.0.0.1; see bench/preview_bot.py) for issue 12's goals:
+four fans `/preview` four different pages of one site at once (a small burst at once, then
+the site's pacing), and a warm `/preview` of a local page (median < 50 ms).
 
 Matching (lenient but honest):
 - title: normalised text equal, or one contains the other (at least 15 chars); the page's
@@ -156,6 +161,10 @@ def main() -> None:
         print("misses:")
         print("\n".join(misses))
     asyncio.run(hostile_pages(corpus, records))
+    if "--no-bot" not in sys.argv:
+        from bench.preview_bot import through_the_bot
+
+        asyncio.run(through_the_bot())
 
 
 # Pages that make lexbor (or a naive regex) spend seconds to minutes of CPU; 1 MiB each.

@@ -115,7 +115,7 @@ class DramaBot(commands.AutoShardedBot):
         self.db = Database(settings.database_target)
         self.scheduler = Scheduler()
         self.guild_settings = GuildSettings(
-            self.db, self.clock, defaults=lambda: self._switch_defaults()
+            self.db, self.clock, defaults=lambda: self._switch_defaults(), owns=self.scope.owns
         )
         self.features = FeatureRegistry(
             add_items=self.add_dynamic_items,

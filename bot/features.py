@@ -9,6 +9,7 @@ through typed public APIs (`FeatureRegistry.api(SomeApi)`), never by cog name.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -155,18 +156,19 @@ class FeatureRegistry:
                 log.exception("feature failed to stop", extra={"feature": feature.name})
 
     async def status_lines(self, guild: discord.Guild) -> list[str]:
-        """Every feature's lines for `/config show` (one failing feature costs only its lines)."""
-        lines: list[str] = []
-        for feature in self._features.values():
-            if feature.status is None:
-                continue
-            try:
-                lines += await feature.status(guild)
-            except Exception:
-                log.exception(
-                    "status provider failed", extra={"feature": feature.name, "guild_id": guild.id}
-                )
-        return lines
+        """Every feature's lines for `/config show` (one failing feature costs only its lines).
+
+        The features are asked at once, not one after the other; their lines keep the
+        features' order.
+        """
+        answers = await asyncio.gather(
+            *(
+                _lines(feature.name, feature.status, guild)
+                for feature in self._features.values()
+                if feature.status is not None
+            )
+        )
+        return [line for lines in answers for line in lines]
 
     async def channel_deleted(self, guild_id: int, channel_id: int) -> None:
         """Let every feature let go of a deleted channel, then drop its switches and problems."""
@@ -181,3 +183,11 @@ class FeatureRegistry:
                     extra={"feature": feature.name, "guild_id": guild_id, "channel_id": channel_id},
                 )
         await self.problems.channel_deleted(guild_id, channel_id)
+
+
+async def _lines(name: str, status: StatusProvider, guild: discord.Guild) -> list[str]:
+    try:
+        return await status(guild)
+    except Exception:
+        log.exception("status provider failed", extra={"feature": name, "guild_id": guild.id})
+        return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Literal
 
@@ -13,10 +14,12 @@ from bot.app import DramaBot
 from bot.checks import moderator_only, require_guild
 from bot.errors import InvalidInput
 from bot.features import ChannelSwitch
-from bot.replies import NO_PINGS, pages
+from bot.replies import NO_PINGS, pages, send_ephemeral
 from cogs.config.logic import render_config
 
 log = logging.getLogger(__name__)
+
+DEFER_AFTER_SECONDS = 1.0
 
 
 class ConfigCog(commands.Cog):
@@ -39,20 +42,36 @@ class ConfigCog(commands.Cog):
     async def show(self, interaction: discord.Interaction[DramaBot]) -> None:
         """Show this server's configuration and anything that needs a moderator's attention."""
         guild = require_guild(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        # Answered at once when the text is ready in time (it is read from memory), deferred
+        # only when gathering it is slow, so Discord's 3 seconds are never at risk.
+        work = asyncio.ensure_future(self._text(guild))
+        try:
+            done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER_SECONDS)
+            if not done:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            text = await work
+        finally:
+            work.cancel()
+        # Paged, not cut: the problems a moderator must see come last.
+        for page in pages(text):
+            await send_ephemeral(interaction, page)
+
+    async def _text(self, guild: discord.Guild) -> str:
         store = self.bot.guild_settings
-        extra = await self.bot.features.status_lines(guild)
-        text = render_config(
-            await store.get(guild.id),
-            await store.channel_features(guild.id),
-            await store.problems(guild.id),
+        config, switches, problems, extra = await asyncio.gather(
+            store.get(guild.id),
+            store.channel_features(guild.id),
+            store.problems(guild.id),
+            self.bot.features.status_lines(guild),
+        )
+        return render_config(
+            config,
+            switches,
+            problems,
             extra,
             defaults={name: switch.default for name, switch in self.switches().items()},
             message_content=self.bot.message_content_enabled,
         )
-        # Paged, not cut: the problems a moderator must see come last.
-        for page in pages(text):
-            await interaction.followup.send(page, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @config.command(name="modrole")
     @moderator_only()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -30,12 +32,22 @@ def _walk(command: Any, root: str) -> list[CommandLine]:
     return [CommandLine(root, command.qualified_name, description, is_moderator_only(command))]
 
 
+@dataclass(frozen=True)
+class HelpPages:
+    """Every /help answer, built once from the command tree and the features' topics."""
+
+    topics: Topics
+    overview: discord.Embed
+    by_topic: dict[str, discord.Embed]
+
+
 class HelpCog(commands.Cog):
     """Lists the features and their commands."""
 
     def __init__(self, bot: DramaBot) -> None:
         """Keep the bot to read its command tree."""
         self.bot = bot
+        self._built: tuple[Hashable, HelpPages] | None = None
 
     def topics(self) -> Topics:
         """The registered features' help topics, in their order."""
@@ -50,6 +62,37 @@ class HelpCog(commands.Cog):
             lines += _walk(command, command.name)
         return lines
 
+    def pages(self) -> HelpPages:
+        """The help embeds, rebuilt only when the commands or the features' topics change."""
+        key = (
+            tuple(self.bot.tree.get_commands()),
+            tuple(self.bot.features.help_topics().items()),
+        )
+        if self._built is None or self._built[0] != key:
+            self._built = (key, self._build())
+        return self._built[1]
+
+    def _build(self) -> HelpPages:
+        commands_ = self._commands()
+        topics = self.topics()
+        overview = discord.Embed(
+            title="dramabot help",
+            description="Commands by feature; `/help topic:<feature>` explains each one.",
+            colour=discord.Colour.blurple(),
+        )
+        for heading, value in overview_fields(topics, commands_):
+            overview.add_field(name=heading, value=value, inline=False)
+        overview.set_footer(text=FOOTER)
+        by_topic = {
+            name: discord.Embed(
+                title=topic.title,
+                description=topic_text(topics, name, commands_),
+                colour=discord.Colour.blurple(),
+            ).set_footer(text=FOOTER)
+            for name, topic in topics.items()
+        }
+        return HelpPages(topics, overview, by_topic)
+
     @app_commands.command(name="help")
     async def help(
         self, interaction: discord.Interaction[DramaBot], topic: str | None = None
@@ -59,28 +102,13 @@ class HelpCog(commands.Cog):
         Args:
             topic: Show every command of one feature, with details.
         """
-        commands_ = self._commands()
-        topics = self.topics()
-        if topic is not None and topic not in topics:
+        built = self.pages()
+        if topic is not None and topic not in built.topics:
             raise InvalidInput(
                 f"There is no help topic called {topic[:40]!r}: pick one of "
-                f"{', '.join(topics)}, or leave the topic empty for the overview."
+                f"{', '.join(built.topics)}, or leave the topic empty for the overview."
             )
-        if topic is None:
-            embed = discord.Embed(
-                title="dramabot help",
-                description="Commands by feature; `/help topic:<feature>` explains each one.",
-                colour=discord.Colour.blurple(),
-            )
-            for heading, value in overview_fields(topics, commands_):
-                embed.add_field(name=heading, value=value, inline=False)
-        else:
-            embed = discord.Embed(
-                title=topics[topic].title,
-                description=topic_text(topics, topic, commands_),
-                colour=discord.Colour.blurple(),
-            )
-        embed.set_footer(text=FOOTER)
+        embed = built.overview if topic is None else built.by_topic[topic]
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
         )
@@ -92,6 +120,6 @@ class HelpCog(commands.Cog):
         typed = current.casefold()
         return [
             app_commands.Choice(name=f"{name}: {topic.title}"[:100], value=name)
-            for name, topic in self.topics().items()
+            for name, topic in self.pages().topics.items()
             if typed in name or typed in topic.title.casefold()
         ][:25]

@@ -17,6 +17,7 @@ from bot.text import plural
 from cogs.polls import durations, logic, messages
 from cogs.polls.access import can_see, check_bot_permissions
 from cogs.polls.api import NAME
+from cogs.polls.export import export_csv
 from cogs.polls.opening import NewPoll
 from cogs.polls.problems import Need, hint
 from cogs.polls.service import PollService
@@ -193,11 +194,11 @@ class PollsCog(commands.Cog, name="Polls"):
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         export = await self.service.export(found)
-        data = messages.export_csv(found, export.rows, export.result)
+        data, votes = await export_csv(found, export.result, export.pages)
         file = discord.File(io.BytesIO(data), filename=f"poll-{found.poll_id}.csv")
         note = " (anonymous: counts only)" if found.anonymous else ""
         await interaction.followup.send(
-            f"Poll #{found.poll_id}: {plural(len(export.rows), 'vote')}{note}.",
+            f"Poll #{found.poll_id}: {plural(votes, 'vote')}{note}.",
             file=file,
             ephemeral=True,
             allowed_mentions=NO_PINGS,

@@ -269,12 +269,17 @@ class Tally:
         return tuple(i for i, count in enumerate(self.counts) if count == self.top)
 
 
+def counted(history: Sequence[int], option_count: int, multi: bool) -> list[int]:
+    """The options one voter's history counts for (those that exist)."""
+    return [p for p in current_choices(history, multi) if 0 <= p < option_count]
+
+
 def tally(option_count: int, votes: Mapping[int, Sequence[int]], multi: bool) -> Tally:
     """Count `votes` (voter -> options held, oldest first) for `option_count` options."""
     counts = [0] * option_count
     voters = 0
     for history in votes.values():
-        chosen = [p for p in current_choices(history, multi) if 0 <= p < option_count]
+        chosen = counted(history, option_count, multi)
         if chosen:
             voters += 1
         for position in chosen:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 
 import discord
@@ -12,7 +10,7 @@ from bot.replies import clean, timestamp
 from bot.text import plural
 from cogs.polls import logic
 from cogs.polls.logic import Tally
-from cogs.polls.store import Poll, VoteRow
+from cogs.polls.store import Poll
 
 COLOUR = discord.Colour.blurple()
 CLOSED_COLOUR = discord.Colour.dark_grey()
@@ -147,50 +145,3 @@ def poll_list(lines: Sequence[str], limit: int = 2000) -> str:
 def autocomplete_name(poll: Poll) -> str:
     """A poll as an autocomplete choice (plain text, ≤ 100 chars)."""
     return f"#{poll.poll_id} · {poll.question}"[:100]
-
-
-def _cell(text: str) -> str:
-    # Spreadsheet apps run cells starting with these as formulas; a quote keeps them text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def export_csv(poll: Poll, rows: Sequence[VoteRow], result: Tally) -> bytes:
-    """The poll as CSV: one line per vote, or per option (counts only) when anonymous.
-
-    A single-choice poll can hold older votes the bot could not tidy away (no Manage
-    Messages); the `counted` column says which row is each fan's counted (latest) vote.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    if poll.anonymous:
-        writer.writerow(["poll_id", "position", "emoji", "option", "votes"])
-        for i, option in enumerate(poll.options):
-            writer.writerow(
-                [poll.poll_id, i + 1, option.emoji, _cell(option.label), result.counts[i]]
-            )
-    else:
-        writer.writerow(
-            ["poll_id", "position", "emoji", "option", "user_id", "voted_at_utc", "counted"]
-        )
-        writer.writerows(_vote_lines(poll, rows))
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _vote_lines(poll: Poll, rows: Sequence[VoteRow]) -> list[list[object]]:
-    latest = {row.user_id: index for index, row in enumerate(rows)}
-    lines: list[list[object]] = []
-    for index, row in enumerate(rows):
-        option = poll.options[row.position]
-        counted = poll.multi or latest[row.user_id] == index
-        lines.append(
-            [
-                poll.poll_id,
-                row.position + 1,
-                option.emoji,
-                _cell(option.label),
-                row.user_id,
-                row.voted_at.isoformat(),
-                "yes" if counted else "no",
-            ]
-        )
-    return lines

@@ -216,7 +216,7 @@ class Reconciler:
         gone, written = diff(state.votes, merged)
         ops = [VoteOp(OpKind.REMOVE, poll.poll_id, u, p, now) for u, p in gone]
         ops += [VoteOp(OpKind.ADD, poll.poll_id, u, p, now) for u, p in written]
-        state.votes = merged
+        state.replace_votes(merged)
         self.engine.queue_ops(ops)
         if not poll.multi:
             self._tidy_superseded(state)

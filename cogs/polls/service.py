@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -65,11 +65,11 @@ class OpenPoll:
 
 @dataclass(frozen=True)
 class Export:
-    """A poll's stored votes (in the order cast) and its tally."""
+    """A poll's tally, and its stored votes in the order cast, a page at a time."""
 
     poll: Poll
-    rows: list[VoteRow]
     result: Tally
+    pages: AsyncIterator[list[VoteRow]]
 
 
 class PollService(ReactionPolls, ButtonVotes):
@@ -265,13 +265,13 @@ class PollService(ReactionPolls, ButtonVotes):
         new, added = logic.after_click(history, position, poll.multi)
         ops = [VoteOp(OpKind.REMOVE, poll_id, user_id, p, now) for p in history if p not in new]
         ops += [VoteOp(OpKind.ADD, poll_id, user_id, p, now) for p in new if p not in history]
-        _set_choices(state, user_id, new)
+        state.set_choices(user_id, new)
         try:
             await self._store.apply(ops)
         except BaseException:
             # Not saved: forget it (unless a later click already changed this fan's choices).
             if state.votes.get(user_id, []) == new:
-                _set_choices(state, user_id, list(history))
+                state.set_choices(user_id, list(history))
             raise
         if self._engine.by_id.get(poll_id) is not state:
             # The poll closed while the vote was being written: the store ignored it.
@@ -280,25 +280,40 @@ class PollService(ReactionPolls, ButtonVotes):
 
     # --- questions -----------------------------------------------------------------------
     async def get(self, poll_id: int) -> Poll | None:
-        """A poll, open or closed, or None."""
+        """A poll, open or closed, or None.
+
+        An open poll of this process's guilds is the one in memory (this process alone
+        changes it: another process never handles this guild's polls); a closed poll never
+        changes again, so the store may keep it.
+        """
+        state = self._engine.by_id.get(poll_id)
+        if state is not None:
+            return state.poll
         return await self._store.get(poll_id)
 
     async def tally(self, poll: Poll) -> Tally:
-        """The poll's current (or final) tally."""
-        return logic.tally(len(poll.options), await self._store.votes(poll.poll_id), poll.multi)
+        """The poll's current (or final) tally, without counting its votes one by one.
+
+        Open polls are counted in memory as votes arrive; a closed poll once, when it
+        closed. A poll in neither state (being posted) is counted by the database.
+        """
+        state = self._engine.by_id.get(poll.poll_id)
+        if state is not None:
+            return state.tally
+        if poll.is_open:
+            return await self._store.count(poll)
+        return await self._store.final_result(poll)
 
     def open_polls(self, guild_id: int) -> list[OpenPoll]:
         """The guild's open polls, oldest first, with their voter counts."""
         states = [s for s in self._engine.by_id.values() if s.poll.guild_id == guild_id]
         return [
-            OpenPoll(s.poll, logic.tally(len(s.poll.options), s.votes, s.poll.multi).voters)
-            for s in sorted(states, key=lambda s: s.poll.poll_id)
+            OpenPoll(s.poll, s.tally.voters) for s in sorted(states, key=lambda s: s.poll.poll_id)
         ]
 
     async def export(self, poll: Poll) -> Export:
-        """Every stored vote of the poll and its tally."""
-        rows = await self._store.vote_rows(poll.poll_id)
-        return Export(poll, rows, await self.tally(poll))
+        """The poll's tally and its stored votes, read a page at a time."""
+        return Export(poll, await self.tally(poll), self._store.vote_pages(poll.poll_id))
 
     async def untidy_channels(self, guild_id: int) -> list[int]:
         """Channels with open reaction polls where I cannot tidy votes, not yet reported."""
@@ -327,13 +342,6 @@ class PollService(ReactionPolls, ButtonVotes):
         state = self._engine.by_id.get(poll_id)
         if state is not None:
             await state.reconciled.wait()
-
-
-def _set_choices(state: PollState, user_id: int, choices: list[int]) -> None:
-    if choices:
-        state.votes[user_id] = choices
-    else:
-        state.votes.pop(user_id, None)
 
 
 async def _wait(state: PollState, seconds: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -34,7 +35,11 @@ class ReactionEvent:
 
 @dataclass
 class PollState:
-    """One open poll: its row, who holds which options, and its reconciliation status."""
+    """One open poll: its row, who holds which options, and its reconciliation status.
+
+    Its tally is kept up to date as votes change (`set_choices`, `replace_votes`: the only
+    ways to change `votes`), so `/poll results` and `/poll list` never count voters.
+    """
 
     poll: Poll
     votes: Votes
@@ -42,12 +47,42 @@ class PollState:
     reconciling: bool = False
     deferred: list[ReactionEvent] = field(default_factory=list)
     reconciled: asyncio.Event = field(default_factory=asyncio.Event)
+    _counts: list[int] = field(default_factory=list, init=False, repr=False)
+    _voters: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        """Index the options by emoji key."""
+        """Index the options by emoji key and count the votes."""
         self.keys = {option.key: i for i, option in enumerate(self.poll.options)}
         if not self.reconciling:
             self.reconciled.set()
+        self.replace_votes(self.votes)
+
+    @property
+    def tally(self) -> logic.Tally:
+        """The current tally (as `logic.tally` of `votes` would count it)."""
+        return logic.Tally(tuple(self._counts), self._voters)
+
+    def set_choices(self, user_id: int, history: list[int]) -> None:
+        """Set one voter's options, oldest first (none: the voter holds no vote)."""
+        self._count(self.votes.get(user_id, ()), -1)
+        if history:
+            self.votes[user_id] = history
+        else:
+            self.votes.pop(user_id, None)
+        self._count(history, 1)
+
+    def replace_votes(self, votes: Votes) -> None:
+        """Set every voter's options at once, and count them again."""
+        self.votes = votes
+        result = logic.tally(len(self.poll.options), votes, self.poll.multi)
+        self._counts, self._voters = list(result.counts), result.voters
+
+    def _count(self, history: Sequence[int], sign: int) -> None:
+        chosen = logic.counted(history, len(self._counts), self.poll.multi)
+        if chosen:
+            self._voters += sign
+        for position in chosen:
+            self._counts[position] += sign
 
 
 @dataclass(frozen=True)
@@ -73,12 +108,10 @@ def vote_ops(
     poll = state.poll
     history = state.votes.get(user_id, [])
     if kind is EventKind.REMOVE:
-        state.votes[user_id] = logic.after_remove(history, position)
-        if not state.votes[user_id]:
-            del state.votes[user_id]
+        state.set_choices(user_id, logic.after_remove(history, position))
         return [VoteOp(OpKind.REMOVE, poll.poll_id, user_id, position, now)]
     new, superseded = logic.after_add(history, position, poll.multi)
-    state.votes[user_id] = new
+    state.set_choices(user_id, new)
     for old in superseded:
         tidy.append(tidy_item(poll, logic.reaction_form(poll.options[old].emoji), user_id))
     return [VoteOp(OpKind.ADD, poll.poll_id, user_id, position, now)]
@@ -93,11 +126,7 @@ def clear_ops(state: PollState, key: str | None, now: int) -> list[VoteOp]:
     for user_id, history in list(state.votes.items()):
         gone = [p for p in history if position is None or p == position]
         ops += [VoteOp(OpKind.REMOVE, state.poll.poll_id, user_id, p, now) for p in gone]
-        left = [p for p in history if p not in gone]
-        if left:
-            state.votes[user_id] = left
-        else:
-            del state.votes[user_id]
+        state.set_choices(user_id, [p for p in history if p not in gone])
     return ops
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import json
+from collections import OrderedDict, defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -13,11 +14,11 @@ from typing import Any
 from bot.db import Database, Row, Transaction
 from bot.shards import GuildScope
 from bot.timeutil import from_unix, from_unix_or_none, to_unix, to_unix_or_none
-from cogs.polls.logic import Option
+from cogs.polls.logic import Option, Tally
 
 _POLL_COLUMNS = (
     "poll_id, guild_id, channel_id, message_id, author_id, question, multi, anonymous, "
-    "created_at, ends_at, closed_at, close_reason, closed_by"
+    "created_at, ends_at, closed_at, close_reason, closed_by, result_counts, result_voters"
 )
 # Votes only change while their poll is open: a write still in flight when the poll closes
 # (a button click, a reconciliation) must not alter the results already announced.
@@ -36,6 +37,13 @@ _REMOVE = (
     "WHERE p.poll_id = poll_votes.poll_id AND p.closed_at IS NULL)"
 )
 _CHUNK = 500  # ids per IN list
+EXPORT_PAGE = 2000  # votes read (and written out) at a time by an export
+CLOSED_KEPT = 1000  # closed polls kept in memory (they never change again)
+# A single-choice poll counts each fan's latest vote: the row with their highest vote_id.
+_LATEST = (
+    "v.vote_id = (SELECT MAX(w.vote_id) FROM poll_votes w "
+    "WHERE w.poll_id = v.poll_id AND w.user_id = v.user_id)"
+)
 
 Votes = dict[int, list[int]]
 """Voter id -> the options they hold, oldest first."""
@@ -59,6 +67,7 @@ class Poll:
     close_reason: str | None
     options: tuple[Option, ...]
     closed_by: int | None = None
+    result: Tally | None = None  # counted once it closed
 
     @property
     def is_open(self) -> bool:
@@ -86,19 +95,25 @@ class VoteOp:
 
 @dataclass(frozen=True)
 class VoteRow:
-    """One stored vote, for exports."""
+    """One stored vote, for exports; `latest` marks the fan's most recent one."""
 
     user_id: int
     position: int
     voted_at: datetime
+    latest: bool = True
 
 
 class PollStore:
-    """SQL for `polls`, `poll_options` and `poll_votes`."""
+    """SQL for `polls`, `poll_options` and `poll_votes`.
+
+    Closed polls with their final tally are kept in memory (a bounded number): nothing
+    about them changes again, in this process or any other.
+    """
 
     def __init__(self, db: Database) -> None:
         """Use `db` for storage."""
         self._db = db
+        self._closed: OrderedDict[int, Poll] = OrderedDict()
 
     async def create(
         self,
@@ -158,11 +173,22 @@ class PollStore:
 
     async def get(self, poll_id: int) -> Poll | None:
         """One poll with its options, or None."""
+        kept = self._closed.get(poll_id)
+        if kept is not None:
+            self._closed.move_to_end(poll_id)
+            return kept
         polls = await self._load(
             f"SELECT {_POLL_COLUMNS} FROM polls WHERE poll_id = :poll_id",  # noqa: S608 - fixed columns
             {"poll_id": poll_id},
         )
-        return polls[0] if polls else None
+        if not polls:
+            return None
+        poll = polls[0]
+        if poll.closed_at is not None and poll.result is not None:
+            self._closed[poll_id] = poll
+            if len(self._closed) > CLOSED_KEPT:
+                self._closed.popitem(last=False)
+        return poll
 
     async def open_polls(self, scope: GuildScope) -> list[Poll]:
         """Open polls of the guilds `scope` owns, newest first."""
@@ -218,16 +244,74 @@ class PollStore:
             result[row["poll_id"]][row["user_id"]].append(row["position"])
         return {poll_id: dict(votes) for poll_id, votes in result.items()}
 
-    async def vote_rows(self, poll_id: int) -> list[VoteRow]:
-        """Every stored vote of a poll, in the order cast."""
+    async def count(self, poll: Poll) -> Tally:
+        """Count the poll's stored votes in the database (only the totals come back).
+
+        One statement, so one consistent moment: per option, then (position -1) the voters.
+        """
+        latest = "" if poll.multi else f" AND {_LATEST}"
         rows = await self._db.fetch_all(
-            "SELECT user_id, position, voted_at FROM poll_votes WHERE poll_id = :poll_id "
-            "ORDER BY vote_id",
-            {"poll_id": poll_id},
+            f"SELECT v.position, COUNT(*) FROM poll_votes v WHERE v.poll_id = :poll_id{latest} "  # noqa: S608 - fixed conditions
+            "GROUP BY v.position UNION ALL "
+            f"SELECT -1, COUNT(DISTINCT v.user_id) FROM poll_votes v WHERE v.poll_id = :poll_id"
+            f"{latest} AND v.position < :options",
+            {"poll_id": poll.poll_id, "options": len(poll.options)},
         )
-        return [
-            VoteRow(row["user_id"], row["position"], from_unix(row["voted_at"])) for row in rows
-        ]
+        counts = [0] * len(poll.options)
+        voters = 0
+        for position, count in rows:
+            if position == -1:
+                voters = int(count)
+            elif 0 <= position < len(counts):
+                counts[position] = int(count)
+        return Tally(tuple(counts), voters)
+
+    async def final_result(self, poll: Poll) -> Tally:
+        """A closed poll's final tally: counted once, then read from its row."""
+        if poll.result is not None:
+            return poll.result
+        result = await self.count(poll)
+        await self._db.execute(
+            "UPDATE polls SET result_counts = :counts, result_voters = :voters "
+            "WHERE poll_id = :poll_id AND closed_at IS NOT NULL AND result_counts IS NULL",
+            {
+                "counts": json.dumps(list(result.counts)),
+                "voters": result.voters,
+                "poll_id": poll.poll_id,
+            },
+        )
+        return result
+
+    async def vote_pages(
+        self, poll_id: int, size: int | None = None
+    ) -> AsyncIterator[list[VoteRow]]:
+        """Every vote of a poll in the order cast, `size` at a time (for exports).
+
+        Only votes cast before the first page is read are listed, so a vote changed while
+        an open poll is exported appears at most once (a closed poll's votes never change).
+        """
+        last = await self._db.fetch_value(
+            "SELECT MAX(vote_id) FROM poll_votes WHERE poll_id = :poll_id", {"poll_id": poll_id}
+        )
+        after = 0
+        while last is not None and after < last:
+            rows = await self._db.fetch_all(
+                "SELECT v.vote_id, v.user_id, v.position, v.voted_at, v.vote_id = (SELECT "
+                "MAX(w.vote_id) FROM poll_votes w WHERE w.poll_id = v.poll_id AND "
+                "w.user_id = v.user_id AND w.vote_id <= :last) AS latest "
+                "FROM poll_votes v WHERE v.poll_id = :poll_id AND v.vote_id > :after "
+                "AND v.vote_id <= :last ORDER BY v.vote_id LIMIT :size",
+                {"poll_id": poll_id, "after": after, "last": last, "size": size or EXPORT_PAGE},
+            )
+            if not rows:
+                return
+            after = rows[-1]["vote_id"]
+            yield [
+                VoteRow(
+                    row["user_id"], row["position"], from_unix(row["voted_at"]), bool(row["latest"])
+                )
+                for row in rows
+            ]
 
     async def apply(self, ops: Sequence[VoteOp]) -> None:
         """Persist vote changes, in order, in one committed transaction."""
@@ -309,4 +393,13 @@ def _poll(row: Row, options: tuple[Option, ...]) -> Poll:
         close_reason=row["close_reason"],
         options=options,
         closed_by=row["closed_by"],
+        result=_result(row),
+    )
+
+
+def _result(row: Row) -> Tally | None:
+    if row["result_counts"] is None or row["result_voters"] is None:
+        return None
+    return Tally(
+        tuple(int(count) for count in json.loads(row["result_counts"])), row["result_voters"]
     )

@@ -23,7 +23,7 @@ async def setup(bot: DramaBot) -> None:
     from cogs.trivia.store import TriviaStore
     from cogs.trivia.views import AnswerButton
 
-    service = TriviaService(bot, TriviaStore(bot.db))
+    service = TriviaService(bot, TriviaStore(bot.db, owns=bot.scope.owns))
     await bot.add_cog(TriviaCog(bot, service))
     bot.outbox.register(FEATURE, ChannelCourier(bot))
     bot.features.register(

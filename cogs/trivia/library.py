@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,6 +10,7 @@ from pathlib import Path
 from bot.errors import NotFound
 from bot.replies import clean
 from cogs.trivia.packs import Pack, PackError, pack_key, parse_pack
+from cogs.trivia.parsing import PackParser
 from cogs.trivia.store import StoredPack, TriviaStore
 
 log = logging.getLogger(__name__)
@@ -67,15 +67,16 @@ class PackEntry:
 class Library:
     """Finds packs for a guild; parses uploaded packs once and caches them by source."""
 
-    def __init__(self, store: TriviaStore) -> None:
-        """Read uploads through `store`."""
+    def __init__(self, store: TriviaStore, parser: PackParser | None = None) -> None:
+        """Read uploads through `store`; parse them with `parser` (off the event loop)."""
         self.store = store
+        self.parser = parser or PackParser()
         self._parsed: dict[str, Pack] = {}
 
-    def _parse(self, stored: StoredPack) -> Pack:
+    async def _parse(self, stored: StoredPack) -> Pack:
         pack = self._parsed.get(stored.source)
         if pack is None:
-            pack = parse_pack(stored.source)
+            pack = await self.parser.parse(stored.source)
             if len(self._parsed) >= 64:
                 self._parsed.clear()
             self._parsed[stored.source] = pack
@@ -135,7 +136,4 @@ class Library:
         stored = await self.store.pack_source(guild_id, entry.key)
         if stored is None:
             raise NotFound(f"The pack **{clean(entry.name)}** was just removed.")
-        cached = self._parsed.get(stored.source)
-        if cached is not None:
-            return cached
-        return await asyncio.to_thread(self._parse, stored)
+        return await self._parse(stored)

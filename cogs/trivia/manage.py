@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.replies import clean
 from bot.text import plural
 from cogs.trivia.library import Library, shipped_packs
-from cogs.trivia.packs import PackError, pack_key, parse_pack
+from cogs.trivia.packs import PackError, pack_key
+from cogs.trivia.parsing import PackParser
 from cogs.trivia.store import DeleteResult, StoredPack, TriviaStore
 
 log = logging.getLogger(__name__)
@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 MAX_GUILD_PACKS = 50
 
 
-async def import_pack(store: TriviaStore, guild_id: int, user_id: int, data: bytes, at: int) -> str:
+async def import_pack(
+    store: TriviaStore, parser: PackParser, guild_id: int, user_id: int, data: bytes, at: int
+) -> str:
     """Validate and store an uploaded pack file; return the confirmation to show.
 
     Raises:
@@ -25,8 +27,8 @@ async def import_pack(store: TriviaStore, guild_id: int, user_id: int, data: byt
         Conflict: the name is a built-in pack's, or the server is at its pack limit.
     """
     try:
-        # A big pack takes a while to parse: keep the event loop (and every game) running.
-        pack = await asyncio.to_thread(parse_pack, data)
+        # A big pack takes a while to parse: off the event loop, in another process.
+        pack = await parser.parse(data)
     except PackError as error:
         report = error.report().replace("`", "'")
         raise InvalidInput(

@@ -72,6 +72,10 @@ class PackError(Exception):
         super().__init__("; ".join(problems))
         self.problems = problems
 
+    def __reduce__(self) -> tuple[type[PackError], tuple[list[str]]]:
+        """Pickled with its problems (it comes back from the parser process)."""
+        return (PackError, (self.problems,))
+
     def report(self, limit: int = MAX_ERRORS_SHOWN, chars: int = MAX_REPORT_CHARS) -> str:
         """The problems as a bullet list, capped at `limit` lines and about `chars` characters."""
         lines: list[str] = []

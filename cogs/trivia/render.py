@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-from bot.errors import InvalidInput
 from bot.replies import clean, timestamp
 from bot.text import plural
-from bot.timeutil import to_unix
 from cogs.trivia.api import Click
 from cogs.trivia.game import Answer, Game, Mode, PlayerScore, Started
 from cogs.trivia.library import PackEntry
-from cogs.trivia.store import PlayerStats, Standing
+from cogs.trivia.periods import PERIODS
+from cogs.trivia.score_store import PlayerStats, Standing
 
 LETTERS = "ABCDE"
 RESTART_NOTICE = "I restarted, so this game was closed. Points earned so far are kept."
@@ -28,7 +25,6 @@ TYPED_NEEDS_INTENT = (
     "buttons instead. Whoever runs me can turn on 'Message Content Intent' in the Discord "
     "Developer Portal (Bot > Privileged Gateway Intents)."
 )
-PERIODS = {"all-time": "all time", "month": "this month", "week": "this week"}
 
 
 def intro_text(user_id: int, started: Started) -> str:
@@ -186,15 +182,3 @@ def stats_text(user_id: int, stats: PlayerStats) -> str:
         f"Games: {stats.games}\nAnswers: {stats.answers} ({stats.correct} right, "
         f"{accuracy:.0f}% accuracy)\nPoints: {stats.points}\nBest streak: {stats.best_streak}"
     )
-
-
-def period_start(period: str, now: datetime) -> int | None:
-    """Unix start of a leaderboard period (UTC calendar week from Monday / month); None = all."""
-    if period not in PERIODS:
-        raise InvalidInput("`period` must be all-time, month or week.")
-    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "week":
-        return to_unix(day - timedelta(days=day.weekday()))
-    if period == "month":
-        return to_unix(day.replace(day=1))
-    return None

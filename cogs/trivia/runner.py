@@ -26,7 +26,8 @@ from cogs.trivia.answers import AnswerWriter
 from cogs.trivia.api import Click
 from cogs.trivia.game import Answer, Game, Mode, Started, plan_game
 from cogs.trivia.packs import Pack
-from cogs.trivia.store import GameRow, NewGame, Standing, TriviaStore
+from cogs.trivia.score_store import Standing
+from cogs.trivia.store import GameRow, NewGame, TriviaStore
 from cogs.trivia.views import answer_view
 
 if TYPE_CHECKING:

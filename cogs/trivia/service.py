@@ -16,13 +16,16 @@ from bot.shards import GuildScope
 from bot.text import plural
 from bot.timeutil import to_unix
 from cogs.airtime.api import AirtimeSchedule
-from cogs.trivia import keys, manage, render
+from cogs.trivia import keys, manage
 from cogs.trivia.api import Click, TriviaClicks
 from cogs.trivia.game import BROADCAST_OVER_AFTER, Mode, Started, check_settings
 from cogs.trivia.library import Library, PackEntry
 from cogs.trivia.packs import Pack
+from cogs.trivia.parsing import PackParser
+from cogs.trivia.periods import period_key
 from cogs.trivia.runner import Begun, Runner, StartRequest
-from cogs.trivia.store import RUNNING_CONFLICT, PlayerStats, Standing, TriviaStore
+from cogs.trivia.score_store import PlayerStats, Standing
+from cogs.trivia.store import RUNNING_CONFLICT, TriviaStore
 
 if TYPE_CHECKING:
     from bot.app import DramaBot
@@ -42,7 +45,8 @@ class TriviaService(TriviaClicks):
         """Wire the store, the pack library and the game runner."""
         self.bot = bot
         self._store = store
-        self._library = Library(store)
+        self._parser = PackParser()
+        self._library = Library(store, self._parser)
         self.runner = Runner(bot, store)
 
     # -- the feature's life -----------------------------------------------------------
@@ -59,6 +63,7 @@ class TriviaService(TriviaClicks):
         """
         self.runner.shutdown()
         await self.runner.answers.stop()
+        self._parser.close()
 
     async def channel_deleted(self, guild_id: int, channel_id: int) -> None:
         """A deleted channel's game ends."""
@@ -198,7 +203,7 @@ class TriviaService(TriviaClicks):
     async def import_pack(self, guild_id: int, user_id: int, data: bytes) -> str:
         """Validate and store an uploaded pack file; return the confirmation."""
         at = to_unix(self.bot.clock.now())
-        return await manage.import_pack(self._store, guild_id, user_id, data, at)
+        return await manage.import_pack(self._store, self._parser, guild_id, user_id, data, at)
 
     async def delete_pack(self, guild_id: int, name: str) -> str:
         """Delete an uploaded pack; return the confirmation."""
@@ -212,8 +217,8 @@ class TriviaService(TriviaClicks):
     # -- scores -----------------------------------------------------------------------
     async def leaderboard(self, guild_id: int, period: str) -> list[Standing]:
         """The server's top players of a period (all-time, month, week)."""
-        since = render.period_start(period, self.bot.clock.now())
-        return await self._store.leaderboard(guild_id, since)
+        period, start = period_key(period, self.bot.clock.now())
+        return await self._store.leaderboard(guild_id, period, start)
 
     async def stats(self, guild_id: int, user_id: int) -> PlayerStats:
         """A member's trivia numbers in the server."""

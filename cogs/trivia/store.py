@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Any
 
-from bot.db import Database, IntegrityError, Row, Transaction
+from bot.cache import GuildCache
+from bot.db import Database, IntegrityError, Transaction
 from bot.errors import Conflict
 from bot.shards import GuildScope
-from cogs.trivia.game import Answer
+from cogs.trivia.score_store import ScoreStore, Standing, standings
 
 _STANDINGS = (
     "SELECT user_id, SUM(points), SUM(correct), COUNT(*) FROM trivia_answers "
@@ -82,42 +84,28 @@ class GameRow:
     status: str
 
 
-@dataclass(frozen=True)
-class Standing:
-    """One line of a leaderboard or a game's final standings."""
-
-    user_id: int
-    points: int
-    correct: int
-    answers: int
-
-
-@dataclass(frozen=True)
-class PlayerStats:
-    """A member's lifetime trivia numbers in one guild."""
-
-    games: int
-    answers: int
-    correct: int
-    points: int
-    best_streak: int
-
-
 OweNotice = Callable[[Transaction, GameRow, list[Standing]], Awaitable[None]]
 """Writes the notice an interrupted game's channel is owed, in the closing transaction."""
 
 
-class TriviaStore:
-    """SQL for packs, switches, games and answers."""
+class TriviaStore(ScoreStore):
+    """SQL for packs, switches and games here; for answers and scores in `ScoreStore`.
 
-    def __init__(self, db: Database) -> None:
-        """Use the bot's database."""
+    What commands list again and again (a guild's packs and switches, leaderboards, stats)
+    is kept per guild (`bot.cache`: only guilds `owns` says this process serves, dropped
+    whenever this store writes them).
+    """
+
+    def __init__(self, db: Database, owns: Callable[[int], bool] = lambda _guild_id: True) -> None:
+        """Use the bot's database; cache the guilds `owns(guild_id)` says are this process's."""
         self.db = db
+        self._packs: GuildCache[Any] = GuildCache(owns)
+        self._scores: GuildCache[Any] = GuildCache(owns)
 
     # -- packs ----------------------------------------------------------------------
     async def save_pack(self, guild_id: int, pack: StoredPack) -> bool:
         """Insert or replace an uploaded pack; return True if it replaced one."""
-        async with self.db.transaction() as tx:
+        async with self._packs.writing(guild_id), self.db.transaction() as tx:
             existed = (
                 await tx.fetch_value(
                     "SELECT 1 FROM trivia_packs WHERE guild_id = :guild_id AND name_key = :key",
@@ -141,6 +129,12 @@ class TriviaStore:
 
     async def pack_summaries(self, guild_id: int) -> list[PackSummary]:
         """A guild's uploaded packs by name, without their files (cheap: for every listing)."""
+        summaries: list[PackSummary] = await self._packs.get(
+            guild_id, "summaries", lambda: self._pack_summaries(guild_id)
+        )
+        return summaries
+
+    async def _pack_summaries(self, guild_id: int) -> list[PackSummary]:
         rows = await self.db.fetch_all(
             "SELECT name_key, name, drama, question_count, description FROM trivia_packs "
             "WHERE guild_id = :guild_id ORDER BY name_key",
@@ -163,7 +157,7 @@ class TriviaStore:
         Games and answers keep their own copy of the pack's name: scores are untouched.
         """
         params = {"guild_id": guild_id, "key": key}
-        async with self.db.transaction() as tx:
+        async with self._packs.writing(guild_id), self.db.transaction() as tx:
             running = await tx.fetch_value(
                 "SELECT 1 FROM trivia_games WHERE guild_id = :guild_id AND pack_key = :key "
                 "AND status = 'running' LIMIT 1",
@@ -185,22 +179,29 @@ class TriviaStore:
     async def set_disabled(self, guild_id: int, key: str, disabled: bool, by: int, at: int) -> bool:
         """Switch a pack off (or on); return whether anything changed."""
         params = {"guild_id": guild_id, "key": key, "by": by, "at": at}
-        if disabled:
-            changed = await self.db.execute_returning(
-                "INSERT INTO trivia_disabled_packs (guild_id, name_key, disabled_by, "
-                "disabled_at) VALUES (:guild_id, :key, :by, :at) "
-                "ON CONFLICT (guild_id, name_key) DO NOTHING RETURNING 1",
+        async with self._packs.writing(guild_id):
+            if disabled:
+                changed = await self.db.execute_returning(
+                    "INSERT INTO trivia_disabled_packs (guild_id, name_key, disabled_by, "
+                    "disabled_at) VALUES (:guild_id, :key, :by, :at) "
+                    "ON CONFLICT (guild_id, name_key) DO NOTHING RETURNING 1",
+                    params,
+                )
+                return changed is not None
+            deleted = await self.db.execute(
+                "DELETE FROM trivia_disabled_packs WHERE guild_id = :guild_id AND name_key = :key",
                 params,
             )
-            return changed is not None
-        deleted = await self.db.execute(
-            "DELETE FROM trivia_disabled_packs WHERE guild_id = :guild_id AND name_key = :key",
-            params,
-        )
-        return deleted > 0
+            return deleted > 0
 
     async def disabled_keys(self, guild_id: int) -> set[str]:
         """Keys of the packs switched off in the guild."""
+        keys: set[str] = await self._packs.get(
+            guild_id, "disabled", lambda: self._disabled_keys(guild_id)
+        )
+        return set(keys)
+
+    async def _disabled_keys(self, guild_id: int) -> set[str]:
         rows = await self.db.fetch_all(
             "SELECT name_key FROM trivia_disabled_packs WHERE guild_id = :guild_id",
             {"guild_id": guild_id},
@@ -265,7 +266,7 @@ class TriviaStore:
             ]
             for row in rows:
                 lines = await tx.fetch_all(_STANDINGS, {"game_id": row.game_id})
-                await owe(tx, row, _standings(lines))
+                await owe(tx, row, standings(lines))
             if rows:
                 await tx.execute(
                     "UPDATE trivia_games SET status = 'interrupted', ended_at = :at "
@@ -274,75 +275,6 @@ class TriviaStore:
                 )
         return rows
 
-    # -- answers --------------------------------------------------------------------
-    async def record_answer(self, game_id: int, guild_id: int, answer: Answer, at: int) -> None:
-        """Write (or, for a typed retry, update) one answer, committed before returning."""
-        await self.record_answers([(game_id, guild_id, answer, at)])
-
-    async def record_answers(self, answers: list[tuple[int, int, Answer, int]]) -> None:
-        """Write (game id, guild id, answer, unix time) rows in order, in one transaction."""
-        if not answers:
-            return
-        async with self.db.transaction() as tx:
-            await tx.execute_many(
-                "INSERT INTO trivia_answers (game_id, question_index, user_id, guild_id, "
-                "choice_index, correct, tries, points, streak, elapsed_ms, answered_at) "
-                "VALUES (:game_id, :question_index, :user_id, :guild_id, :choice, :correct, "
-                ":tries, :points, :streak, :elapsed_ms, :at) "
-                "ON CONFLICT (game_id, question_index, user_id) DO UPDATE SET "
-                "correct = excluded.correct, tries = excluded.tries, points = excluded.points, "
-                "streak = excluded.streak, elapsed_ms = excluded.elapsed_ms, "
-                "answered_at = excluded.answered_at",
-                [
-                    {
-                        "game_id": game_id,
-                        "question_index": answer.question_index,
-                        "user_id": answer.user_id,
-                        "guild_id": guild_id,
-                        "choice": answer.choice,
-                        "correct": int(answer.correct),
-                        "tries": answer.tries,
-                        "points": answer.points,
-                        "streak": answer.streak,
-                        "elapsed_ms": round(answer.elapsed * 1000),
-                        "at": at,
-                    }
-                    for game_id, guild_id, answer, at in answers
-                ],
-            )
-
     async def game_standings(self, game_id: int) -> list[Standing]:
         """A game's players by points."""
-        return _standings(await self.db.fetch_all(_STANDINGS, {"game_id": game_id}))
-
-    async def leaderboard(
-        self, guild_id: int, since: int | None, limit: int = 10
-    ) -> list[Standing]:
-        """The guild's top players by points since `since` (unix seconds; None = all time)."""
-        rows = await self.db.fetch_all(
-            "SELECT user_id, SUM(points), SUM(correct), COUNT(*) FROM trivia_answers "
-            "WHERE guild_id = :guild_id AND answered_at >= :since GROUP BY user_id "
-            "HAVING SUM(points) > 0 ORDER BY SUM(points) DESC, SUM(correct) DESC, user_id "
-            "LIMIT :limit",
-            {"guild_id": guild_id, "since": since or 0, "limit": limit},
-        )
-        return _standings(rows)
-
-    async def player_stats(self, guild_id: int, user_id: int) -> PlayerStats:
-        """A member's games, answers, right answers, points and best streak in the guild."""
-        row = await self.db.fetch_one(
-            "SELECT COUNT(DISTINCT game_id), COUNT(*), COALESCE(SUM(correct), 0), "
-            "COALESCE(SUM(points), 0), COALESCE(MAX(streak), 0) FROM trivia_answers "
-            "WHERE guild_id = :guild_id AND user_id = :user_id",
-            {"guild_id": guild_id, "user_id": user_id},
-        )
-        return (
-            PlayerStats(*(int(value) for value in tuple(row)))
-            if row
-            else PlayerStats(0, 0, 0, 0, 0)
-        )
-
-
-def _standings(rows: list[Row]) -> list[Standing]:
-    # Sums and counts come back as the backend's widest integer type: plain ints here.
-    return [Standing(*(int(value) for value in tuple(row))) for row in rows]
+        return standings(await self.db.fetch_all(_STANDINGS, {"game_id": game_id}))

@@ -1,7 +1,8 @@
-"""/config show with more to say than one Discord message holds: paged, nothing cut."""
+"""/config show: answered at once (deferred only when slow); paged, nothing cut."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import discord
@@ -9,6 +10,7 @@ import pytest
 
 from bot.features import Feature, HelpTopic
 from bot.replies import MESSAGE_LIMIT, pages
+from cogs.config import cog as config_cog
 from tests.harness import BotEnv, message_text
 
 
@@ -49,3 +51,31 @@ async def test_config_show_pages_long_status_and_keeps_the_problems(env: BotEnv)
     text = "\n".join(shown)
     assert "Status line 59" in text
     assert "I need Manage Messages in #general." in text
+
+
+async def test_config_show_answers_at_once_when_nothing_is_slow(env: BotEnv) -> None:
+    itx = await env.slash(env.mod_id, "config", "show")
+    response = await itx.response()
+    assert response.json["type"] == 4  # the answer itself, not "thinking…"
+    assert itx.is_ephemeral
+    assert "dramabot configuration" in message_text(response.json["data"])
+
+
+async def test_config_show_is_deferred_while_a_feature_is_slow_to_answer(
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(config_cog, "DEFER_AFTER_SECONDS", 0.01)
+    release = asyncio.Event()
+
+    async def slow(guild: discord.Guild) -> list[str]:
+        await release.wait()
+        return ["Slow feature: all well."]
+
+    env.running.features.register(Feature("slow", help=HelpTopic("Slow", ()), status=slow))
+    itx = await env.slash(env.mod_id, "config", "show")
+    response = await itx.response()
+    assert response.json["type"] == 5  # deferred while the slow feature is asked
+    release.set()
+    (followup,) = await itx.followups(1)
+    assert "Slow feature: all well." in message_text(followup.json)
+    assert itx.is_ephemeral

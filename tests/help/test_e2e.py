@@ -93,3 +93,15 @@ async def test_footer_is_plain_english(env: BotEnv) -> None:
         "Moderators: members with Manage Server or the moderator role (/config modrole). "
         "Every time is shown in your own time zone."
     )
+
+
+async def test_help_follows_a_feature_unloaded_and_loaded_again(env: BotEnv) -> None:
+    # /help is built once, and again whenever the commands or the features change.
+    assert "`/poll create`" in await env.reply(env.fan_id, "help")
+    await env.running.unload_extension("cogs.polls")
+    without = await env.reply(env.fan_id, "help")
+    assert "`/poll create`" not in without
+    refused = await env.reply(env.fan_id, "help", topic="polls")
+    assert "no help topic called 'polls'" in refused
+    await env.running.load_extension("cogs.polls")
+    assert "`/poll create`" in await env.reply(env.fan_id, "help")

@@ -679,3 +679,44 @@ async def test_a_vote_lost_with_the_gateway_session_counts_once_the_bot_identifi
     await env.fake.invalidate_session()  # discord.py waits 5 s before identifying again
     await env.fake.wait_for_request("GET", rf".*/{mid}/reactions/{B}")
     await wait_votes(env, poll_id, [(env.fan2_id, 1)])
+
+
+async def test_announced_results_stay_what_results_shows_after_a_restart(env: BotEnv) -> None:
+    poll_id, message = await create(env, question="Q", options="a | b")
+    await react(env, message, env.fan_id, A)
+    await react(env, message, env.fan2_id, B)
+    await react(env, message, env.mod_id, B)
+    await wait_votes(env, poll_id, [(env.fan_id, 0), (env.fan2_id, 1), (env.mod_id, 1)])
+    await env.reply(env.mod_id, "poll", "close", poll=poll_id)
+    announced = await env.reply(env.fan_id, "poll", "results", poll=poll_id)
+    assert "Winner: 🇧 b · 3 voters" in announced
+    # The final tally was counted when the poll closed and is read from then on: a vote row
+    # lost afterwards (a careless manual clean-up) does not rewrite the results.
+    await env.running.db.execute(
+        "DELETE FROM poll_votes WHERE poll_id = :poll_id AND position = 1", {"poll_id": poll_id}
+    )
+    await env.restart()
+    assert await env.reply(env.fan_id, "poll", "results", poll=poll_id) == announced
+
+
+async def test_a_big_export_is_written_a_page_at_a_time_with_every_vote(
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cogs.polls import store
+
+    monkeypatch.setattr(store, "EXPORT_PAGE", 2)
+    poll_id, message = await create(env, question="Q", options="a | b", multi=True)
+    fans = [env.fake.add_member(env.guild_id, name=f"f{n}") for n in range(4)]
+    for n, fan in enumerate(fans):
+        await react(env, message, fan, A if n % 2 else B)
+    await react(env, message, fans[0], A)
+    await until(lambda: _count(env, poll_id, 5), "five vote rows")
+    await env.reply(env.mod_id, "poll", "close", poll=poll_id)
+    itx = await env.slash(env.mod_id, "poll", "export", poll=poll_id)
+    assert "5 votes" in await itx.reply_text()
+    _, data = (await itx.followups())[-1].files[0]
+    lines = data.decode("utf-8-sig").splitlines()[1:]
+    voters = [str(fan) for fan in [*fans, fans[0]]]
+    assert [line.split(",")[4] for line in lines] == voters  # in the order cast
+    assert [line.split(",")[1] for line in lines] == ["2", "1", "2", "1", "1"]
+    assert all(line.endswith(",yes") for line in lines)

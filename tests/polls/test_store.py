@@ -9,6 +9,7 @@ import pytest
 from bot.db import Database, IntegrityError
 from bot.migrate import current_version, discover
 from bot.shards import GuildScope, shard_of
+from cogs.polls import logic
 from cogs.polls.logic import Option
 from cogs.polls.store import OpKind, PollStore, VoteOp
 
@@ -69,9 +70,10 @@ async def test_votes_are_ordered_and_idempotent(db: Database) -> None:
     # A repeated add makes that option the latest; a repeated remove changes nothing.
     await store.apply([add(poll_id, 10, 0), remove(poll_id, 11, 1), remove(poll_id, 11, 1)])
     assert await store.votes(poll_id) == {10: [2, 0]}
-    assert [(row.user_id, row.position) for row in await store.vote_rows(poll_id)] == [
-        (10, 2),
-        (10, 0),
+    pages = [page async for page in store.vote_pages(poll_id)]
+    assert [(row.user_id, row.position, row.latest) for page in pages for row in page] == [
+        (10, 2, False),
+        (10, 0, True),
     ]
 
 
@@ -158,3 +160,59 @@ async def test_start_up_queries_see_only_the_owned_shards(db: Database) -> None:
     assert [p.guild_id for p in await store.pending_results(scope)] == [mine]
     assert {p.poll_id for p in await store.open_polls(EVERY)} == {kept, other}
     assert {p.guild_id for p in await store.pending_results(EVERY)} == {mine, theirs}
+
+
+@pytest.mark.parametrize("multi", [False, True])
+async def test_the_database_counts_votes_as_the_rules_do(db: Database, multi: bool) -> None:
+    store = PollStore(db)
+    poll_id = await make(store, multi=multi)
+    # Fan 10 switched from 0 to 2 (0 is still held: untidied), 11 holds 1, 12 came and went.
+    await store.apply(
+        [add(poll_id, 10, 0), add(poll_id, 11, 1), add(poll_id, 10, 2), add(poll_id, 12, 1)]
+    )
+    await store.apply([remove(poll_id, 12, 1), add(poll_id, 13, 2), add(poll_id, 13, 0)])
+    poll = await store.get(poll_id)
+    assert poll is not None
+    expected = logic.tally(len(OPTIONS), await store.votes(poll_id), multi)
+    assert await store.count(poll) == expected
+    assert expected.counts == ((2, 1, 2) if multi else (1, 1, 1))
+
+
+async def test_a_closed_polls_result_is_counted_once_and_kept(db: Database) -> None:
+    store = PollStore(db)
+    poll_id = await make(store)
+    await store.apply([add(poll_id, 10, 0), add(poll_id, 11, 1), add(poll_id, 12, 1)])
+    assert await store.close(poll_id, T0, "closed", announce=False)
+    closed = await store.get(poll_id)
+    assert closed is not None
+    assert closed.result is None  # not counted yet
+    final = await store.final_result(closed)
+    assert final == logic.Tally((1, 2, 0), 3)
+    # Read back from the row (by a fresh store: another process, or after a restart).
+    again = await PollStore(db).get(poll_id)
+    assert again is not None
+    assert again.result == final
+    assert await PollStore(db).final_result(again) == final
+
+
+async def test_an_export_reads_every_vote_a_page_at_a_time(db: Database) -> None:
+    store = PollStore(db)
+    poll_id = await make(store)
+    await store.apply([add(poll_id, 10 + n, n % 3) for n in range(5)])
+    await store.apply([add(poll_id, 10, 2)])  # fan 10's latest vote
+    pages = store.vote_pages(poll_id, size=2)
+    first = await anext(pages)
+    # A vote cast while the export is being written is not in it (it began before).
+    await store.apply([add(poll_id, 99, 1)])
+    rest = [page async for page in pages]
+    assert [len(page) for page in [first, *rest]] == [2, 2, 2]
+    rows = [row for page in [first, *rest] for row in page]
+    assert [(row.user_id, row.position, row.latest) for row in rows] == [
+        (10, 0, False),
+        (11, 1, True),
+        (12, 2, True),
+        (13, 0, True),
+        (14, 1, True),
+        (10, 2, True),
+    ]
+    assert [page async for page in store.vote_pages(poll_id + 1)] == []

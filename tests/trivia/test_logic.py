@@ -21,7 +21,8 @@ from cogs.trivia.game import (
 )
 from cogs.trivia.match import Matcher, normalise
 from cogs.trivia.packs import MAX_FILE_BYTES, Pack, PackError, Question, parse_pack
-from cogs.trivia.render import period_start, question_text, question_title, reveal_text
+from cogs.trivia.periods import counted_in, period_start
+from cogs.trivia.render import question_text, question_title, reveal_text
 
 # -- normalisation and matching ---------------------------------------------------------
 
@@ -537,6 +538,15 @@ def test_period_start(period: str, now: datetime, start: datetime | None) -> Non
 def test_period_start_rejects_unknown() -> None:
     with pytest.raises(InvalidInput):
         period_start("year", datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_an_answer_counts_in_all_time_its_month_and_its_week() -> None:
+    sunday_night = int(datetime(2026, 3, 1, 23, 59, tzinfo=UTC).timestamp())
+    assert counted_in(sunday_night) == [
+        ("all-time", 0),
+        ("month", int(datetime(2026, 3, 1, tzinfo=UTC).timestamp())),
+        ("week", int(datetime(2026, 2, 23, tzinfo=UTC).timestamp())),
+    ]
 
 
 def test_user_text_is_made_inert_in_reveals() -> None:

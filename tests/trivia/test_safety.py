@@ -12,7 +12,7 @@ from cogs.trivia.game import Game, Mode, PlayerScore, plan_game, plan_question
 from cogs.trivia.match import Matcher
 from cogs.trivia.packs import MAX_ALIASES, Pack, PackError, Question, parse_pack
 from cogs.trivia.render import leaderboard_text, standings_text
-from cogs.trivia.store import Standing
+from cogs.trivia.score_store import Standing
 
 
 def _problems(source: str | bytes) -> list[str]:

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from bot.db import Database
 from bot.errors import Conflict
 from bot.shards import SHARD_SHIFT, GuildScope, shard_of
+from bot.timeutil import from_unix
 from cogs.trivia.game import Answer
 from cogs.trivia.library import Library
-from cogs.trivia.store import NewGame, StoredPack, TriviaStore
+from cogs.trivia.periods import period_key
+from cogs.trivia.score_store import Standing
+from cogs.trivia.store import DeleteResult, NewGame, StoredPack, TriviaStore
 
 GUILD, CHANNEL = 10, 20
 EVERYTHING = GuildScope.everything()
+NOW = datetime(2026, 3, 4, 12, tzinfo=UTC)  # a Wednesday
+THIS_WEEK = int(datetime(2026, 3, 3, 20, tzinfo=UTC).timestamp())
+EARLIER_THIS_MONTH = int(datetime(2026, 3, 1, 20, tzinfo=UTC).timestamp())
+LAST_MONTH = int(datetime(2026, 2, 20, tzinfo=UTC).timestamp())
 
 
 @pytest.fixture
@@ -107,17 +117,22 @@ async def test_a_shard_scoped_start_closes_only_its_own_guilds_games(store: Triv
 
 async def test_leaderboard_periods_and_stats(store: TriviaStore) -> None:
     game = await store.create_game(_game())
-    await store.record_answer(game, GUILD, _answer(1, 0, True, 150, 1), 100)  # long ago
-    await store.record_answer(game, GUILD, _answer(2, 0, True, 120, 1), 5000)
-    await store.record_answer(game, GUILD, _answer(2, 1, True, 130, 2), 5001)
-    await store.record_answer(game, GUILD, _answer(3, 1, False, 0, 0), 5001)
+    await store.record_answer(game, GUILD, _answer(1, 0, True, 150, 1), LAST_MONTH)
+    await store.record_answer(game, GUILD, _answer(2, 0, True, 120, 1), THIS_WEEK)
+    await store.record_answer(game, GUILD, _answer(2, 1, True, 130, 2), THIS_WEEK + 1)
+    await store.record_answer(game, GUILD, _answer(3, 1, False, 0, 0), THIS_WEEK + 1)
+    await store.record_answer(game, GUILD, _answer(4, 2, True, 50, 1), EARLIER_THIS_MONTH)
     other_guild = Answer(4, 0, 0, True, 1, 1.0, 999, 1)
     elsewhere = await store.create_game(NewGame(77, 1, 1, "p", "P", "typed", 20, 1, "[]", 1))
-    await store.record_answer(elsewhere, 77, other_guild, 5000)
-    everyone = await store.leaderboard(GUILD, None)
-    assert [(s.user_id, s.points) for s in everyone] == [(2, 250), (1, 150)]  # no zero scorers
-    recent = await store.leaderboard(GUILD, 4000)
-    assert [(s.user_id, s.points) for s in recent] == [(2, 250)]
+    await store.record_answer(elsewhere, 77, other_guild, THIS_WEEK)
+    everyone = await store.leaderboard(GUILD, *period_key("all-time", NOW))
+    # No zero scorers.
+    assert [(s.user_id, s.points) for s in everyone] == [(2, 250), (1, 150), (4, 50)]
+    month = await store.leaderboard(GUILD, *period_key("month", NOW))
+    assert [(s.user_id, s.points) for s in month] == [(2, 250), (4, 50)]
+    week = await store.leaderboard(GUILD, *period_key("week", NOW))
+    assert [(s.user_id, s.points, s.correct, s.answers) for s in week] == [(2, 250, 2, 2)]
+    assert await store.leaderboard(GUILD, *period_key("week", NOW), limit=0) == []
     stats = await store.player_stats(GUILD, 2)
     assert (stats.games, stats.answers, stats.correct, stats.points, stats.best_streak) == (
         1,
@@ -128,6 +143,80 @@ async def test_leaderboard_periods_and_stats(store: TriviaStore) -> None:
     )
     nobody = await store.player_stats(GUILD, 12345)
     assert nobody.answers == 0
+
+
+async def test_a_retry_moves_its_points_between_periods(store: TriviaStore) -> None:
+    # A typed retry replaces its question's row: the totals lose the old answer and gain the
+    # new one, in the periods of each (here the retry lands in the next week and month).
+    game = await store.create_game(_game())
+    sunday_night = int(datetime(2026, 5, 31, 23, 59, 50, tzinfo=UTC).timestamp())
+    await store.record_answer(game, GUILD, _answer(1, 0, False, 0, 0), sunday_night)
+    await store.record_answer(game, GUILD, _answer(1, 0, True, 140, 1, tries=2), sunday_night + 20)
+    await store.record_answers(
+        [
+            (game, GUILD, _answer(2, 0, False, 0, 0), sunday_night),
+            (game, GUILD, _answer(2, 0, True, 90, 1, tries=2), sunday_night + 1),
+        ]
+    )
+    before = datetime(2026, 5, 31, 12, tzinfo=UTC)
+    after = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    for period in ("week", "month"):
+        assert await store.leaderboard(GUILD, *period_key(period, before)) == [
+            Standing(2, 90, 1, 1)
+        ]
+        assert await store.leaderboard(GUILD, *period_key(period, after)) == [
+            Standing(1, 140, 1, 1)
+        ]
+    assert await store.leaderboard(GUILD, *period_key("all-time", after)) == [
+        Standing(1, 140, 1, 1),
+        Standing(2, 90, 1, 1),
+    ]
+    totals = await store.db.fetch_all(
+        "SELECT period, period_start, user_id, points, correct, answers FROM trivia_totals "
+        "WHERE guild_id = :guild_id AND answers = 0 AND points <> 0",
+        {"guild_id": GUILD},
+    )
+    assert totals == []  # nothing left over from the replaced answers
+
+
+async def test_kept_totals_equal_the_answers_added_up(store: TriviaStore) -> None:
+    rng = random.Random(3)
+    game = await store.create_game(_game())
+    start = int(datetime(2026, 1, 20, tzinfo=UTC).timestamp())
+    batch: list[tuple[int, int, Answer, int]] = []
+    for n in range(400):
+        user, question = rng.randrange(12), rng.randrange(30)
+        right = rng.random() < 0.6
+        at = start + n * 9000  # about three weeks and two months
+        batch.append((game, GUILD, _answer(user, question, right, 100 * right, 1), at))
+        if len(batch) == 25:
+            await store.record_answers(batch)
+            batch = []
+    await store.record_answers(batch)
+    for period in ("all-time", "month", "week"):
+        for day in range(0, 40, 3):
+            now = datetime(2026, 1, 20, tzinfo=UTC) + timedelta(days=day)
+            key = period_key(period, now)
+            assert await store.leaderboard(GUILD, *key, limit=100) == await _added_up(
+                store, key[1], period
+            ), (period, day)
+
+
+async def _added_up(store: TriviaStore, since: int, period: str) -> list[Standing]:
+    ends = {"all-time": 2**62, "month": since + 31 * 86400, "week": since + 7 * 86400}
+    rows = await store.db.fetch_all(
+        "SELECT user_id, answered_at, points, correct FROM trivia_answers WHERE guild_id = :g",
+        {"g": GUILD},
+    )
+    totals: dict[int, list[int]] = {}
+    for user, at, points, correct in rows:
+        if since <= at < ends[period] and period_key(period, from_unix(at))[1] == since:
+            total = totals.setdefault(user, [0, 0, 0])
+            total[0] += points
+            total[1] += correct
+            total[2] += 1
+    ranked = sorted(totals.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
+    return [Standing(user, *total) for user, total in ranked if total[0] > 0]
 
 
 async def test_packs_and_switches(store: TriviaStore) -> None:
@@ -145,6 +234,28 @@ async def test_packs_and_switches(store: TriviaStore) -> None:
     assert await store.disabled_keys(GUILD) == {"mine"}
     assert await store.set_disabled(GUILD, "mine", False, 5, 102)
     assert await store.disabled_keys(GUILD) == set()
+    assert await store.delete_pack(GUILD, "mine") is DeleteResult.DELETED
+    assert await store.pack_summaries(GUILD) == []
+
+
+async def test_what_is_read_again_follows_every_write(store: TriviaStore) -> None:
+    # Listings, leaderboards and stats are kept per guild between writes: each read below
+    # comes after a write that changes it.
+    game = await store.create_game(_game())
+    week = period_key("week", NOW)
+    assert await store.leaderboard(GUILD, *week) == []
+    assert (await store.player_stats(GUILD, 1)).answers == 0
+    await store.record_answer(game, GUILD, _answer(1, 0, True, 150), THIS_WEEK)
+    assert await store.leaderboard(GUILD, *week) == [Standing(1, 150, 1, 1)]
+    assert (await store.player_stats(GUILD, 1)).answers == 1
+    await store.record_answer(game, GUILD, _answer(2, 0, True, 170), THIS_WEEK)
+    assert [s.user_id for s in await store.leaderboard(GUILD, *week)] == [2, 1]
+    assert await store.disabled_keys(GUILD) == set()
+    assert await store.pack_summaries(GUILD) == []
+    await store.save_pack(GUILD, StoredPack("mine", "Mine", None, 2, "name: Mine", 5, 100))
+    await store.set_disabled(GUILD, "mine", True, 5, 100)
+    assert [p.name_key for p in await store.pack_summaries(GUILD)] == ["mine"]
+    assert await store.disabled_keys(GUILD) == {"mine"}
 
 
 async def test_pack_listing_needs_no_parsing(store: TriviaStore) -> None:
