@@ -54,7 +54,7 @@ def next_check(spec: DramaSpec, drama_id: int, checked_at: datetime) -> datetime
 
 def retry_at(failures: int, now: datetime) -> datetime:
     """When to try again after the `failures`-th failed check in a row."""
-    wait = RETRY_FIRST * 2 ** max(0, min(failures - 1, 16))
+    wait = RETRY_FIRST * (1 << max(0, min(failures - 1, 16)))
     return now + min(wait, RETRY_MAX)
 
 
@@ -100,7 +100,9 @@ def steps_of(update: ImportUpdate, current: Current) -> list[ScheduleChange]:
     specials = current.specials or {}
     steps: list[ScheduleChange] = [Edit(fields)] if fields else []
     steps += [
-        Undo("skip", day.isoformat()) for day in sorted(update.remove_skips) if day in current.skipped
+        Undo("skip", day.isoformat())
+        for day in sorted(update.remove_skips)
+        if day in current.skipped
     ]
     steps += [Skip(day, SKIP_REASON) for day in sorted(update.add_skips - set(current.skipped))]
     steps += [Undo("move", str(number)) for number in sorted(update.remove_moves)]

@@ -130,7 +130,9 @@ class Gate:
         self._resume = max(self._resume, self._clock() + seconds)
 
     async def _wait(self, patience: float | None) -> None:
-        limit = self._limits.max_pause if patience is None else min(patience, self._limits.max_pause)
+        limit = (
+            self._limits.max_pause if patience is None else min(patience, self._limits.max_pause)
+        )
         while True:
             now = self._clock()
             if self._resume - now > limit:
