@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from bot.app import DramaBot
 from bot.features import Feature, HelpTopic
+from bot.shards import GuildScope
 from cogs.airtime.catalog import check_data as _check_catalog
 from cogs.airtime.cog import HELP_NOTE, AirtimeCog
+from cogs.airtime.import_store import ImportStore
+from cogs.airtime.importer import Importer
 from cogs.airtime.keys import NAME
 from cogs.airtime.late import LateCourier
 from cogs.airtime.ledger import LedgerStore
@@ -14,6 +17,7 @@ from cogs.airtime.rest import DiscordRest
 from cogs.airtime.runner import Announcer
 from cogs.airtime.service import AirtimeService
 from cogs.airtime.store import AirtimeStore
+from cogs.airtime.tvmaze import TvmazeClient
 from cogs.airtime.views import FollowButton
 
 
@@ -34,9 +38,23 @@ async def setup(bot: DramaBot) -> None:
         return (await bot.guild_settings.get(guild_id)).announce_channel_id
 
     service = AirtimeService(store, announcer, rest, problems, default_channel, bot.clock)
+    client = TvmazeClient(bot.settings.tvmaze_api_url)
+    importer = Importer(
+        client, ImportStore(bot.db), service, bot.scheduler, bot.clock, problems,
+        bot.wait_until_ready,
+    )  # fmt: skip
     fans = AirtimeCog(bot, service)
     await bot.add_cog(fans)
-    await bot.add_cog(DramaCog(bot, service))
+    await bot.add_cog(DramaCog(bot, service, importer))
+
+    async def start(scope: GuildScope) -> None:
+        await service.start(scope)
+        await importer.start(scope)
+
+    async def stop() -> None:
+        await importer.stop()
+        await service.stop()
+
     bot.outbox.register(NAME, LateCourier(ledger, rest, problems, bot.clock))
     bot.features.register(
         Feature(
@@ -47,8 +65,8 @@ async def setup(bot: DramaBot) -> None:
                 HELP_NOTE,
                 order=10,
             ),
-            start=service.start,
-            stop=service.stop,
+            start=start,
+            stop=stop,
             status=fans.status_lines,
             channel_deleted=service.channel_deleted,
             dynamic_items=(FollowButton,),

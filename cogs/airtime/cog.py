@@ -20,6 +20,7 @@ from bot.replies import NO_PINGS, send_ephemeral
 from bot.text import plural
 from cogs.airtime import render
 from cogs.airtime.ics import render_calendar
+from cogs.airtime.import_render import ATTRIBUTION
 from cogs.airtime.permissions import role_status
 from cogs.airtime.render import info_of
 from cogs.airtime.service import AirtimeService
@@ -127,6 +128,8 @@ class AirtimeCog(commands.Cog, name="Airtime"):
         info = info_of(found)
         lines = render.episode_lines(info, self.bot.clock.now())
         header = f"{render.name(info)} — {info.slots_text}"
+        if found.tvmaze_id is not None:
+            header += f" · {ATTRIBUTION}"
         await send_pages(interaction, render.chunk(lines, header))
 
     @airtime.command(name="follow")

@@ -139,6 +139,10 @@ class AirtimeService(AirtimeSchedule):
         """The guild's dramas by title."""
         return await self._store.list_dramas(guild_id)
 
+    async def drama(self, guild_id: int, drama_id: int) -> Drama:
+        """One drama of this guild by id; `NotFound` when it is gone."""
+        return await self._by_id(guild_id, drama_id)
+
     async def resolve(self, guild_id: int, name: str) -> Drama:
         """A drama of this guild by title, alias or autocomplete id; `NotFound` otherwise.
 

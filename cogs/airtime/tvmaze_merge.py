@@ -18,7 +18,7 @@ from cogs.airtime.tvmaze_import import ImportedSpecial, Snapshot
 
 T = TypeVar("T")
 FIELDS = ("title", "network", "slots", "premiere", "episodes", "runtime_min")
-_FIELD_NAMES = {
+FIELD_NAMES = {
     "title": "the title",
     "network": "the network",
     "slots": "the broadcast days and time",
@@ -154,7 +154,7 @@ def override_keys(
 
 def override_notice(keys: Iterable[str]) -> str | None:
     """What `/drama edit` tells a moderator of an imported drama about the fields they set."""
-    named = [_FIELD_NAMES[key] for key in FIELDS if key in set(keys)]
+    named = [FIELD_NAMES[key] for key in FIELDS if key in set(keys)]
     if not named:
         return None
     listed = ", ".join(named[:-1]) + (" and " if len(named) > 1 else "") + named[-1]

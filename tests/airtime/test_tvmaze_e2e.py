@@ -1,0 +1,251 @@
+"""`/drama import`, `/drama refresh` and the follow-up checks, end to end.
+
+The real bot runs against the fake Discord and the fake TVmaze (both on 127.0.0.1); what a
+moderator reads, what fans see in the channel and what `/airtime episodes` lists is asserted,
+never the database's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.airtime.helpers import MSG, dramas, posts
+from tests.airtime.tvmaze_support import kst
+from tests.fakediscord import FakeDiscord
+from tests.faketvmaze import (
+    BAKERY,
+    HARBOR_LIGHTS,
+    SECRETARY_KIM,
+    SPRING_LETTER,
+    UNKNOWN,
+    FakeTvmaze,
+)
+from tests.harness import BotEnv, no_pings, until
+
+BEFORE_PREMIERE = datetime(2018, 6, 1, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def tvmaze() -> AsyncIterator[FakeTvmaze]:
+    async with FakeTvmaze() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def tv(fake: FakeDiscord, tmp_path: Path, tvmaze: FakeTvmaze) -> AsyncIterator[BotEnv]:
+    """The real bot with `TVMAZE_API_URL` pointing at the fake TVmaze."""
+    bot_env = BotEnv(
+        fake=fake,
+        db_path=tmp_path / "bot.sqlite3",
+        settings_overrides={"tvmaze_api_url": tvmaze.url},
+    )
+    bot_env.build_world()
+    await bot_env.start()
+    try:
+        yield bot_env
+    finally:
+        await bot_env.stop()
+        bot_env.stop_travel()
+
+
+async def import_announced(env: BotEnv, show: int = SECRETARY_KIM) -> int:
+    """Before the premiere, a moderator imports a show and announces it in a new channel."""
+    env.travel_to(BEFORE_PREMIERE)
+    channel = env.fake.add_channel(env.guild_id, "airtime")
+    await env.settle()
+    text = await env.reply(env.mod_id, "drama", "import", show=str(show))
+    assert "Imported from TVmaze" in text, text
+    (drama,) = await dramas(env)
+    text = await env.reply(
+        env.mod_id, "drama", "announce", drama=str(drama.drama_id), channel=channel, remind="none"
+    )
+    assert "Announcements for" in text
+    return channel
+
+
+async def test_import_by_id_creates_the_drama_with_its_special(tv: BotEnv) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    itx = await tv.slash(tv.mod_id, "drama", "import", show=str(SECRETARY_KIM))
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "Imported from TVmaze" in text
+    assert "What's Wrong with Secretary Kim** — tvN, Wed+Thu 21:30 KST, 16 episodes" in text
+    assert "1 special" in text
+    assert "Schedule data: TVmaze (<https://www.tvmaze.com/shows/36960" in text
+    (drama,) = await dramas(tv)
+    assert drama.tvmaze_id == SECRETARY_KIM
+    assert drama.episode_list()[0].at == kst(2018, 6, 6)
+    assert len(drama.specials) == 1
+    listing = await tv.reply(tv.fan_id, "airtime", "episodes", drama=str(drama.drama_id))
+    assert "Schedule data: TVmaze" in listing
+
+
+async def test_import_by_link_and_by_title(tv: BotEnv) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    text = await tv.reply(
+        tv.mod_id, "drama", "import", show="https://www.tvmaze.com/shows/61234/midnight-bakery"
+    )
+    assert "Midnight Bakery Detective" in text
+    text = await tv.reply(tv.mod_id, "drama", "import", show="What's Wrong with Secretary Kim")
+    assert "Imported from TVmaze" in text
+    assert sorted(d.tvmaze_id or 0 for d in await dramas(tv)) == [SECRETARY_KIM, BAKERY]
+
+
+async def test_importing_the_same_show_twice_is_refused(tv: BotEnv) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    await tv.reply(tv.mod_id, "drama", "import", show=str(SECRETARY_KIM))
+    text = await tv.reply(tv.mod_id, "drama", "import", show=str(SECRETARY_KIM))
+    assert "already" in text
+    assert len(await dramas(tv)) == 1
+
+
+async def test_import_suggests_shows_with_network_and_year(tv: BotEnv) -> None:
+    choices = await tv.fake.autocomplete(
+        tv.guild_id,
+        tv.channel_id,
+        tv.mod_id,
+        ("drama", "import"),
+        focused="show",
+        value="secretary",
+    )
+    assert {"name": "What's Wrong with Secretary Kim · tvN · 2018", "value": "36960"} in choices
+
+
+BAD_IMPORTS = [
+    (str(UNKNOWN), "TVmaze has no show with id 999999"),
+    (str(HARBOR_LIGHTS), "is not a Korean show"),
+    (str(SPRING_LETTER), "dates but no broadcast time"),
+    ("https://example.com/shows/1", "TVmaze"),
+]
+
+
+@pytest.mark.parametrize(("show", "message"), BAD_IMPORTS)
+async def test_bad_imports_are_refused_and_change_nothing(
+    tv: BotEnv, show: str, message: str
+) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    itx = await tv.slash(tv.mod_id, "drama", "import", show=show)
+    assert message in await itx.reply_text()
+    assert itx.is_ephemeral
+    assert await dramas(tv) == []
+
+
+async def test_a_show_without_a_time_imports_with_the_time_given(tv: BotEnv) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    text = await tv.reply(tv.mod_id, "drama", "import", show=str(SPRING_LETTER), time="21:50")
+    assert "Imported from TVmaze" in text
+    (drama,) = await dramas(tv)
+    assert {slot.at.strftime("%H:%M") for slot in drama.slots} == {"21:50"}
+
+
+async def test_malformed_answer_and_429_are_reported_and_change_nothing(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    tvmaze.malformed_next()
+    itx = await tv.slash(tv.mod_id, "drama", "import", show=str(SECRETARY_KIM))
+    assert "TVmaze sent an answer I couldn't read" in await itx.reply_text()
+    assert itx.is_ephemeral
+    # A 429 asking for two minutes: the command does not hang, it says so at once.
+    tvmaze.fail_next(1, 429, retry_after=120)
+    itx = await tv.slash(tv.mod_id, "drama", "import", show=str(SECRETARY_KIM))
+    assert "TVmaze didn't answer; try again in a minute." in await itx.reply_text()
+    assert await dramas(tv) == []
+
+
+async def test_refresh_says_what_changed_and_posts_the_notice(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    channel = await import_announced(tv)
+    text = await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
+    assert "TVmaze has nothing new" in text
+    start = len(tv.fake.requests)
+    tvmaze.move_episode(SECRETARY_KIM, 9, kst(2018, 7, 5, 22, 0))
+    text = await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
+    ep9 = int(kst(2018, 7, 5, 22, 0).timestamp())
+    assert f"Episode 9 moved: now Thu 5 Jul 22:00 KST (<t:{ep9}:F>)" in text
+    assert f"Notice posted in <#{channel}>" in text
+    rec = await tv.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    assert (
+        "Schedule change for **What's Wrong with Secretary Kim** (schedule data: TVmaze)"
+        in (rec.json["content"])
+    )
+    assert f"Episode 9 moved: now Thu 5 Jul 22:00 KST (<t:{ep9}:F>)" in rec.json["content"]
+    assert no_pings(rec.json)
+    (drama,) = await dramas(tv)
+    assert drama.moves == {9: kst(2018, 7, 5, 22, 0)}
+
+
+async def test_refresh_of_a_drama_added_by_hand_is_refused(tv: BotEnv) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    await tv.reply(tv.mod_id, "drama", "add", catalog="secretary-kim")
+    text = await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
+    assert "added by hand" in text
+
+
+async def test_a_preemption_between_two_checks_reaches_fans_without_a_command(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    channel = await import_announced(tv)
+    start = len(tv.fake.requests)
+    tvmaze.preempt(SECRETARY_KIM, date(2018, 6, 20))
+    await tv.advance_to(datetime(2018, 6, 2, 10, 5, tzinfo=UTC))  # the daily check
+    rec = await tv.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    ep5 = int(kst(2018, 6, 21).timestamp())
+    assert "No episode on Wed 20 Jun (pre-empted)" in rec.json["content"]
+    assert f"episode 5 now airs Thu 21 Jun 21:30 KST (<t:{ep5}:F>)" in rec.json["content"]
+    (drama,) = await dramas(tv)
+    assert drama.skips == frozenset({date(2018, 6, 20)})
+    # Checked again the next day: nothing new, no second notice.
+    await tv.advance_to(datetime(2018, 6, 3, 10, 5, tzinfo=UTC))
+    assert len(posts(tv, channel, start)) == 1
+
+
+async def test_checks_survive_a_restart(tv: BotEnv, tvmaze: FakeTvmaze) -> None:
+    channel = await import_announced(tv)
+    await tv.restart()
+    tv.travel_to(BEFORE_PREMIERE)
+    start = len(tv.fake.requests)
+    tvmaze.move_episode(SECRETARY_KIM, 2, kst(2018, 6, 7, 23, 0))
+    await tv.advance_to(datetime(2018, 6, 2, 10, 5, tzinfo=UTC))
+    rec = await tv.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    assert "Episode 2 moved: now Thu 7 Jun 23:00 KST" in rec.json["content"]
+
+
+async def test_a_failing_check_backs_off_and_succeeds_later(tv: BotEnv, tvmaze: FakeTvmaze) -> None:
+    channel = await import_announced(tv)
+    tvmaze.move_episode(SECRETARY_KIM, 2, kst(2018, 6, 7, 23, 0))
+    tvmaze.fail_next(4, 429, retry_after=0.01)  # every try of the daily check
+    start = len(tv.fake.requests)
+    tried = tvmaze.requests_to(f"/shows/{SECRETARY_KIM}")
+    await tv.advance_to(datetime(2018, 6, 2, 10, 5, tzinfo=UTC))
+
+    async def tried_four_times() -> bool:
+        return tvmaze.requests_to(f"/shows/{SECRETARY_KIM}") >= tried + 4
+
+    await until(tried_four_times, "the client's four tries", timeout=15)
+    await tv.settle()
+    assert posts(tv, channel, start) == []
+    await tv.advance_to(datetime(2018, 6, 2, 10, 20, tzinfo=UTC))  # after the backoff
+    rec = await tv.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    assert "Episode 2 moved: now Thu 7 Jun 23:00 KST" in rec.json["content"]
+
+
+async def test_a_moderators_edit_wins_over_tvmaze(tv: BotEnv, tvmaze: FakeTvmaze) -> None:
+    await import_announced(tv)
+    text = await tv.reply(tv.mod_id, "drama", "edit", drama="Secretary Kim", episodes=18)
+    assert "your change to the episode count stays" in text
+
+    def longer(_show: dict[str, object], episodes: list[dict[str, object]]) -> None:
+        regular = [ep for ep in episodes if ep.get("number")]
+        episodes.remove(regular[-1])  # TVmaze now says 15
+
+    tvmaze.mutate(SECRETARY_KIM, longer)
+    text = await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
+    assert "Kept your own changes to the episode count" in text
+    (drama,) = await dramas(tv)
+    assert drama.episodes == 18
