@@ -249,3 +249,34 @@ async def test_a_moderators_edit_wins_over_tvmaze(tv: BotEnv, tvmaze: FakeTvmaze
     assert "Kept your own changes to the episode count" in text
     (drama,) = await dramas(tv)
     assert drama.episodes == 18
+
+
+async def test_a_shard_0_of_2_process_checks_only_its_own_servers_imports(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    channels = {}
+    for shard in (0, 1):
+        guild = tv.fake.add_guild(name=f"Club on shard {shard}", shard=(shard, 2))
+        mods = tv.fake.add_role(guild.id, "Mods", permissions=1 << 5)
+        mod = tv.fake.add_member(guild.id, name=f"mod{shard}", roles=(mods,))
+        await tv.settle()
+        for path, options in (
+            (("drama", "import"), {"show": str(SECRETARY_KIM)}),
+            (("drama", "announce"), {"drama": "Secretary Kim", "channel": guild.default_channel_id,
+                                     "remind": "none"}),
+        ):  # fmt: skip
+            itx = await tv.fake.slash(guild.id, guild.default_channel_id, mod, *path,
+                                      options=options)  # fmt: skip
+            await itx.reply_text()
+        channels[shard] = guild.default_channel_id
+    await tv.restart(shard_count=2, shard_ids="0")
+    tv.travel_to(BEFORE_PREMIERE)
+    tvmaze.preempt(SECRETARY_KIM, date(2018, 6, 20))
+    checked = tvmaze.requests_to(f"/shows/{SECRETARY_KIM}/episodes")
+    start = len(tv.fake.requests)
+    await tv.advance_to(datetime(2018, 6, 2, 10, 5, tzinfo=UTC))
+    await tv.fake.wait_for_request("POST", MSG.format(channels[0]), after=start)
+    await tv.settle(10)
+    assert posts(tv, channels[1], start) == []
+    assert tvmaze.requests_to(f"/shows/{SECRETARY_KIM}/episodes") == checked + 1
