@@ -60,7 +60,8 @@ async def test_an_import_writes_the_drama_with_tvmazes_exceptions(
     store: AirtimeStore, imports: ImportStore
 ) -> None:
     snap = snapshot(BAKERY)
-    assert snap.skips and snap.moves  # the fixture's pre-empted week and moved finale
+    assert snap.skips  # the fixture's pre-empted week
+    assert snap.moves  # and its moved finale
     drama_id = await imported(store, snap)
     drama = await store.get_drama(1, drama_id)
     assert drama is not None
@@ -94,7 +95,7 @@ async def test_a_refresh_writes_only_tvmazes_changes_and_keeps_overrides(
     await store.reschedule(1, drama_id, [Move(3, kst(2018, 6, 14, 23, 0))], NOW)  # by hand
     moved = kst(2018, 7, 5, 22, 0)
     new = replace(snap, episodes=14, moves={9: moved}, runtime_min=75)
-    before, after = await store.reschedule(1, drama_id, [Imported(new)], NOW)
+    _, after = await store.reschedule(1, drama_id, [Imported(new)], NOW)
     assert after.episodes == 18  # the moderator's
     assert after.runtime_min == 75  # TVmaze's change of a field nobody overrode
     assert after.moves == {3: kst(2018, 6, 14, 23, 0), 9: moved}  # the hand move stays too
