@@ -32,7 +32,9 @@ HELP_NOTE = (
     "Schedules are kept in Korea Standard Time, as broadcasters publish them; every time I "
     "show is a Discord timestamp in your own zone. Moderators: `/drama announce` posts "
     "reminders, an on-air post and a streaming post, pinging only the role you choose; "
-    "`/drama skip` marks a pre-empted date and `/drama undo` lifts it (or a move, or a special)."
+    "`/drama skip` marks a pre-empted date and `/drama undo` lifts it (or a move, or a special). "
+    "`/drama import` creates a drama from TVmaze and follows its schedule changes; "
+    "`/drama refresh` checks one now (schedule data: TVmaze)."
 )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cogs.help.logic import MODERATORS
 from tests.airtime.helpers import MSG, dramas, posts
 from tests.airtime.tvmaze_support import kst
 from tests.fakediscord import FakeDiscord
@@ -280,3 +281,13 @@ async def test_a_shard_0_of_2_process_checks_only_its_own_servers_imports(
     await tv.settle(10)
     assert posts(tv, channels[1], start) == []
     assert tvmaze.requests_to(f"/shows/{SECRETARY_KIM}/episodes") == checked + 1
+
+
+async def test_help_lists_import_and_refresh_for_moderators_with_tvmazes_credit(
+    tv: BotEnv,
+) -> None:
+    text = await tv.reply(tv.fan_id, "help", topic="airtime")
+    moderators = text.split(MODERATORS, 1)[1]
+    assert "`/drama import`" in moderators
+    assert "`/drama refresh`" in moderators
+    assert "schedule data: TVmaze" in text
