@@ -53,8 +53,9 @@ async def change_autocomplete(
 
 
 def _told(result: Rescheduled) -> list[str]:
-    """The notice fans got and where it went, for the moderator's reply."""
-    return [line for line in (result.notice, result.posted) if line]
+    """The notice fans got and where it went, and whether the change now wins over TVmaze."""
+    kept = override_notice(result.overridden) or ""
+    return [line for line in (result.notice, result.posted, kept) if line]
 
 
 class DramaCog(commands.Cog, name="Drama"):

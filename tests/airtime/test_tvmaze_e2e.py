@@ -291,3 +291,48 @@ async def test_help_lists_import_and_refresh_for_moderators_with_tvmazes_credit(
     assert "`/drama import`" in moderators
     assert "`/drama refresh`" in moderators
     assert "schedule data: TVmaze" in text
+
+
+async def test_a_tvmaze_change_after_a_post_never_sends_it_twice(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    channel = await import_announced(tv)
+    start = len(tv.fake.requests)
+    await tv.advance_to(kst(2018, 6, 6))
+    await tv.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    tvmaze.move_episode(SECRETARY_KIM, 2, kst(2018, 6, 7, 23, 0))
+    text = await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
+    assert "Episode 2 moved: now Thu 7 Jun 23:00 KST" in text
+    await tv.advance_to(kst(2018, 6, 7))  # episode 2's old slot: nothing airs
+    await tv.advance_to(kst(2018, 6, 7, 23, 0))
+    await tv.fake.wait_for_request(
+        "POST",
+        MSG.format(channel),
+        after=start,
+        predicate=lambda r: "episode 2 is on air" in r.json["content"],
+    )
+    await tv.settle(10)
+    on_air = [r.json["content"] for r in posts(tv, channel, start) if "on air" in r.json["content"]]
+    assert len(on_air) == 2
+    assert "episode 1 is on air" in on_air[0]
+
+
+async def test_a_moderators_skip_of_an_imported_drama_wins_and_says_so(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    await import_announced(tv)
+    text = await tv.reply(tv.mod_id, "drama", "skip", drama="Secretary Kim", date="2018-06-13")
+    assert "your change to 2018-06-13 (pre-empted or not) stays" in text
+    tvmaze.preempt(SECRETARY_KIM, date(2018, 6, 20))
+    await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
+    (drama,) = await dramas(tv)
+    assert drama.skips == frozenset({date(2018, 6, 13), date(2018, 6, 20)})
+
+
+async def test_fans_cannot_import_or_refresh(tv: BotEnv) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    for path, options in ((("drama", "import"), {"show": str(SECRETARY_KIM)}),
+                          (("drama", "refresh"), {"drama": "Secretary Kim"})):  # fmt: skip
+        itx = await tv.slash(tv.fan_id, *path, **options)
+        assert "for moderators" in await itx.reply_text()
+    assert await dramas(tv) == []
