@@ -1,4 +1,4 @@
-"""The pure rules of following TVmaze: when to check, how to back off, what a moderator overrides."""
+"""The pure rules of following TVmaze: when to check, backing off, what a moderator overrides."""
 
 from __future__ import annotations
 

@@ -8,11 +8,12 @@ never the database's rows.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from cogs.airtime.keys import CHECKS_JOB
 from cogs.help.logic import MODERATORS
 from tests.airtime.helpers import MSG, dramas, posts
 from tests.airtime.tvmaze_support import kst
@@ -336,3 +337,29 @@ async def test_fans_cannot_import_or_refresh(tv: BotEnv) -> None:
         itx = await tv.slash(tv.fan_id, *path, **options)
         assert "for moderators" in await itx.reply_text()
     assert await dramas(tv) == []
+
+
+async def test_checks_failing_for_a_day_are_shown_to_moderators_until_one_succeeds(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    await import_announced(tv)
+    show = tvmaze.shows.pop(SECRETARY_KIM)  # gone from TVmaze: every check fails at once
+    when = datetime(2018, 6, 2, 10, 5, tzinfo=UTC)
+    while when < datetime(2018, 6, 3, 13, 0, tzinfo=UTC):
+        await tv.advance_to(when)
+
+        async def rearmed(at: datetime = when) -> bool:
+            planned = tv.running.scheduler.next_run(CHECKS_JOB)
+            return planned is not None and planned > at
+
+        await until(rearmed, "the next check armed")
+        planned = tv.running.scheduler.next_run(CHECKS_JOB)
+        assert planned is not None
+        assert planned - when <= timedelta(hours=3)  # backing off, never giving up
+        when = planned + timedelta(minutes=1)
+    text = await tv.reply(tv.mod_id, "config", "show")
+    assert "I could not check **What's Wrong with Secretary Kim** on TVmaze for a day" in text
+    tvmaze.shows[SECRETARY_KIM] = show
+    text = await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
+    assert "TVmaze has nothing new" in text
+    assert "could not check" not in await tv.reply(tv.mod_id, "config", "show")
