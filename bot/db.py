@@ -44,9 +44,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Named parameters (`:name`). A positional sequence (`?` placeholders) is accepted on SQLite
-# only, while stores move to named parameters; PostgreSQL refuses it.
-Params = Mapping[str, Any] | Sequence[Any] | None
+# Named parameters (`:name`) only: the same statement runs on both backends.
+Params = Mapping[str, Any] | None
 Dialect = Literal["sqlite", "postgresql"]
 
 
@@ -130,9 +129,7 @@ class Transaction:
 
     async def _run(self, sql: str, params: Params) -> CursorResult[Any]:
         try:
-            if params is None or isinstance(params, Mapping):
-                return await self._conn.execute(_statement(sql, params), _values(params))
-            return await self._conn.exec_driver_sql(sql, self._driver.positional(params))
+            return await self._conn.execute(_statement(sql, params), _values(params))
         except Exception as error:
             self._driver.reraise(error)
 
@@ -141,31 +138,20 @@ class Transaction:
         result = await self._run(sql, params)
         return int(result.rowcount)
 
-    async def execute_many(
-        self, sql: str, rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]
-    ) -> None:
+    async def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run one statement once per parameter set (a batch insert, say)."""
         if not rows:
             return
         try:
-            first = rows[0]
-            if isinstance(first, Mapping):
-                batch = [_values(row) for row in rows if isinstance(row, Mapping)]
-                await self._conn.execute(_statement(sql, first), batch)
-            else:
-                positional = [self._driver.positional(row) for row in rows]  # type: ignore[arg-type]
-                await self._conn.exec_driver_sql(sql, positional)
+            batch = [_values(row) for row in rows]
+            await self._conn.execute(_statement(sql, rows[0]), batch)
         except Exception as error:
             self._driver.reraise(error)
 
     async def insert(self, sql: str, params: Params = None) -> int:
         """Run an `INSERT ... RETURNING <id>` and return that id."""
         if "RETURNING" not in sql.upper():
-            # Transitional: positional SQLite statements without RETURNING report lastrowid.
-            result = await self._run(sql, params)
-            if result.lastrowid is None:
-                raise StorageError("INSERT produced no row id")
-            return int(result.lastrowid)
+            raise StorageError("insert() needs an INSERT ... RETURNING <id> statement")
         value = await self.fetch_value(sql, params)
         if value is None:
             raise StorageError("INSERT ... RETURNING produced no row id")
@@ -261,9 +247,7 @@ class Database:
         async with self.transaction() as tx:
             return await tx.execute(sql, params)
 
-    async def execute_many(
-        self, sql: str, rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]
-    ) -> None:
+    async def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run one write statement per parameter set, all in one transaction."""
         async with self.transaction() as tx:
             await tx.execute_many(sql, rows)

@@ -146,10 +146,6 @@ class Driver:
         """Async context manager: a connection for reads of committed data."""
         raise NotImplementedError
 
-    def positional(self, params: Sequence[Any]) -> tuple[Any, ...]:
-        """Parameters for a `?`-placeholder statement (SQLite only)."""
-        raise TypeError(f"{self.dialect}: use :named parameters, not ? placeholders")
-
     def translate(self, error: BaseException) -> StorageError | None:
         """The backend-neutral error for a driver error, or None to let it through as it is."""
         if isinstance(error, exc.IntegrityError):
@@ -365,10 +361,6 @@ class SqliteDriver(Driver):
         """
         conn = await self._driver_connection()
         await conn.set_trace_callback(callback)
-
-    def positional(self, params: Sequence[Any]) -> tuple[Any, ...]:
-        """`?` placeholders work as they are on SQLite."""
-        return tuple(params)
 
     def _is_full(self, error: BaseException) -> bool:
         orig = getattr(error, "orig", error)

@@ -76,7 +76,7 @@ def member_roles(env: BotEnv, user_id: int) -> list[int]:
 async def votes(env: BotEnv, poll_id: int) -> list[tuple[int, int]]:
     """(user, option position) of a poll's stored votes, sorted."""
     rows = await env.running.db.fetch_all(
-        "SELECT user_id, position FROM poll_votes WHERE poll_id = ?", (poll_id,)
+        "SELECT user_id, position FROM poll_votes WHERE poll_id = :poll_id", {"poll_id": poll_id}
     )
     return sorted((row["user_id"], row["position"]) for row in rows)
 

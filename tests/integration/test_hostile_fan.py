@@ -99,7 +99,7 @@ async def bad_inputs(env: BotEnv, troll: int, poll_id: int) -> None:
     mine = await env.running.db.fetch_value("SELECT MAX(poll_id) FROM polls")
     await refused(env, troll, "poll", "close", poll=mine)
     assert await env.running.db.fetch_value(
-        "SELECT closed_at FROM polls WHERE poll_id = ?", (mine,)
+        "SELECT closed_at FROM polls WHERE poll_id = :poll_id", {"poll_id": mine}
     ) is None  # fmt: skip
     assert poll_id != mine
 
@@ -119,13 +119,13 @@ async def typed_trivia_injection(env: BotEnv, troll: int, role: int) -> None:
 
     async def tried() -> bool:
         value = await env.running.db.fetch_value(
-            "SELECT tries FROM trivia_answers WHERE user_id = ?", (troll,)
+            "SELECT tries FROM trivia_answers WHERE user_id = :user_id", {"user_id": troll}
         )
         return value is not None
 
     await until(tried, "the troll's typed answer")
     row: Any = await env.running.db.fetch_one(
-        "SELECT correct, tries FROM trivia_answers WHERE user_id = ?", (troll,)
+        "SELECT correct, tries FROM trivia_answers WHERE user_id = :user_id", {"user_id": troll}
     )
     # Bare mentions are chatter (no try), markup around the right answer is forgiven.
     assert (row["correct"], row["tries"]) == (1, 1)

@@ -97,7 +97,7 @@ async def poll_in_general(env: BotEnv) -> tuple[int, int]:
     )
     message_id = int(rec.response["id"])
     poll_id = await env.running.db.fetch_value(
-        "SELECT poll_id FROM polls WHERE message_id = ?", (message_id,)
+        "SELECT poll_id FROM polls WHERE message_id = :message_id", {"message_id": message_id}
     )
     return int(poll_id), message_id
 
@@ -150,7 +150,7 @@ async def every_feature_reports(env: BotEnv, home: Guild, other: Guild, site: Ne
     assert "Manage Roles" in text
     assert home.role not in member_roles(env, env.fan_id)
     drama = await env.running.db.fetch_value(
-        "SELECT drama_id FROM airtime_dramas WHERE guild_id = ?", (home.id,)
+        "SELECT drama_id FROM airtime_dramas WHERE guild_id = :guild_id", {"guild_id": home.id}
     )
 
     async def all_reported() -> bool:
@@ -227,8 +227,8 @@ async def test_permissions_drift(env: BotEnv, news: NewsSite) -> None:
     assert "No problems reported." in await other.show()
     # Nothing missed while the lounge was closed is posted late or twice.
     ledger = await env.running.db.fetch_all(
-        "SELECT episode_key, kind, state FROM airtime_announcements WHERE guild_id = ?",
-        (home.id,),
+        "SELECT episode_key, kind, state FROM airtime_announcements WHERE guild_id = :guild_id",
+        {"guild_id": home.id},
     )
     assert sorted(tuple(r) for r in ledger) == [
         ("1", "onair", "failed"), ("1", "remind30", "failed"), ("2", "remind30", "sent")

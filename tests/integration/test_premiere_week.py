@@ -124,7 +124,8 @@ async def news_preview(env: BotEnv, news: int, site: NewsSite) -> tuple[int, int
     async def mood_poll() -> bool:
         return (
             await env.running.db.fetch_value(
-                "SELECT poll_id FROM polls WHERE message_id = ?", (message_id,)
+                "SELECT poll_id FROM polls WHERE message_id = :message_id",
+                {"message_id": message_id},
             )
             is not None
             and len(env.fake.find_requests("PUT", rf".*/{message_id}/reactions/.*")) == 5
@@ -132,7 +133,7 @@ async def news_preview(env: BotEnv, news: int, site: NewsSite) -> tuple[int, int
 
     await until(mood_poll, "mood poll under the preview")
     poll_id = await env.running.db.fetch_value(
-        "SELECT poll_id FROM polls WHERE message_id = ?", (message_id,)
+        "SELECT poll_id FROM polls WHERE message_id = :message_id", {"message_id": message_id}
     )
     await env.fake.add_reaction(env.guild_id, news, message_id, env.fan_id, MOODS[0])
     await env.fake.add_reaction(env.guild_id, news, message_id, env.fan2_id, MOODS[1])
@@ -153,7 +154,7 @@ async def kiss_poll(env: BotEnv) -> tuple[int, int]:
     )
     message_id = int(rec.response["id"])
     poll_id = await env.running.db.fetch_value(
-        "SELECT poll_id FROM polls WHERE message_id = ?", (message_id,)
+        "SELECT poll_id FROM polls WHERE message_id = :message_id", {"message_id": message_id}
     )
     await env.fake.add_reaction(env.guild_id, env.channel_id, message_id, env.fan_id, WARDROBE)
     await wait_votes(env, poll_id, [(env.fan_id, 2)])
@@ -209,7 +210,7 @@ async def test_premiere_week(env: BotEnv, news: NewsSite) -> None:
 
     # The kiss poll closes itself at its deadline, with results, exactly once.
     ends_at = await env.running.db.fetch_value(
-        "SELECT ends_at FROM polls WHERE poll_id = ?", (kiss_id,)
+        "SELECT ends_at FROM polls WHERE poll_id = :poll_id", {"poll_id": kiss_id}
     )
     start = len(fake.requests)
     await env.advance_to(datetime.fromtimestamp(ends_at, UTC) + timedelta(seconds=2))
@@ -220,7 +221,7 @@ async def test_premiere_week(env: BotEnv, news: NewsSite) -> None:
     assert f"Winner: {KISS} Ep 8 · 3 voters" in text, text
     assert (
         await env.running.db.fetch_value(
-            "SELECT close_reason FROM polls WHERE poll_id = ?", (kiss_id,)
+            "SELECT close_reason FROM polls WHERE poll_id = :poll_id", {"poll_id": kiss_id}
         )
         == "ended"
     )
@@ -228,8 +229,8 @@ async def test_premiere_week(env: BotEnv, news: NewsSite) -> None:
     await env.settle(10)
     assert len(posts(env, env.channel_id, start)) == 1
     ledger = await env.running.db.fetch_all(
-        "SELECT episode_key, kind, state FROM airtime_announcements WHERE drama_id = ?",
-        (drama_id,),
+        "SELECT episode_key, kind, state FROM airtime_announcements WHERE drama_id = :drama_id",
+        {"drama_id": drama_id},
     )
     assert sorted(tuple(row) for row in ledger) == sorted(
         (ep, kind, "sent") for ep in ("1", "2") for kind in ("onair", "remind10", "remind60")

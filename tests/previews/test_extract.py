@@ -143,9 +143,9 @@ def test_huge_attributes_are_capped_and_fast() -> None:
         f'<meta property="og:description" content="{"word " * 200_000}">'
         f'</head><body data-x="{huge}"></body></html>'
     )
-    start = time.perf_counter()
+    start = time.process_time()  # this process's CPU, whatever else the machine runs
     article = extract_from_text(page, URL)
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
     assert article.title is not None
     assert len(article.title) <= 500
     assert article.description is not None

@@ -38,9 +38,9 @@ def _amplified(questions: int, size: int = 200_000) -> str:
 def test_alias_amplification_is_refused_quickly() -> None:
     source = _amplified(400)
     assert len(source) < 256 * 1024
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU, whatever else the machine runs
     problems = _problems(source)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert any(f"more than {MAX_ALIASES} aliases" in p for p in problems), problems[:3]
 
 
@@ -53,9 +53,9 @@ def test_billion_laughs_is_refused() -> None:
 
 def test_oversized_fields_are_cheap_to_refuse_even_when_repeated() -> None:
     # Under the alias cap, but every field far too long: judged by length, never scanned.
-    started = time.perf_counter()
+    started = time.process_time()
     problems = _problems(_amplified(150, size=240_000))
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert "questions[0].question: 240000 characters, at most 300" in problems
 
 
