@@ -20,6 +20,7 @@ from tests.airtime.tvmaze_support import kst
 from tests.fakediscord import FakeDiscord
 from tests.faketvmaze import (
     BAKERY,
+    GLASS_GARDEN,
     HARBOR_LIGHTS,
     SECRETARY_KIM,
     SPRING_LETTER,
@@ -115,6 +116,34 @@ async def test_import_suggests_shows_with_network_and_year(tv: BotEnv) -> None:
         value="secretary",
     )
     assert {"name": "What's Wrong with Secretary Kim · tvN · 2018", "value": "36960"} in choices
+
+
+async def test_suggestions_give_up_at_once_when_tvmaze_is_busy(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    tvmaze.fail_next(1, 429, retry_after=120)
+    for _ in range(2):  # the 429, then the pause it asked for: no suggestions, no waiting
+        choices = await tv.fake.autocomplete(
+            tv.guild_id,
+            tv.channel_id,
+            tv.mod_id,
+            ("drama", "import"),
+            focused="show",
+            value="secretary",
+            timeout=2.5,
+        )
+        assert choices == []
+    assert tvmaze.requests_to("/search/shows") == 1
+
+
+async def test_a_streaming_show_without_times_is_assumed_at_the_usual_release(
+    tv: BotEnv,
+) -> None:
+    tv.travel_to(datetime(2024, 1, 1, tzinfo=UTC))
+    text = await tv.reply(tv.mod_id, "drama", "import", show=str(GLASS_GARDEN))
+    assert "TVmaze gives dates but no time: I assumed 16:00 KST" in text
+    (drama,) = await dramas(tv)
+    assert {slot.at.strftime("%H:%M") for slot in drama.slots} == {"16:00"}
 
 
 BAD_IMPORTS = [
