@@ -17,7 +17,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.errors import InvalidInput, NotFound, UserFacingError
@@ -30,7 +30,7 @@ from cogs.airtime.import_store import ImportRow, ImportStore
 from cogs.airtime.keys import CHECKS_JOB, tvmaze_failing
 from cogs.airtime.records import Drama, Imported
 from cogs.airtime.service import AirtimeService, Rescheduled
-from cogs.airtime.tvmaze import TvmazeClient
+from cogs.airtime.tvmaze import Listing, TvmazeClient
 from cogs.airtime.tvmaze_changes import notice, schedule_changes
 from cogs.airtime.tvmaze_data import Show, TvmazeError, TvmazeUnavailable, parse_show_ref
 from cogs.airtime.tvmaze_import import Snapshot, check_korean, plan_import
@@ -43,6 +43,9 @@ BATCH = 8  # checks per run of the job (two TVmaze calls each); the rest run rig
 SUGGEST_PATIENCE = 0.5  # seconds autocomplete may wait for its turn at TVmaze
 SUGGEST_TIMEOUT = 2.0  # Discord drops an autocomplete answer after 3 s
 MAX_SUGGESTIONS = 10
+SUGGEST_MIN = 2  # characters typed before TVmaze is asked
+SUGGEST_KEEP = timedelta(minutes=10)  # a query's suggestions are reused this long
+SUGGEST_CACHE = 256  # queries remembered
 Ready = Callable[[], Awaitable[object]]
 
 
@@ -79,6 +82,9 @@ class Importer:
     ready: Ready
     _scope: GuildScope | None = field(default=None, init=False)
     _running: bool = field(default=False, init=False)
+    _suggested: dict[str, tuple[datetime, list[tuple[str, str]]]] = field(
+        default_factory=dict, init=False
+    )
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self, scope: GuildScope) -> None:
@@ -109,19 +115,26 @@ class Importer:
     async def suggest(self, query: str) -> list[tuple[str, str]]:
         """Autocomplete: (title · network · year, TVmaze id) of Korean shows matching `query`.
 
-        Never raises and never waits long: TVmaze busy or slow gives no suggestions.
+        Never raises and never waits long: TVmaze busy or slow gives no suggestions. Answers
+        are kept a while, as every keystroke asks again.
         """
-        text = query.strip()
-        if not text or isinstance(parse_show_ref(text), int):
+        text = " ".join(query.split())
+        if len(text) < SUGGEST_MIN or isinstance(parse_show_ref(text), int):
             return []
+        now = self.clock.now()
+        kept = self._suggested.get(text.casefold())
+        if kept is not None and now - kept[0] < SUGGEST_KEEP:
+            return kept[1]
         try:
             async with asyncio.timeout(SUGGEST_TIMEOUT):
                 shows = await self.client.search(text, patience=SUGGEST_PATIENCE)
         except (TvmazeError, TimeoutError):
             return []
-        return [(show.label()[:100], str(show.id)) for show in shows if _korean(show)][
-            :MAX_SUGGESTIONS
-        ]
+        found = [(show.label()[:100], str(show.id)) for show in shows if _korean(show)]
+        if len(self._suggested) >= SUGGEST_CACHE:
+            self._suggested.clear()
+        self._suggested[text.casefold()] = (now, found[:MAX_SUGGESTIONS])
+        return found[:MAX_SUGGESTIONS]
 
     async def import_show(
         self, guild_id: int, text: str, release: str | None, *, created_by: int
@@ -175,9 +188,10 @@ class Importer:
             return
         now = self.clock.now()
         pause: datetime | None = None
+        listings: dict[int, Listing] = {}  # a show several servers follow is fetched once
         for row in await self.store.due(self._scope, now, BATCH):
             try:
-                await self._check(row)
+                await self._check(row, listings)
             except TvmazeUnavailable:
                 await self._failed(row)
                 pause = now + RETRY_FIRST  # TVmaze is busy or down: let it breathe
@@ -189,8 +203,10 @@ class Importer:
                 await self._failed(row)
         await self.arm(not_before=pause)
 
-    async def _check(self, row: ImportRow) -> Refreshed:
-        listing = await self.client.listing(row.show_id)
+    async def _check(self, row: ImportRow, listings: dict[int, Listing] | None = None) -> Refreshed:
+        listing = (listings or {}).get(row.show_id) or await self.client.listing(row.show_id)
+        if listings is not None:
+            listings[row.show_id] = listing
         snapshot = plan_import(listing.show, listing.episodes, row.release_time)
         now = self.clock.now()
         update = merge_import(row.snapshot, snapshot, row.overrides)

@@ -392,3 +392,37 @@ async def test_checks_failing_for_a_day_are_shown_to_moderators_until_one_succee
     text = await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
     assert "TVmaze has nothing new" in text
     assert "could not check" not in await tv.reply(tv.mod_id, "config", "show")
+
+
+async def test_a_show_two_servers_follow_is_fetched_once_per_check(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    channel = await import_announced(tv)
+    other = tv.fake.add_guild(name="Second Club")
+    mods = tv.fake.add_role(other.id, "Mods", permissions=1 << 5)
+    mod = tv.fake.add_member(other.id, name="mod2", roles=(mods,))
+    await tv.settle()
+    for path, options in (
+        (("drama", "import"), {"show": str(SECRETARY_KIM)}),
+        (("drama", "announce"), {"drama": "Secretary Kim", "channel": other.default_channel_id,
+                                 "remind": "none"}),
+    ):  # fmt: skip
+        itx = await tv.fake.slash(other.id, other.default_channel_id, mod, *path, options=options)
+        await itx.reply_text()
+    tvmaze.preempt(SECRETARY_KIM, date(2018, 6, 20))
+    fetched = tvmaze.requests_to(f"/shows/{SECRETARY_KIM}/episodes")
+    start = len(tv.fake.requests)
+    await tv.advance_to(datetime(2018, 6, 2, 10, 5, tzinfo=UTC))
+    for where in (channel, other.default_channel_id):
+        await tv.fake.wait_for_request("POST", MSG.format(where), after=start)
+    assert tvmaze.requests_to(f"/shows/{SECRETARY_KIM}/episodes") == fetched + 1
+
+
+async def test_suggestions_for_the_same_words_are_asked_of_tvmaze_once(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    for typed in ("kim", "Kim ", "k"):
+        await tv.fake.autocomplete(
+            tv.guild_id, tv.channel_id, tv.mod_id, ("drama", "import"), focused="show", value=typed
+        )
+    assert tvmaze.requests_to("/search/shows") == 1  # "k" is too short to ask
