@@ -426,3 +426,27 @@ async def test_suggestions_for_the_same_words_are_asked_of_tvmaze_once(
             tv.guild_id, tv.channel_id, tv.mod_id, ("drama", "import"), focused="show", value=typed
         )
     assert tvmaze.requests_to("/search/shows") == 1  # "k" is too short to ask
+
+
+async def test_an_extension_and_a_new_special_are_announced_once(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    channel = await import_announced(tv)
+    tvmaze.extend(SECRETARY_KIM, 2)
+    tvmaze.add_special(SECRETARY_KIM, "Behind the Scenes", kst(2018, 7, 29, 20, 0))
+    start = len(tv.fake.requests)
+    text = await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
+    finale = int(kst(2018, 8, 2).timestamp())
+    assert (
+        f"Extended to 18 episodes (was 16): the finale airs Thu 2 Aug 21:30 KST (<t:{finale}:F>)"
+        in (text)
+    )
+    assert "New special “Behind the Scenes”: Sun 29 Jul 20:00 KST" in text
+    rec = await tv.fake.wait_for_request("POST", MSG.format(channel), after=start)
+    assert "Extended to 18 episodes" in rec.json["content"]
+    (drama,) = await dramas(tv)
+    assert drama.episodes == 18
+    assert len(drama.specials) == 2
+    text = await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
+    assert "TVmaze has nothing new" in text
+    assert len(posts(tv, channel, start)) == 1
