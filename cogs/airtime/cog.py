@@ -20,7 +20,7 @@ from bot.replies import NO_PINGS, send_ephemeral
 from bot.text import plural
 from cogs.airtime import render
 from cogs.airtime.ics import render_calendar
-from cogs.airtime.import_render import ATTRIBUTION
+from cogs.airtime.import_render import ATTRIBUTION, credit
 from cogs.airtime.permissions import role_status
 from cogs.airtime.render import info_of
 from cogs.airtime.service import AirtimeService
@@ -103,7 +103,7 @@ class AirtimeCog(commands.Cog, name="Airtime"):
                                  "`/drama add`.")  # fmt: skip
             return
         lines = [render.next_line(info_of(d), now) for d in dramas]
-        await send_pages(interaction, render.chunk(lines))
+        await send_pages(interaction, render.chunk([*lines, *credit(dramas)]))
 
     @airtime.command(name="week")
     @guild_only()
@@ -115,6 +115,7 @@ class AirtimeCog(commands.Cog, name="Airtime"):
         if not lines:
             await send_ephemeral(interaction, "Nothing airs in the next 7 days.")
             return
+        lines += credit(dramas)
         await send_pages(interaction, render.chunk(lines, "**Airing this week**"))
 
     @airtime.command(name="episodes")

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from bot.replies import clean, timestamp
 from bot.text import plural
 from cogs.airtime import render
 from cogs.airtime.importer import ImportDone, Refreshed
+from cogs.airtime.records import Drama
 from cogs.airtime.render import info_of
 from cogs.airtime.tvmaze_import import DEFAULT_RELEASE_TIME
 from cogs.airtime.tvmaze_merge import FIELD_NAMES, FIELDS
 
 ATTRIBUTION = "Schedule data: TVmaze"
+
+
+def credit(dramas: Iterable[Drama]) -> list[str]:
+    """TVmaze's credit line, when any of the dramas shown was imported from it."""
+    return [ATTRIBUTION] if any(drama.tvmaze_id is not None for drama in dramas) else []
 
 
 def attribution(url: str) -> str:

@@ -16,7 +16,7 @@ from bot.replies import clean, send_ephemeral
 from cogs.airtime import catalog, render
 from cogs.airtime.cog import drama_autocomplete
 from cogs.airtime.forms import DramaForm, ScheduleForm
-from cogs.airtime.import_render import import_reply, refresh_reply
+from cogs.airtime.import_render import credit, import_reply, refresh_reply
 from cogs.airtime.importer import Importer
 from cogs.airtime.permissions import permission_warnings
 from cogs.airtime.records import Drama
@@ -227,7 +227,7 @@ class DramaCog(commands.Cog, name="Drama"):
         guild = require_guild(interaction)
         now = self.bot.clock.now()
         dramas = await self.service.dramas(guild.id)
-        text = "\n".join(render.summary(info_of(d), now) for d in dramas)
+        text = "\n".join([*(render.summary(info_of(d), now) for d in dramas), *credit(dramas)])
         await self._done(interaction, text or "No dramas yet: add one with `/drama add`.")
 
     @drama.command(name="skip")

@@ -85,6 +85,9 @@ async def test_import_by_id_creates_the_drama_with_its_special(tv: BotEnv) -> No
     assert len(drama.specials) == 1
     listing = await tv.reply(tv.fan_id, "airtime", "episodes", drama=str(drama.drama_id))
     assert "Schedule data: TVmaze" in listing
+    tv.travel_to(datetime(2018, 6, 5, tzinfo=UTC))
+    for path in (("airtime", "next"), ("airtime", "week"), ("drama", "list")):
+        assert "Schedule data: TVmaze" in await tv.reply(tv.mod_id, *path), path
 
 
 async def test_import_by_link_and_by_title(tv: BotEnv) -> None:
