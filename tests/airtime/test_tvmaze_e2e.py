@@ -96,6 +96,13 @@ async def test_import_by_link_and_by_title(tv: BotEnv) -> None:
         tv.mod_id, "drama", "import", show="https://www.tvmaze.com/shows/61234/midnight-bakery"
     )
     assert "Midnight Bakery Detective" in text
+    # Its pre-empted week and moved finale, as the model's own exceptions.
+    assert "From TVmaze's episode times: 2 pre-empted dates, 1 moved episode." in text
+    (bakery,) = await dramas(tv)
+    listing = await tv.reply(tv.fan_id, "airtime", "episodes", drama=str(bakery.drama_id))
+    assert "No episode on Fri 2024-03-15" in listing
+    assert "Episode 12 (finale) · <t:" in listing
+    assert "2024-04-14 22:30 KST" in listing
     text = await tv.reply(tv.mod_id, "drama", "import", show="What's Wrong with Secretary Kim")
     assert "Imported from TVmaze" in text
     assert sorted(d.tvmaze_id or 0 for d in await dramas(tv)) == [SECRETARY_KIM, BAKERY]
