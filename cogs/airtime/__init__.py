@@ -11,6 +11,8 @@ from cogs.airtime.catalog import check_data as _check_catalog
 from cogs.airtime.cog import HELP_NOTE, AirtimeCog
 from cogs.airtime.events_store import EventStore
 from cogs.airtime.events_sync import EventSync
+from cogs.airtime.import_store import ImportStore
+from cogs.airtime.importer import Importer
 from cogs.airtime.keys import NAME
 from cogs.airtime.late import LateCourier
 from cogs.airtime.ledger import LedgerStore
@@ -23,6 +25,7 @@ from cogs.airtime.service import AirtimeService
 from cogs.airtime.store import AirtimeStore
 from cogs.airtime.threads_open import ThreadOpener
 from cogs.airtime.threads_store import ThreadStore
+from cogs.airtime.tvmaze import TvmazeClient
 from cogs.airtime.views import FollowButton
 
 
@@ -44,9 +47,14 @@ async def setup(bot: DramaBot) -> None:
 
     service = AirtimeService(store, announcer, rest, problems, default_channel, bot.clock)
     native = _native(bot, store, service, announcer)
+    client = TvmazeClient(bot.settings.tvmaze_api_url)
+    importer = Importer(
+        client, ImportStore(bot.db), service, bot.scheduler, bot.clock, problems,
+        bot.wait_until_ready,
+    )  # fmt: skip
     fans = AirtimeCog(bot, service)
     await bot.add_cog(fans)
-    await bot.add_cog(DramaCog(bot, service, native))
+    await bot.add_cog(DramaCog(bot, service, native, importer))
     bot.outbox.register(NAME, LateCourier(ledger, rest, problems, bot.clock))
     bot.features.register(
         Feature(
@@ -57,8 +65,8 @@ async def setup(bot: DramaBot) -> None:
                 HELP_NOTE,
                 order=10,
             ),
-            start=_chain(service.start, native.events.start, native.threads.start),
-            stop=_chain_stop(native.threads.stop, native.events.stop, service.stop),
+            start=_chain(service.start, native.events.start, native.threads.start, importer.start),
+            stop=_chain_stop(importer.stop, native.threads.stop, native.events.stop, service.stop),
             status=fans.status_lines,
             channel_deleted=_chain_channel(service.channel_deleted, native.threads.channel_deleted),
             dynamic_items=(FollowButton,),

@@ -20,6 +20,7 @@ from bot.replies import NO_PINGS, send_ephemeral
 from bot.text import plural
 from cogs.airtime import render
 from cogs.airtime.ics import render_calendar
+from cogs.airtime.import_render import ATTRIBUTION, credit
 from cogs.airtime.permissions import role_status
 from cogs.airtime.render import info_of
 from cogs.airtime.service import AirtimeService
@@ -31,7 +32,9 @@ HELP_NOTE = (
     "Schedules are kept in Korea Standard Time, as broadcasters publish them; every time I "
     "show is a Discord timestamp in your own zone. Moderators: `/drama announce` posts "
     "reminders, an on-air post and a streaming post, pinging only the role you choose; "
-    "`/drama skip` marks a pre-empted date and `/drama undo` lifts it (or a move, or a special); "
+    "`/drama skip` marks a pre-empted date and `/drama undo` lifts it (or a move, or a special). "
+    "`/drama import` creates a drama from TVmaze and follows its schedule changes; "
+    "`/drama refresh` checks one now (schedule data: TVmaze). "
     "`/drama events` shows the next episodes in the Events tab and `/drama threads` opens a "
     "live-discussion thread (or forum post) per episode at air time."
 )
@@ -102,7 +105,7 @@ class AirtimeCog(commands.Cog, name="Airtime"):
                                  "`/drama add`.")  # fmt: skip
             return
         lines = [render.next_line(info_of(d), now) for d in dramas]
-        await send_pages(interaction, render.chunk(lines))
+        await send_pages(interaction, render.chunk([*lines, *credit(dramas)]))
 
     @airtime.command(name="week")
     @guild_only()
@@ -114,6 +117,7 @@ class AirtimeCog(commands.Cog, name="Airtime"):
         if not lines:
             await send_ephemeral(interaction, "Nothing airs in the next 7 days.")
             return
+        lines += credit(dramas)
         await send_pages(interaction, render.chunk(lines, "**Airing this week**"))
 
     @airtime.command(name="episodes")
@@ -129,6 +133,8 @@ class AirtimeCog(commands.Cog, name="Airtime"):
         info = info_of(found)
         lines = render.episode_lines(info, self.bot.clock.now())
         header = f"{render.name(info)} — {info.slots_text}"
+        if found.tvmaze_id is not None:
+            header += f" · {ATTRIBUTION}"
         await send_pages(interaction, render.chunk(lines, header))
 
     @airtime.command(name="follow")

@@ -64,3 +64,11 @@ def threads_channel_gone(drama_id: int) -> ProblemKey:
 def events_deleted(drama_id: int) -> ProblemKey:
     """A person deleted some of a drama's scheduled events (left deleted until turned on again)."""
     return ProblemKey(f"events-deleted:{drama_id}")
+
+
+CHECKS_JOB = "airtime-tvmaze-checks"  # the one job that re-checks imported dramas when due
+
+
+def tvmaze_failing(drama_id: int) -> ProblemKey:
+    """An imported drama's checks against TVmaze keep failing."""
+    return ProblemKey(f"tvmaze:{drama_id}")

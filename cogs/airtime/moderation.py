@@ -1,4 +1,4 @@
-"""Discord glue for the moderators' /drama commands (add, edit, remove, list, skip, announce…)."""
+"""Discord glue for the moderators' /drama commands (add, import, edit, list, events…)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from bot.replies import clean, send_ephemeral
 from cogs.airtime import catalog, render
 from cogs.airtime.cog import drama_autocomplete
 from cogs.airtime.forms import DramaForm, ScheduleForm
+from cogs.airtime.import_render import credit, import_reply, refresh_reply
+from cogs.airtime.importer import Importer
 from cogs.airtime.native_commands import (
     Native,
     check_event_permission,
@@ -30,6 +32,7 @@ from cogs.airtime.records import Drama
 from cogs.airtime.render import info_of
 from cogs.airtime.service import AirtimeService, Rescheduled
 from cogs.airtime.threads import parse_archive
+from cogs.airtime.tvmaze_merge import override_notice
 from cogs.airtime.validate import parse_leads
 
 log = logging.getLogger(__name__)
@@ -60,8 +63,9 @@ async def change_autocomplete(
 
 
 def _told(result: Rescheduled) -> list[str]:
-    """The notice fans got and where it went, for the moderator's reply."""
-    return [line for line in (result.notice, result.posted) if line]
+    """The notice fans got and where it went, and whether the change now wins over TVmaze."""
+    kept = override_notice(result.overridden) or ""
+    return [line for line in (result.notice, result.posted, kept) if line]
 
 
 class DramaCog(commands.Cog, name="Drama"):
@@ -69,11 +73,14 @@ class DramaCog(commands.Cog, name="Drama"):
 
     drama = app_commands.Group(name="drama", description="Manage this server's dramas")
 
-    def __init__(self, bot: DramaBot, service: AirtimeService, native: Native) -> None:
-        """Keep the bot (for its clock), the service and the scheduled events and threads."""
+    def __init__(
+        self, bot: DramaBot, service: AirtimeService, native: Native, importer: Importer
+    ) -> None:
+        """Keep the bot (for its clock), the service, events and threads, and the importer."""
         self.bot = bot
         self.service = service
         self.native = native
+        self.importer = importer
 
     async def _done(self, interaction: discord.Interaction[DramaBot], text: str) -> None:
         """Answer ephemerally, with any open airtime problems appended for the moderator."""
@@ -124,6 +131,44 @@ class DramaCog(commands.Cog, name="Drama"):
         tip = "Tip: `/drama announce` sets up reminders and on-air posts."
         await self._done(interaction, f"Added:\n{summary}\n{tip}")
 
+    @drama.command(name="import")
+    @moderator_only()
+    async def import_(
+        self, interaction: discord.Interaction[DramaBot], show: str, time: str | None = None
+    ) -> None:
+        """Add a Korean drama from TVmaze; I keep its schedule up to date with TVmaze's changes.
+
+        Args:
+            show: Title, TVmaze id or TVmaze link (pick from the suggestions).
+            time: Broadcast time in KST, only for shows TVmaze lists without one, e.g. `21:30`.
+        """
+        guild = require_guild(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        done = await self.importer.import_show(guild.id, show, time, created_by=interaction.user.id)
+        await self._done(interaction, import_reply(done, self.bot.clock.now()))
+
+    @import_.autocomplete("show")
+    async def _show_autocomplete(
+        self, interaction: discord.Interaction[DramaBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Suggest Korean shows from TVmaze: title · network · year."""
+        found = await self.importer.suggest(current)
+        return [app_commands.Choice(name=name, value=value) for name, value in found]
+
+    @drama.command(name="refresh")
+    @moderator_only()
+    @app_commands.autocomplete(drama=drama_autocomplete)
+    async def refresh(self, interaction: discord.Interaction[DramaBot], drama: str) -> None:
+        """Check an imported drama on TVmaze now, and say what changed.
+
+        Args:
+            drama: The imported drama.
+        """
+        guild = require_guild(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        refreshed = await self.importer.refresh(guild.id, drama)
+        await self._done(interaction, refresh_reply(refreshed))
+
     @drama.command(name="edit")
     @moderator_only()
     @app_commands.autocomplete(drama=drama_autocomplete)
@@ -171,7 +216,10 @@ class DramaCog(commands.Cog, name="Drama"):
         extra = ScheduleForm(move_episode, move_to, special_at, special_title)
         result = await self.service.edit(guild.id, drama, form, extra)
         summary = "Updated:\n" + render.summary(info_of(result.after), self.bot.clock.now())
-        await self._done(interaction, "\n".join([summary, *_told(result)]))
+        kept = override_notice(result.overridden)
+        await self._done(
+            interaction, "\n".join([summary, *_told(result), *([kept] if kept else [])])
+        )
 
     @drama.command(name="remove")
     @moderator_only()
@@ -193,9 +241,8 @@ class DramaCog(commands.Cog, name="Drama"):
         now = self.bot.clock.now()
         dramas = await self.service.dramas(guild.id)
         extra = await native_lines(self.native, guild.id)
-        text = "\n".join(
-            render.summary(info_of(d), now) + extra.get(d.drama_id, "") for d in dramas
-        )
+        lines = [render.summary(info_of(d), now) + extra.get(d.drama_id, "") for d in dramas]
+        text = "\n".join([*lines, *credit(dramas)])
         await self._done(interaction, text or "No dramas yet: add one with `/drama add`.")
 
     @drama.command(name="skip")

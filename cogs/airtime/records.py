@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from cogs.airtime.schedule import (
@@ -15,6 +15,7 @@ from cogs.airtime.schedule import (
     episode_list,
     iter_episodes,
 )
+from cogs.airtime.tvmaze_import import Snapshot
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Drama:
     skip_reasons: tuple[tuple[date, str], ...] = ()  # (KST date, reason or ""), by date
     moves: dict[int, datetime] = field(default_factory=dict)
     specials: tuple[Special, ...] = ()
+    tvmaze_id: int | None = None  # the TVmaze show it was imported from
 
     @property
     def spec(self) -> DramaSpec:
@@ -100,10 +102,11 @@ class Move:
 
 @dataclass(frozen=True)
 class AddSpecial:
-    """Add an un-numbered broadcast."""
+    """Add an un-numbered broadcast (an imported one names its TVmaze episode)."""
 
     at: datetime
     title: str
+    tvmaze_episode_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,4 +125,23 @@ class Undo:
     key: str
 
 
-ScheduleChange = Edit | Move | AddSpecial | Skip | Undo
+@dataclass(frozen=True)
+class Imported:
+    """Bring an imported drama to a new TVmaze import: what TVmaze changed since the last one.
+
+    Decided inside the write, from the last import and the moderator's overrides as they
+    are then (`import_store.import_steps`); the first import of a drama writes everything.
+    """
+
+    snapshot: Snapshot
+    release_time: time | None = None  # KST, for shows TVmaze gives no time
+
+
+@dataclass(frozen=True)
+class Overridden:
+    """A moderator changed these fields or exceptions of an imported drama by hand."""
+
+    keys: frozenset[str]
+
+
+ScheduleChange = Edit | Move | AddSpecial | Skip | Undo | Imported | Overridden

@@ -30,8 +30,9 @@ from cogs.airtime.forms import (
     shifted_episode,
     skip_change,
 )
-from cogs.airtime.keys import cannot_announce
-from cogs.airtime.records import Drama, ScheduleChange, Undo
+from cogs.airtime.import_rules import overrides_of
+from cogs.airtime.keys import cannot_announce, tvmaze_failing
+from cogs.airtime.records import Drama, Overridden, ScheduleChange, Undo
 from cogs.airtime.runner import Announcer
 from cogs.airtime.schedule import aired_count, next_numbered_after
 from cogs.airtime.store import AirtimeStore
@@ -77,6 +78,7 @@ class Rescheduled:
     after: Drama
     notice: str  # posted for fans ("" when nothing upcoming changed)
     posted: str  # for the moderator: where the notice went, or why it did not
+    overridden: frozenset[str] = frozenset()  # a moderator's changes an import now leaves be
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,10 @@ class AirtimeService(AirtimeSchedule):
         """The guild's dramas by title."""
         return await self._store.list_dramas(guild_id)
 
+    async def drama(self, guild_id: int, drama_id: int) -> Drama:
+        """One drama of this guild by id; `NotFound` when it is gone."""
+        return await self._by_id(guild_id, drama_id)
+
     async def resolve(self, guild_id: int, name: str) -> Drama:
         """A drama of this guild by title, alias or autocomplete id; `NotFound` otherwise.
 
@@ -201,15 +207,33 @@ class AirtimeService(AirtimeSchedule):
         self, guild_id: int, form: DramaForm, catalog_name: str | None, *, created_by: int
     ) -> Drama:
         """Track a new drama (from the catalog and/or typed details); return it as stored."""
-        now = self._clock.now()
-        drama = new_drama(form, catalog_name, guild_id, now)
+        drama = new_drama(form, catalog_name, guild_id, self._clock.now())
+        return await self.add_with(drama, (), created_by=created_by)
+
+    async def add_with(
+        self, drama: Drama, changes: Sequence[ScheduleChange], *, created_by: int
+    ) -> Drama:
+        """Track a drama built elsewhere in the feature (an import) with its first changes.
+
+        The drama and its changes are written in one transaction: all or nothing.
+        """
+        guild_id = drama.guild_id
         if await self._store.count_dramas(guild_id) >= MAX_DRAMAS_PER_GUILD:
             raise InvalidInput(f"A server can track at most {MAX_DRAMAS_PER_GUILD} dramas.")
-        drama_id = await self._store.add_drama(drama, created_by=created_by, now=now)
+        now = self._clock.now()
+        drama_id = await self._store.add_drama(
+            drama, created_by=created_by, now=now, changes=changes
+        )
         log.info("drama added", extra={"guild_id": guild_id, "drama_id": drama_id})
         added = await self._by_id(guild_id, drama_id)
         await self._tell_listeners(added, added)
         return added
+
+    async def change(
+        self, guild_id: int, drama_id: int, changes: Sequence[ScheduleChange], notice: Notice
+    ) -> Rescheduled:
+        """Apply changes decided elsewhere in the feature (a TVmaze refresh), like any other."""
+        return await self._reschedule(await self._by_id(guild_id, drama_id), changes, notice)
 
     async def edit(
         self, guild_id: int, drama: str, form: DramaForm, extra: ScheduleForm
@@ -253,9 +277,13 @@ class AirtimeService(AirtimeSchedule):
         """The one way a schedule changes, in this order, always.
 
         Write the change and forget the ledger rows it makes stale (one transaction), re-arm
-        the drama's announcements, then tell its fans.
+        the drama's announcements, then tell its fans. A moderator's change of an imported
+        drama is remembered in the same transaction, so later imports leave it be.
         """
         now = self._clock.now()
+        kept = overrides_of(changes) if drama.tvmaze_id is not None else frozenset()
+        if kept:  # first: it takes the import's lock before any other write (import_store)
+            changes = [Overridden(kept), *changes]
         before, after = await self._store.reschedule(drama.guild_id, drama.drama_id, changes, now)
         await self._announcer.refresh(after.guild_id, after.drama_id)
         await self._tell_listeners(before, after)
@@ -266,7 +294,7 @@ class AirtimeService(AirtimeSchedule):
             extra={"guild_id": after.guild_id, "drama_id": after.drama_id,
                    "changes": [type(change).__name__ for change in changes]},
         )  # fmt: skip
-        return Rescheduled(before, after, text, posted)
+        return Rescheduled(before, after, text, posted, kept)
 
     async def remove(self, guild_id: int, drama: str) -> Drama:
         """Stop tracking a drama; its announcements stop and its problem is forgotten."""
@@ -275,6 +303,7 @@ class AirtimeService(AirtimeSchedule):
         await self._store.remove_drama(drama_id)
         await self._announcer.refresh(guild_id, drama_id)  # finds it gone: no job
         await self._problems.clear(guild_id, cannot_announce(drama_id))
+        await self._problems.clear(guild_id, tvmaze_failing(drama_id))
         await self._tell_listeners(found, None)
         log.info("drama removed", extra={"guild_id": guild_id, "drama_id": drama_id})
         return found

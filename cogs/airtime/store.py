@@ -17,13 +17,16 @@ from bot.db import Database, IntegrityError, Row, Transaction
 from bot.errors import Conflict, NotFound
 from bot.shards import GuildScope
 from bot.timeutil import from_unix, from_unix_or_none, to_unix
+from cogs.airtime.import_store import import_steps, record_overrides
 from cogs.airtime.ledger import Key, forget_moved, ledger_rows, recent_states
 from cogs.airtime.records import (
     AddSpecial,
     Drama,
     Edit,
+    Imported,
     Ledger,
     Move,
+    Overridden,
     ScheduleChange,
     Skip,
     Undo,
@@ -33,7 +36,8 @@ from cogs.airtime.validate import decode_slots, encode_slots
 
 _COLUMNS = (
     "drama_id, guild_id, title, aliases, network, slots, premiere, episodes, runtime_min, "
-    "streaming, streaming_delay_min, catalog_key, channel_id, role_id, remind, announce_since"
+    "streaming, streaming_delay_min, catalog_key, channel_id, role_id, remind, announce_since, "
+    "tvmaze_id"
 )
 _EXCEPTIONS = "exception_id, drama_id, kind, day, episode, at, label"
 ID_LIMIT = 2**63  # ids are signed 64-bit integers in both backends
@@ -73,6 +77,7 @@ def _from_row(row: Row) -> Drama:
         role_id=row["role_id"],
         leads=tuple(int(x) for x in remind.split(",") if x),
         announce_since=from_unix_or_none(row["announce_since"]),
+        tvmaze_id=row["tvmaze_id"],
     )
 
 
@@ -94,36 +99,23 @@ class AirtimeStore:
         self.db = db
 
     # -- dramas -----------------------------------------------------------------------------
-    async def add_drama(self, drama: Drama, *, created_by: int, now: datetime) -> int:
-        """Insert a drama; `Conflict` if the guild already has one with that title."""
-        try:
-            return await self.db.insert(
-                "INSERT INTO airtime_dramas (guild_id, title, title_key, aliases, network, slots,"
-                " premiere, episodes, runtime_min, streaming, streaming_delay_min, catalog_key,"
-                " remind, created_by, created_at) VALUES (:guild_id, :title, :title_key, :aliases,"
-                " :network, :slots, :premiere, :episodes, :runtime_min, :streaming,"
-                " :streaming_delay_min, :catalog_key, :remind, :created_by, :created_at)"
-                " RETURNING drama_id",
-                {
-                    "guild_id": drama.guild_id,
-                    "title": drama.title,
-                    "title_key": drama.title.casefold(),
-                    "aliases": "\n".join(drama.aliases),
-                    "network": drama.network,
-                    "slots": encode_slots(drama.slots),
-                    "premiere": drama.premiere.isoformat(),
-                    "episodes": drama.episodes,
-                    "runtime_min": drama.runtime_min,
-                    "streaming": drama.streaming,
-                    "streaming_delay_min": drama.streaming_delay_min,
-                    "catalog_key": drama.catalog_key,
-                    "remind": ",".join(map(str, drama.leads)),
-                    "created_by": created_by,
-                    "created_at": to_unix(now),
-                },
-            )
-        except IntegrityError as error:
-            raise _duplicate(drama.title, error) from None
+    async def add_drama(
+        self,
+        drama: Drama,
+        *,
+        created_by: int,
+        now: datetime,
+        changes: Sequence[ScheduleChange] = (),
+    ) -> int:
+        """Insert a drama with its first `changes` (an import), in one transaction.
+
+        `Conflict` if the guild already has one with that title (then nothing is written).
+        """
+        async with self.db.transaction() as tx:
+            drama_id = await _insert(tx, drama, created_by, now)
+            for change in changes:
+                await _apply(tx, drama_id, change, now)
+        return drama_id
 
     async def set_announce(
         self,
@@ -238,6 +230,37 @@ class AirtimeStore:
         return before, after
 
 
+async def _insert(tx: Transaction, drama: Drama, created_by: int, now: datetime) -> int:
+    try:
+        return await tx.insert(
+            "INSERT INTO airtime_dramas (guild_id, title, title_key, aliases, network, slots,"
+            " premiere, episodes, runtime_min, streaming, streaming_delay_min, catalog_key,"
+            " remind, created_by, created_at) VALUES (:guild_id, :title, :title_key, :aliases,"
+            " :network, :slots, :premiere, :episodes, :runtime_min, :streaming,"
+            " :streaming_delay_min, :catalog_key, :remind, :created_by, :created_at)"
+            " RETURNING drama_id",
+            {
+                "guild_id": drama.guild_id,
+                "title": drama.title,
+                "title_key": drama.title.casefold(),
+                "aliases": "\n".join(drama.aliases),
+                "network": drama.network,
+                "slots": encode_slots(drama.slots),
+                "premiere": drama.premiere.isoformat(),
+                "episodes": drama.episodes,
+                "runtime_min": drama.runtime_min,
+                "streaming": drama.streaming,
+                "streaming_delay_min": drama.streaming_delay_min,
+                "catalog_key": drama.catalog_key,
+                "remind": ",".join(map(str, drama.leads)),
+                "created_by": created_by,
+                "created_at": to_unix(now),
+            },
+        )
+    except IntegrityError as error:
+        raise _duplicate(drama.title, error) from None
+
+
 async def _one(conn: Reader, guild_id: int, drama_id: int) -> Drama | None:
     if not 0 < drama_id < ID_LIMIT:
         return None
@@ -286,16 +309,22 @@ async def _apply(tx: Transaction, drama_id: int, change: ScheduleChange, now: da
                 "VALUES (:drama_id, 'move', :episode, :at, :now)",
                 params,
             )
-        case AddSpecial(at, title):
+        case AddSpecial(at, title, episode_id):
             await tx.execute(
-                "INSERT INTO airtime_exceptions (drama_id, kind, at, label, created_at) "
-                "VALUES (:drama_id, 'special', :at, :label, :now)",
-                {"drama_id": drama_id, "at": to_unix(at), "label": title, "now": stamp},
-            )
+                "INSERT INTO airtime_exceptions (drama_id, kind, at, label, created_at, "
+                "tvmaze_episode_id) VALUES (:drama_id, 'special', :at, :label, :now, :episode)",
+                {"drama_id": drama_id, "at": to_unix(at), "label": title, "now": stamp,
+                 "episode": episode_id},
+            )  # fmt: skip
         case Skip(day, reason):
             await _skip(tx, drama_id, day, reason, stamp)
         case Undo(kind, key):
             await _undo(tx, drama_id, kind, key)
+        case Imported():
+            for step in await import_steps(tx, drama_id, change, now):
+                await _apply(tx, drama_id, step, now)
+        case Overridden(keys):
+            await record_overrides(tx, drama_id, keys, now)
 
 
 async def _edit(tx: Transaction, drama_id: int, changes: dict[str, Any]) -> None:

@@ -115,20 +115,27 @@ class Gate:
         self._resume = float("-inf")
 
     @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        """Hold the one slot once the pause and the rate window allow a call to start."""
+    async def turn(self, patience: float | None = None) -> AsyncIterator[None]:
+        """Hold the one slot once the pause and the rate window allow a call to start.
+
+        With `patience`, a call that would have to wait longer than that for its turn (the
+        rate window full, a pause after a 429) fails at once instead.
+        """
         async with self._lock:
-            await self._wait()
+            await self._wait(patience)
             yield
 
     def pause(self, seconds: float) -> None:
         """Start no call for `seconds` from now."""
         self._resume = max(self._resume, self._clock() + seconds)
 
-    async def _wait(self) -> None:
+    async def _wait(self, patience: float | None) -> None:
+        limit = (
+            self._limits.max_pause if patience is None else min(patience, self._limits.max_pause)
+        )
         while True:
             now = self._clock()
-            if self._resume - now > self._limits.max_pause:
+            if self._resume - now > limit:
                 raise TvmazeUnavailable(UNAVAILABLE)
             if now < self._resume:
                 await self._sleep(self._resume - now)
@@ -136,6 +143,8 @@ class Gate:
             wait = self._window.retry_after("tvmaze", now)
             if wait <= 0:
                 return
+            if patience is not None and wait > patience:
+                raise TvmazeUnavailable(UNAVAILABLE)
             await self._sleep(wait)
 
 
@@ -176,9 +185,14 @@ class TvmazeClient:
             await self._session.close()
             self._session = None
 
-    async def search(self, query: str) -> tuple[Show, ...]:
-        """Shows whose name matches `query`, best first (TVmaze returns at most 10)."""
-        return search_from_json(await self._get("/search/shows", {"q": query}, ""))
+    async def search(self, query: str, *, patience: float | None = None) -> tuple[Show, ...]:
+        """Shows whose name matches `query`, best first (TVmaze returns at most 10).
+
+        With `patience` (for autocomplete, which cannot wait): one attempt, and it fails at
+        once rather than wait longer than that for its turn.
+        """
+        found = await self._get("/search/shows", {"q": query}, "", patience=patience)
+        return search_from_json(found)
 
     async def singlesearch(self, query: str) -> Show:
         """The one show TVmaze picks for `query`; `TvmazeNotFound` when none matches."""
@@ -213,17 +227,25 @@ class TvmazeClient:
             raise ValueError(since)
         return updates_from_json(await self._get("/updates/shows", {"since": since}, ""))
 
-    async def _get(self, path: str, params: Mapping[str, str] | None, missing: str) -> Any:
+    async def _get(
+        self,
+        path: str,
+        params: Mapping[str, str] | None,
+        missing: str,
+        *,
+        patience: float | None = None,
+    ) -> Any:
         """The decoded JSON of one call, retried on 429, 5xx and network failures."""
-        for attempt in range(self.limits.attempts):
-            async with self._gate.turn():
+        attempts = self.limits.attempts if patience is None else 1
+        for attempt in range(attempts):
+            async with self._gate.turn(patience):
                 try:
                     return await self._fetch(path, params, missing)
                 except _Retry as retry:
                     delay = backoff_delay(attempt, retry.retry_after, self.limits, self._rng)
                     log.info("tvmaze %s: %s; waiting %.1f s", path, retry.reason, delay)
                     self._gate.pause(delay)
-        log.warning("tvmaze %s: giving up after %d attempts", path, self.limits.attempts)
+        log.warning("tvmaze %s: giving up after %d attempts", path, attempts)
         raise TvmazeUnavailable(UNAVAILABLE)
 
     async def _fetch(self, path: str, params: Mapping[str, str] | None, missing: str) -> Any:

@@ -18,7 +18,7 @@ from cogs.airtime.tvmaze_import import ImportedSpecial, Snapshot
 
 T = TypeVar("T")
 FIELDS = ("title", "network", "slots", "premiere", "episodes", "runtime_min")
-_FIELD_NAMES = {
+FIELD_NAMES = {
     "title": "the title",
     "network": "the network",
     "slots": "the broadcast days and time",
@@ -153,8 +153,15 @@ def override_keys(
 
 
 def override_notice(keys: Iterable[str]) -> str | None:
-    """What `/drama edit` tells a moderator of an imported drama about the fields they set."""
-    named = [_FIELD_NAMES[key] for key in FIELDS if key in set(keys)]
+    """What a moderator's change of an imported drama tells them: their change now wins.
+
+    Names the fields (`/drama edit`), moved episodes and pre-empted dates it covers.
+    """
+    held = set(keys)
+    named = [FIELD_NAMES[key] for key in FIELDS if key in held]
+    moves = sorted(int(key[5:]) for key in held if key.startswith("move:"))
+    named += [f"the time of episode {number}" for number in moves]
+    named += [f"{key[5:]} (pre-empted or not)" for key in sorted(held) if key.startswith("skip:")]
     if not named:
         return None
     listed = ", ".join(named[:-1]) + (" and " if len(named) > 1 else "") + named[-1]

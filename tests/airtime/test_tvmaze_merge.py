@@ -134,6 +134,8 @@ def test_override_keys_from_an_edit() -> None:
             ("episodes", "network", "runtime_min"),
             "your change to the network, the episode count and the runtime stays",
         ),
+        (("move:9", "runtime_min"), "your change to the runtime and the time of episode 9 stays"),
+        (("skip:2018-06-20",), "your change to 2018-06-20 (pre-empted or not) stays"),
     ],
 )
 def test_override_notice_names_the_fields(keys: tuple[str, ...], expected: str | None) -> None:

@@ -1,4 +1,4 @@
-"""The TVmaze mapping modules are pure: no Discord, HTTP, database or scheduler in their imports.
+"""The TVmaze mapping and rules modules are pure: no Discord, HTTP, database or scheduler.
 
 `cogs/airtime/__init__.py` loads the whole cog, so importing the module proves nothing; this
 follows each module's own import statements through the repository instead.
@@ -13,7 +13,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {"discord", "aiohttp", "aiosqlite", "apscheduler"}
-PURE = ["cogs.airtime.tvmaze_data", "cogs.airtime.tvmaze_import", "cogs.airtime.tvmaze_merge"]
+PURE = [
+    "cogs.airtime.tvmaze_data",
+    "cogs.airtime.tvmaze_import",
+    "cogs.airtime.tvmaze_merge",
+    "cogs.airtime.import_rules",
+]
 
 
 def module_file(name: str) -> Path | None:
