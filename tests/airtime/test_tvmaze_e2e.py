@@ -460,3 +460,27 @@ async def test_an_extension_and_a_new_special_are_announced_once(
     text = await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
     assert "TVmaze has nothing new" in text
     assert len(posts(tv, channel, start)) == 1
+
+
+async def test_a_tvmaze_preemption_moves_the_dramas_scheduled_event(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    await import_announced(tv)
+    (drama,) = await dramas(tv)
+    await tv.reply(tv.mod_id, "drama", "events", drama=str(drama.drama_id), state="on")
+
+    def event_starts() -> list[datetime]:
+        events = tv.fake.scheduled_events(tv.guild_id, finished=False)
+        return [datetime.fromisoformat(e["scheduled_start_time"]) for e in events]
+
+    first_two = [kst(2018, 6, 6), kst(2018, 6, 7)]
+
+    async def listed(expected: list[datetime]) -> bool:
+        return event_starts() == expected
+
+    await until(lambda: listed(first_two), "the first two episodes as events")
+    tvmaze.preempt(SECRETARY_KIM, date(2018, 6, 7))
+    text = await tv.reply(tv.mod_id, "drama", "refresh", drama="Secretary Kim")
+    assert "No episode on Thu 7 Jun (pre-empted)" in text
+    # Episode 2 now airs the next Wednesday: the same event, moved by the import's change.
+    await until(lambda: listed([kst(2018, 6, 6), kst(2018, 6, 13)]), "episode 2's event moved")
