@@ -67,8 +67,9 @@ class PreviewService(PreviewPosts):
         self._warming = asyncio.create_task(self._warm(), name="previews: warm page parsers")
 
     async def _warm(self) -> None:
-        # After READY: spawning the workers must not slow the bot's own start-up.
-        await self._bot.wait_until_ready()
+        # Now, while the bot connects, not after READY: the first link can come with READY.
+        # A worker is a small process (~0.1 s of CPU to start) and the bot does not wait
+        # for it, so the bot's own start-up is not slowed.
         try:
             await self._parser.warm()
         except Exception:
