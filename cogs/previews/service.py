@@ -51,7 +51,7 @@ class PreviewService(PreviewPosts):
     def __init__(self, bot: DramaBot, parser: ParserPool | None = None) -> None:
         """Build the store, the fetcher, the page pipeline and the poster."""
         self._bot = bot
-        self._store = PreviewStore(bot.db, bot.clock)
+        self._store = PreviewStore(bot.db, bot.clock, bot.scope.owns)
         self._fetcher = Fetcher(bot.settings.preview_allowed_networks)
         self._parser = parser or ParserPool()
         self._previewer = Previewer(self._fetcher, self._store, self._parser)

@@ -432,3 +432,28 @@ async def test_fans_previewing_different_pages_of_one_site_at_once_all_get_them(
     assert len(set(titles)) == len(pages)
     assert all(no_pings(answer) for answer in answers)
     assert site.hits == dict.fromkeys(pages, 1)
+
+
+async def test_a_moderators_site_rules_apply_to_the_very_next_preview(
+    env: BotEnv, site: Site
+) -> None:
+    # The guild's rules are read for every link and kept between changes: each change
+    # must reach the next preview even though the rules were just read.
+    async def preview(fan: int) -> str:
+        itx = await env.slash(fan, "preview", url=site.url("/og"))
+        return str(await itx.reply_text())
+
+    assert OG_TITLE in await preview(env.fan_id)
+    await env.reply(env.mod_id, "previews", "domains", "deny", domain="127.0.0.2")
+    assert "blocked previews from that site" in await preview(env.fan2_id)
+    await env.reply(env.mod_id, "previews", "domains", "remove", domain="127.0.0.2")
+    assert OG_TITLE in await preview(env.fan_id)
+    await env.reply(env.mod_id, "previews", "domains", "mode", mode="allowlist")
+    assert "only previews sites its moderators allowed" in await preview(env.fan2_id)
+    await env.reply(env.mod_id, "previews", "domains", "allow", domain="127.0.0.2")
+    assert OG_TITLE in await preview(env.fan_id)
+    shown = await env.reply(env.mod_id, "config", "show")
+    assert "allowlist sites, 1 allowed, 0 denied; mood poll on" in shown
+    assert "off" in await env.reply(env.mod_id, "previews", "moodpoll", state="off")
+    shown = await env.reply(env.mod_id, "config", "show")
+    assert "allowlist sites, 1 allowed, 0 denied; mood poll off" in shown
