@@ -1,6 +1,6 @@
 """Command latency against the framework floor: dramabot beside a bare discord.py bot.
 
-Usage: .venv/bin/python bench/interactions.py [--rounds 10] [--block 20] [--only TEXT]
+Usage: .venv/bin/python bench/interactions.py [--rounds 10] [--block 20] [--only airtime]
                                              [--profile FILE]
 
 Both bots run as their own processes (`python -m bot run` and bench/bare_bot.py, which answers
@@ -229,7 +229,7 @@ async def profile(pid: int, out: str) -> asyncio.subprocess.Process:
     return spy
 
 
-async def run(rounds: int, block: int, workdir: Path, only: str, spy_out: str | None) -> bool:
+async def run(rounds: int, block: int, only: str, workdir: Path, spy_out: str | None) -> bool:
     bot_world, bare_world = await make_world(), await make_world()
     database = workdir / "bench.sqlite3"
     await seed(database, bot_world)
@@ -265,14 +265,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--block", type=int, default=20)
-    parser.add_argument("--only", default="", help="only commands whose label holds this text")
+    parser.add_argument("--only", default="", help="only the commands whose label has this")
     parser.add_argument(
         "--profile", metavar="FILE", help="py-spy samples of dramabot (FILE.svg: flame graph)"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dramabot-bench-") as folder:
         started = time.perf_counter()
-        ok = asyncio.run(run(args.rounds, args.block, Path(folder), args.only, args.profile))
+        ok = asyncio.run(run(args.rounds, args.block, args.only, Path(folder), args.profile))
         print(f"took {time.perf_counter() - started:.0f} s")
     sys.exit(0 if ok else 1)
 
