@@ -328,10 +328,12 @@ async def _freeze_start_up_heap(bot: DramaBot) -> None:
     full collection walks them all: 40-150 ms with the event loop held, at moments set by
     allocation (an export, a busy minute of votes). Frozen, they are left alone; what is
     built later is collected as usual. Only this process entry does it: a bot embedded in
-    another program (the tests) leaves that program's collector as it is.
+    another program (the tests) leaves that program's collector as it is. The young
+    generations are collected first (cheap); a full collection here would itself hold the
+    loop for that long just as the first commands arrive.
     """
     await bot.wait_until_ready()
-    gc.collect()
+    gc.collect(1)
     gc.freeze()
     log.debug("start-up heap frozen", extra={"objects": gc.get_freeze_count()})
 
