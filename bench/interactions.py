@@ -194,6 +194,26 @@ async def measure(
     return results
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (user + system), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100  # clock ticks
+
+
+async def wait_idle(pid: int, limit_s: float = 120.0, idle_cpu: float = 0.02) -> float:
+    """Wait until the process used under `idle_cpu` s of CPU in a second; seconds waited."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    used = cpu_seconds(pid)
+    while loop.time() - start < limit_s:
+        await asyncio.sleep(1.0)
+        now_used = cpu_seconds(pid)
+        if now_used - used < idle_cpu:
+            break
+        used = now_used
+    return loop.time() - start
+
+
 def p99(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -244,6 +264,7 @@ async def run(rounds: int, block: int, only: str, workdir: Path, spy_out: str | 
     try:
         await bot.start()
         await bare.start()
+        await wait_idle(bot.pid)  # start-up's background work is not what is measured
         spy = await profile(bot.pid, spy_out) if spy_out else None
         results = await measure(bot_world, bare_world, rounds, block, only)
         if spy is not None:

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.interactions import World, make_world  # noqa: E402
+from bench.interactions import World, make_world, wait_idle  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.migrate import migrate  # noqa: E402
 from tests.botprocess import BotProcess  # noqa: E402
@@ -35,7 +35,6 @@ from tests.botprocess import BotProcess  # noqa: E402
 PER_GUILD = 3
 VOTES_PER_POLL = 10
 RSS_GOAL_MB = 150
-IDLE_CPU_S = 0.02  # CPU seconds per second below which the process counts as idle
 SETTLE_TIMEOUT_S = 120.0
 
 
@@ -103,24 +102,11 @@ def _status(pid: int) -> dict[str, float]:
     return fields
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks
-
-
 async def settled_memory(pid: int) -> tuple[float, float, float]:
     """(seconds until idle, RSS MB, peak RSS MB) once the process idles for a second."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    used = _cpu_seconds(pid)
-    while loop.time() - start < SETTLE_TIMEOUT_S:
-        await asyncio.sleep(1.0)
-        now_used = _cpu_seconds(pid)
-        if now_used - used < IDLE_CPU_S:
-            break
-        used = now_used
+    waited = await wait_idle(pid, SETTLE_TIMEOUT_S)
     status = _status(pid)
-    return loop.time() - start, status["VmRSS"], status["VmHWM"]
+    return waited, status["VmRSS"], status["VmHWM"]
 
 
 async def measure(guilds: int, polls: int, workdir: Path) -> tuple[float, float, float]:
