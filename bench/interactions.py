@@ -1,6 +1,7 @@
 """Command latency against the framework floor: dramabot beside a bare discord.py bot.
 
-Usage: .venv/bin/python bench/interactions.py [--rounds 10] [--block 20]
+Usage: .venv/bin/python bench/interactions.py [--rounds 10] [--block 20] [--only airtime]
+                                             [--profile FILE]
 
 Both bots run as their own processes (`python -m bot run` and bench/bare_bot.py, which answers
 every command at once with a constant), each against its own fake Discord served by this
@@ -8,7 +9,7 @@ process, so both pay the same protocol costs. For each command, blocks of `--blo
 interactions go to dramabot, then to the bare bot, alternating `--rounds` times, so machine
 noise falls on both. Latency is from sending INTERACTION_CREATE to receiving the reply
 (the followup, for a deferred command). dramabot's database holds one server with 50 dramas,
-a poll with 10,000 votes and 10,000 trivia answers.
+an open button poll with 10,000 votes and 10,000 trivia answers.
 
 Goal (issue 12): every command's median <= 1.5x the bare bot's, p99 < 25 ms.
 """
@@ -20,6 +21,7 @@ import asyncio
 import json
 import random
 import re
+import signal
 import sqlite3
 import statistics
 import sys
@@ -57,6 +59,7 @@ class World:
     channel_id: int
     mod_id: int
     fan_id: int
+    poll_message_id: int = 0
 
 
 async def make_world() -> World:
@@ -66,12 +69,16 @@ async def make_world() -> World:
     mods = fake.add_role(guild.id, "Mods", permissions=MANAGE_GUILD)
     mod_id = fake.add_member(guild.id, name="mod", roles=(mods,))
     fan_id = fake.add_member(guild.id, name="fan")
-    return World(fake, guild.id, guild.default_channel_id, mod_id, fan_id)
+    # The poll's message exists, so the poll stays open (a missing message closes it).
+    message = await fake.post_message(
+        guild.id, guild.default_channel_id, fake.bot_user_id, "**Best scene?**"
+    )
+    return World(fake, guild.id, guild.default_channel_id, mod_id, fan_id, int(message["id"]))
 
 
 # --- the database -------------------------------------------------------------------------
 async def seed(path: Path, world: World) -> None:
-    """50 airing dramas, a 10,000-vote poll and 10,000 trivia answers in the world's server.
+    """50 airing dramas, an open 10,000-vote poll and 10,000 trivia answers in the server.
 
     Written with the sqlite3 module straight into the migrated schema, so the same seeding
     works on any version of the bot (for before/after figures).
@@ -108,8 +115,8 @@ def _seed_dramas(conn: sqlite3.Connection, world: World, now: int) -> None:
 def _seed_poll(conn: sqlite3.Connection, world: World, now: int) -> None:
     cursor = conn.execute(
         "INSERT INTO polls (guild_id, channel_id, message_id, author_id, question, multi, "
-        "anonymous, created_at) VALUES (?, ?, 42, ?, 'Best scene?', 0, 0, ?)",
-        (world.guild_id, world.channel_id, world.mod_id, now),
+        "anonymous, created_at) VALUES (?, ?, ?, ?, 'Best scene?', 0, 1, ?)",
+        (world.guild_id, world.channel_id, world.poll_message_id, world.mod_id, now),
     )
     poll_id = cursor.lastrowid
     emoji = ["🔥", "💋", "😭", "👑"]
@@ -169,10 +176,12 @@ async def once(world: World, path: tuple[str, ...], options: dict[str, Any], who
 
 
 async def measure(
-    bot: World, bare: World, rounds: int, block: int
+    bot: World, bare: World, rounds: int, block: int, only: str
 ) -> dict[str, tuple[list[float], list[float]]]:
     results: dict[str, tuple[list[float], list[float]]] = {}
     for label, path, options, who in COMMANDS:
+        if only not in label:
+            continue
         ours: list[float] = []
         floor: list[float] = []
         for _ in range(3):  # warm both up
@@ -183,6 +192,26 @@ async def measure(
             floor += [await once(bare, path, options, who) for _ in range(block)]
         results[label] = (ours, floor)
     return results
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (user + system), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100  # clock ticks
+
+
+async def wait_idle(pid: int, limit_s: float = 120.0, idle_cpu: float = 0.02) -> float:
+    """Wait until the process used under `idle_cpu` s of CPU in a second; seconds waited."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    used = cpu_seconds(pid)
+    while loop.time() - start < limit_s:
+        await asyncio.sleep(1.0)
+        now_used = cpu_seconds(pid)
+        if now_used - used < idle_cpu:
+            break
+        used = now_used
+    return loop.time() - start
 
 
 def p99(values: list[float]) -> float:
@@ -205,7 +234,22 @@ def report(results: dict[str, tuple[list[float], list[float]]]) -> bool:
     return ok
 
 
-async def run(rounds: int, block: int, workdir: Path) -> bool:
+async def profile(pid: int, out: str) -> asyncio.subprocess.Process:
+    """py-spy (when installed) samples dramabot's process while measuring.
+
+    A flame graph for `*.svg`, collapsed stacks (one per line, with its count) otherwise.
+    """
+    kind = "flamegraph" if out.endswith(".svg") else "raw"
+    spy = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
+        "--output", out, "--format", kind, "--rate", "500", "--nonblocking",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    await asyncio.sleep(1)
+    return spy
+
+
+async def run(rounds: int, block: int, only: str, workdir: Path, spy_out: str | None) -> bool:
     bot_world, bare_world = await make_world(), await make_world()
     database = workdir / "bench.sqlite3"
     await seed(database, bot_world)
@@ -220,7 +264,12 @@ async def run(rounds: int, block: int, workdir: Path) -> bool:
     try:
         await bot.start()
         await bare.start()
-        results = await measure(bot_world, bare_world, rounds, block)
+        await wait_idle(bot.pid)  # start-up's background work is not what is measured
+        spy = await profile(bot.pid, spy_out) if spy_out else None
+        results = await measure(bot_world, bare_world, rounds, block, only)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            await spy.wait()
     finally:
         for process in (bot, bare):
             if process.running:
@@ -237,10 +286,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--block", type=int, default=20)
+    parser.add_argument("--only", default="", help="only the commands whose label has this")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="py-spy samples of dramabot (FILE.svg: flame graph)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dramabot-bench-") as folder:
         started = time.perf_counter()
-        ok = asyncio.run(run(args.rounds, args.block, Path(folder)))
+        ok = asyncio.run(run(args.rounds, args.block, args.only, Path(folder), args.profile))
         print(f"took {time.perf_counter() - started:.0f} s")
     sys.exit(0 if ok else 1)
 

@@ -1,14 +1,16 @@
 """Benchmark the preview extractor on the shared corpus of real article pages, then /preview.
 
 Usage: .venv/bin/python bench/previews.py [corpus-dir] [--no-bot]
-(default: ../shared/corpus/previews relative to the repo root). The corpus is read in
-place, never copied. Prints extraction time per page (median, p90) and how often title,
-description, date and image match the ground truth.
+(default: the first shared/corpus/previews found beside the repo root or one of its parent
+folders, so a worktree finds it too). The corpus is read in place, never copied. Prints
+extraction time per page (median, p90) and how often title, description, date and image
+match the ground truth.
 
 Then, unless --no-bot, the real bot (its own process, against a fake Discord, previewing
 pages of a local page server on 127.0.0.1; see bench/preview_bot.py) for issue 12's goals:
-four fans `/preview` four different pages of one site at once (a small burst at once, then
-the site's pacing), and a warm `/preview` of a local page (median < 50 ms).
+the first `/preview` the moment the bot is ready (parse workers already warm), four fans
+`/preview` four different pages of one site at once (a small burst at once, then the
+site's pacing), and a warm `/preview` of a local page (median < 50 ms).
 
 Matching (lenient but honest):
 - title: normalised text equal, or one contains the other (at least 15 chars); the page's
@@ -44,7 +46,17 @@ from cogs.previews.jsonld import parse_jsonld  # noqa: E402
 from cogs.previews.parser import ParseFailed, ParserPool  # noqa: E402
 from cogs.previews.urls import normalise_url  # noqa: E402
 
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "previews"
+CORPUS = Path("shared") / "corpus" / "previews"
+
+
+def default_corpus() -> Path:
+    """shared/corpus/previews beside the repo root or one of its parents (first found)."""
+    for folder in ROOT.parents:
+        if (folder / CORPUS).is_dir():
+            return folder / CORPUS
+    return ROOT.parent / CORPUS
+
+
 ROUNDS = 5
 
 
@@ -126,7 +138,7 @@ def check_record(article: Article, truth: dict[str, Any], body: bytes) -> list[t
 
 def main() -> None:
     args = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
-    corpus = Path(args[0]) if args else DEFAULT_CORPUS
+    corpus = Path(args[0]) if args else default_corpus()
     records: list[dict[str, Any]] = json.loads((corpus / "ground_truth.json").read_text())
     times: list[float] = []
     score = {"title": 0, "title+og": 0, "description": 0, "date": 0, "image": 0}

@@ -35,21 +35,27 @@ class SlidingWindow:
 
 @dataclass
 class HostPace:
-    """Spread request starts to one host at least `interval` seconds apart."""
+    """Starts to one host: a burst of `burst` at once, then one every `interval` seconds.
+
+    A host left alone for `burst * interval` seconds has its whole burst back (the generic
+    cell rate algorithm: `_due` is when the host's next start would be due at the steady pace).
+    """
 
     interval: float
-    _next: dict[str, float] = field(default_factory=dict)
+    burst: int = 1
+    _due: dict[str, float] = field(default_factory=dict)
 
     def reserve(self, host: str, now: float, max_wait: float | None = None) -> float | None:
         """Book the next slot for `host`; return how long to wait before starting.
 
         None (and nothing booked) when the wait would be longer than `max_wait`.
         """
-        start = max(now, self._next.get(host, now))
+        due = max(now, self._due.get(host, now))
+        start = max(now, due - (self.burst - 1) * self.interval)
         if max_wait is not None and start - now > max_wait:
             return None
-        self._next[host] = start + self.interval
-        if len(self._next) > MAX_KEYS:
-            for key in [k for k, t in self._next.items() if t <= now]:
-                del self._next[key]
+        self._due[host] = due + self.interval
+        if len(self._due) > MAX_KEYS:
+            for key in [k for k, t in self._due.items() if t <= now]:
+                del self._due[key]
         return start - now

@@ -58,12 +58,15 @@ class ConfigCog(commands.Cog):
 
     async def _text(self, guild: discord.Guild) -> str:
         store = self.bot.guild_settings
-        config, switches, problems, extra = await asyncio.gather(
+        config, switches, extra = await asyncio.gather(
             store.get(guild.id),
             store.channel_features(guild.id),
-            store.problems(guild.id),
             self.bot.features.status_lines(guild),
         )
+        # Read after the features' lines, not beside them: a feature leaves out a live line
+        # whose problem is already reported, so a problem reported while the lines were
+        # gathered must be in this list (read beside them, it could be in neither).
+        problems = await store.problems(guild.id)
         return render_config(
             config,
             switches,

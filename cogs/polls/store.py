@@ -37,7 +37,7 @@ _REMOVE = (
     "WHERE p.poll_id = poll_votes.poll_id AND p.closed_at IS NULL)"
 )
 _CHUNK = 500  # ids per IN list
-EXPORT_PAGE = 2000  # votes read (and written out) at a time by an export
+EXPORT_PAGE = 500  # votes read (and written out) at a time by an export
 CLOSED_KEPT = 1000  # closed polls kept in memory (they never change again)
 # A single-choice poll counts each fan's latest vote: the row with their highest vote_id.
 _LATEST = (

@@ -53,7 +53,8 @@ class FetchLimits:
     max_bytes: int = 1024 * 1024
     max_redirects: int = 5
     max_concurrent: int = 8
-    host_interval: float = 0.5
+    host_interval: float = 0.5  # steady pace of request starts to one host...
+    host_burst: int = 3  # ...after this many at once (a few pages of one site in parallel)
     queue_timeout: float = 20.0  # waiting for a free fetch slot (not the site's fault)
     max_pace_wait: float = 5.0  # longest wait for a host's next slot before "busy"
 
@@ -221,7 +222,7 @@ class Fetcher:
         self._hosts = hosts
         self._session: aiohttp.ClientSession | None = None
         self._slots = asyncio.Semaphore(self.limits.max_concurrent)
-        self._pace = HostPace(self.limits.host_interval)
+        self._pace = HostPace(self.limits.host_interval, self.limits.host_burst)
         self._flight: SingleFlight[FetchedPage] = SingleFlight()
         self.upstream_requests = 0
 

@@ -51,7 +51,7 @@ class PreviewService(PreviewPosts):
     def __init__(self, bot: DramaBot, parser: ParserPool | None = None) -> None:
         """Build the store, the fetcher, the page pipeline and the poster."""
         self._bot = bot
-        self._store = PreviewStore(bot.db, bot.clock)
+        self._store = PreviewStore(bot.db, bot.clock, bot.scope.owns)
         self._fetcher = Fetcher(bot.settings.preview_allowed_networks)
         self._parser = parser or ParserPool()
         self._previewer = Previewer(self._fetcher, self._store, self._parser)
@@ -67,8 +67,9 @@ class PreviewService(PreviewPosts):
         self._warming = asyncio.create_task(self._warm(), name="previews: warm page parsers")
 
     async def _warm(self) -> None:
-        # After READY: spawning the workers must not slow the bot's own start-up.
-        await self._bot.wait_until_ready()
+        # Now, while the bot connects, not after READY: the first link can come with READY.
+        # A worker is a small process (~0.1 s of CPU to start) and the bot does not wait
+        # for it, so the bot's own start-up is not slowed.
         try:
             await self._parser.warm()
         except Exception:

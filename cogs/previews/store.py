@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
+from bot.cache import GuildCache
 from bot.clock import Clock
 from bot.db import Database
 from bot.timeutil import to_unix
@@ -43,11 +45,18 @@ class GuildPolicy:
 class PreviewStore:
     """SQL for the preview cache, guild policy and posted previews."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
-        """Use `db` for storage and `clock` for expiry."""
+    def __init__(
+        self, db: Database, clock: Clock, owns: Callable[[int], bool] = lambda _guild_id: True
+    ) -> None:
+        """Use `db` for storage and `clock` for expiry.
+
+        A guild's policy, read for every link posted there, is kept between its writes for
+        the guilds `owns(guild_id)` says this process serves (see `bot.cache`).
+        """
         self._db = db
         self._clock = clock
         self._writes = 0
+        self._policies: GuildCache[GuildPolicy] = GuildCache(owns)
 
     def _now(self) -> int:
         return to_unix(self._clock.now())
@@ -109,6 +118,9 @@ class PreviewStore:
     # -- guild policy -----------------------------------------------------------------
     async def policy(self, guild_id: int) -> GuildPolicy:
         """The guild's domain mode, lists and mood-poll switch (defaults when unset)."""
+        return await self._policies.get(guild_id, None, lambda: self._load_policy(guild_id))
+
+    async def _load_policy(self, guild_id: int) -> GuildPolicy:
         row = await self._db.fetch_one(
             "SELECT domain_mode, mood_poll FROM preview_guild_settings WHERE guild_id = :guild_id",
             {"guild_id": guild_id},
@@ -128,21 +140,23 @@ class PreviewStore:
 
     async def set_domain_mode(self, guild_id: int, mode: DomainMode) -> None:
         """Choose between previewing all public sites and only allowed domains."""
-        await self._db.execute(
-            "INSERT INTO preview_guild_settings (guild_id, domain_mode, updated_at) "
-            "VALUES (:guild_id, :mode, :now) ON CONFLICT (guild_id) DO UPDATE SET "
-            "domain_mode = excluded.domain_mode, updated_at = excluded.updated_at",
-            {"guild_id": guild_id, "mode": mode, "now": self._now()},
-        )
+        async with self._policies.writing(guild_id):
+            await self._db.execute(
+                "INSERT INTO preview_guild_settings (guild_id, domain_mode, updated_at) "
+                "VALUES (:guild_id, :mode, :now) ON CONFLICT (guild_id) DO UPDATE SET "
+                "domain_mode = excluded.domain_mode, updated_at = excluded.updated_at",
+                {"guild_id": guild_id, "mode": mode, "now": self._now()},
+            )
 
     async def set_mood_poll(self, guild_id: int, enabled: bool) -> None:
         """Turn the mood poll under previews on or off."""
-        await self._db.execute(
-            "INSERT INTO preview_guild_settings (guild_id, mood_poll, updated_at) "
-            "VALUES (:guild_id, :enabled, :now) ON CONFLICT (guild_id) DO UPDATE SET "
-            "mood_poll = excluded.mood_poll, updated_at = excluded.updated_at",
-            {"guild_id": guild_id, "enabled": int(enabled), "now": self._now()},
-        )
+        async with self._policies.writing(guild_id):
+            await self._db.execute(
+                "INSERT INTO preview_guild_settings (guild_id, mood_poll, updated_at) "
+                "VALUES (:guild_id, :enabled, :now) ON CONFLICT (guild_id) DO UPDATE SET "
+                "mood_poll = excluded.mood_poll, updated_at = excluded.updated_at",
+                {"guild_id": guild_id, "enabled": int(enabled), "now": self._now()},
+            )
 
     async def set_domain(
         self, guild_id: int, domain: str, policy: DomainPolicy, moderator_id: int
@@ -155,7 +169,7 @@ class PreviewStore:
             "by": moderator_id,
             "now": self._now(),
         }
-        async with self._db.transaction() as tx:
+        async with self._policies.writing(guild_id), self._db.transaction() as tx:
             others = await tx.fetch_value(
                 "SELECT COUNT(*) FROM preview_domains WHERE guild_id = :guild_id "
                 "AND domain != :domain",
@@ -175,10 +189,11 @@ class PreviewStore:
 
     async def remove_domain(self, guild_id: int, domain: str) -> bool:
         """Take a domain off both lists; False when it was on neither."""
-        removed = await self._db.execute(
-            "DELETE FROM preview_domains WHERE guild_id = :guild_id AND domain = :domain",
-            {"guild_id": guild_id, "domain": domain},
-        )
+        async with self._policies.writing(guild_id):
+            removed = await self._db.execute(
+                "DELETE FROM preview_domains WHERE guild_id = :guild_id AND domain = :domain",
+                {"guild_id": guild_id, "domain": domain},
+            )
         return removed > 0
 
     # -- posted previews --------------------------------------------------------------

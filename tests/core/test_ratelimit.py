@@ -22,3 +22,15 @@ def test_host_pace_spaces_starts_to_one_host_and_not_to_others() -> None:
     assert pace.reserve("a", 10.0) == pytest.approx(0.5)
     assert pace.reserve("a", 10.1) == pytest.approx(0.9)
     assert pace.reserve("b", 10.1) == 0
+
+
+def test_host_pace_lets_a_small_burst_through_then_paces_and_recovers_when_idle() -> None:
+    pace = HostPace(interval=0.5, burst=3)
+    assert [pace.reserve("a", 10.0) for _ in range(5)] == pytest.approx([0, 0, 0, 0.5, 1.0])
+    assert pace.reserve("b", 10.0) == 0
+    assert pace.reserve("a", 10.0, max_wait=1.0) is None  # would start at 11.5: not booked
+    # The steady pace never exceeds one start per interval, burst or not.
+    assert pace.reserve("a", 11.0) == pytest.approx(0.5)
+    # Idle for burst x interval: the whole burst is back.
+    assert [pace.reserve("a", 20.0) for _ in range(3)] == [0, 0, 0]
+    assert pace.reserve("a", 20.0) == pytest.approx(0.5)

@@ -153,9 +153,12 @@ class Gate:
 class Interaction:
     """Handle for an injected interaction."""
 
-    def __init__(self, fake: FakeDiscord, state: InteractionState) -> None:
+    def __init__(self, fake: FakeDiscord, state: InteractionState, since: int = 0) -> None:
         self._fake = fake
         self._state = state
+        # Replies to it are among the requests made after it was sent: look only there
+        # (scanning every request since the start made each wait slower than the last).
+        self._since = since
         self.id = state.id
         self.token = state.token
         self.payload = state.payload
@@ -169,18 +172,20 @@ class Interaction:
         return rf"/webhooks/{self._fake.app_id}/{re.escape(self.token)}"
 
     def _callback(self) -> Recorded | None:
-        found = self._fake.find_requests("POST", self._callback_re)
+        found = self._fake.find_requests("POST", self._callback_re, after=self._since)
         return found[0] if found else None
 
     async def response(self, timeout: float = 5.0) -> Recorded:
         """The interaction callback request (json has ``type`` and ``data``)."""
-        return await self._fake.wait_for_request("POST", self._callback_re, timeout=timeout)
+        return await self._fake.wait_for_request(
+            "POST", self._callback_re, timeout=timeout, after=self._since
+        )
 
     async def followups(self, n: int = 1, timeout: float = 5.0) -> list[Recorded]:
         """Wait until at least ``n`` followup messages were posted; returns all of them."""
 
         def check() -> list[Recorded] | None:
-            found = self._fake.find_requests("POST", self._webhook_re)
+            found = self._fake.find_requests("POST", self._webhook_re, after=self._since)
             return found if len(found) >= n else None
 
         return await self._fake._wait_until(check, timeout, f"{n} followup(s) for {self.id}")
@@ -189,7 +194,9 @@ class Interaction:
         """Wait until at least ``n`` PATCHes of the original/followup messages were made."""
 
         def check() -> list[Recorded] | None:
-            found = self._fake.find_requests("PATCH", self._webhook_re + r"/messages/.+")
+            found = self._fake.find_requests(
+                "PATCH", self._webhook_re + r"/messages/.+", after=self._since
+            )
             return found if len(found) >= n else None
 
         return await self._fake._wait_until(check, timeout, f"{n} edit(s) for {self.id}")
@@ -202,7 +209,9 @@ class Interaction:
             return message_text(body.get("data"))
         if body.get("type") not in (5, 6):
             return ""
-        start = self._fake.requests.index(cb)
+        start = next(
+            i for i in range(self._since, len(self._fake.requests)) if self._fake.requests[i] is cb
+        )
         pattern = re.compile(self._webhook_re + r"(/messages/(@original|\d+))?")
 
         def check() -> Recorded | None:
@@ -645,10 +654,12 @@ class FakeDiscord(ShardHelpers, ThreadHelpers, EventHelpers):
             except TimeoutError:
                 pass
 
-    def find_requests(self, method: str, path_regex: str) -> list[Recorded]:
+    def find_requests(self, method: str, path_regex: str, *, after: int = 0) -> list[Recorded]:
+        """Requests (index >= ``after``) whose path ``re.fullmatch``es ``path_regex``."""
         pattern = re.compile(path_regex)
+        method = method.upper()
         return [
-            r for r in self.requests if r.method == method.upper() and pattern.fullmatch(r.path)
+            r for r in self.requests[after:] if r.method == method and pattern.fullmatch(r.path)
         ]
 
     async def wait_for_request(
@@ -1073,6 +1084,7 @@ class FakeDiscord(ShardHelpers, ThreadHelpers, EventHelpers):
         )
 
     async def _fire(self, state: InteractionState, *, sync: bool = True) -> Interaction:
+        since = len(self.requests)
         self.interactions.append(state)
         self._itx_by_id[state.id] = state
         self._itx_by_token[state.token] = state
@@ -1085,7 +1097,7 @@ class FakeDiscord(ShardHelpers, ThreadHelpers, EventHelpers):
                 f"{self.connected_shards()}); a user would see 'application did not respond'"
             )
         state.delivered_to = [s.pair for s in sessions]
-        return Interaction(self, state)
+        return Interaction(self, state, since)
 
     def _find_command(
         self, guild_id: int | None, name: str, types: tuple[int, ...]

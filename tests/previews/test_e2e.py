@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -407,3 +408,52 @@ async def test_bots_are_ignored_and_logs_hold_no_links_or_text(
     logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in ours)
     for private in (secret, "Xq7path", "Zk9", "Wv3query", "127.0.0.2", "127.0.0.1"):
         assert private not in logged
+
+
+async def test_fans_previewing_different_pages_of_one_site_at_once_all_get_them(
+    env: BotEnv, site: Site
+) -> None:
+    # A few pages of one site are fetched together (a small burst), the rest at the site's
+    # pace; each page is fetched once and each fan gets the preview of the page they asked.
+    pages = ["og", "twitter", "meta_names", "jsonld_graph"]
+    fans = [env.fan_id, env.fan2_id] + [
+        env.fake.add_member(env.guild_id, name=f"reader{n}") for n in range(2)
+    ]
+    asked = await asyncio.gather(
+        *(
+            env.slash(fan, "preview", url=site.url(f"/{page}"))
+            for fan, page in zip(fans, pages, strict=True)
+        )
+    )
+    answers = [(await itx.followups(1))[0].json for itx in asked]
+    titles = [answer["embeds"][0]["title"] for answer in answers]
+    assert titles[0] == OG_TITLE
+    assert all(titles)
+    assert len(set(titles)) == len(pages)
+    assert all(no_pings(answer) for answer in answers)
+    assert site.hits == dict.fromkeys(pages, 1)
+
+
+async def test_a_moderators_site_rules_apply_to_the_very_next_preview(
+    env: BotEnv, site: Site
+) -> None:
+    # The guild's rules are read for every link and kept between changes: each change
+    # must reach the next preview even though the rules were just read.
+    async def preview(fan: int) -> str:
+        itx = await env.slash(fan, "preview", url=site.url("/og"))
+        return str(await itx.reply_text())
+
+    assert OG_TITLE in await preview(env.fan_id)
+    await env.reply(env.mod_id, "previews", "domains", "deny", domain="127.0.0.2")
+    assert "blocked previews from that site" in await preview(env.fan2_id)
+    await env.reply(env.mod_id, "previews", "domains", "remove", domain="127.0.0.2")
+    assert OG_TITLE in await preview(env.fan_id)
+    await env.reply(env.mod_id, "previews", "domains", "mode", mode="allowlist")
+    assert "only previews sites its moderators allowed" in await preview(env.fan2_id)
+    await env.reply(env.mod_id, "previews", "domains", "allow", domain="127.0.0.2")
+    assert OG_TITLE in await preview(env.fan_id)
+    shown = await env.reply(env.mod_id, "config", "show")
+    assert "allowlist sites, 1 allowed, 0 denied; mood poll on" in shown
+    assert "off" in await env.reply(env.mod_id, "previews", "moodpoll", state="off")
+    shown = await env.reply(env.mod_id, "config", "show")
+    assert "allowlist sites, 1 allowed, 0 denied; mood poll off" in shown

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
 from cogs.previews.parser import WORKERS
+from tests.fakediscord import FakeDiscord
 from tests.harness import BotEnv, until
 
 WORKER_MODULE = b"cogs.previews.parse_worker"
@@ -42,6 +44,27 @@ async def test_page_parsers_are_warm_before_the_first_link_and_stop_with_the_bot
     workers = await _wait_for_warm_workers()  # no link was posted, no /preview asked
     await env.stop()
     assert not _parse_workers() & workers
+
+
+async def test_page_parsers_start_while_the_bot_connects_not_after_ready(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    # The first link can come with READY: the workers must not start only then.
+    held = fake.gate("GET", r"/gateway/bot")  # the bot is set up and about to connect
+    bot_env = BotEnv(fake=fake, db_path=tmp_path / "bot.sqlite3", settings_overrides={})
+    bot_env.build_world()
+    starting = asyncio.create_task(bot_env.start())
+    try:
+        await held.next(timeout=15)
+        workers = await _wait_for_warm_workers()
+        assert not bot_env.running.is_ready()
+        held.open()
+        await starting
+        assert _parse_workers() == workers  # the same processes serve the first pages
+    finally:
+        held.open()
+        await asyncio.gather(starting, return_exceptions=True)
+        await bot_env.stop()
 
 
 async def test_unloading_previews_stops_them_and_takes_them_out_of_help(env: BotEnv) -> None:

@@ -314,7 +314,7 @@ async def test_single_flight(servers: Site, fetcher: Fetcher) -> None:
 
 
 async def test_global_cap_and_host_pace(servers: Site, dns: LiveTable) -> None:
-    limits = FetchLimits(max_concurrent=1, host_interval=0.1, total_timeout=5)
+    limits = FetchLimits(max_concurrent=1, host_interval=0.1, host_burst=1, total_timeout=5)
     paced = Fetcher(ALLOWED, limits, hosts=dns)
     try:
         start = time.monotonic()
@@ -353,7 +353,7 @@ async def test_waiting_for_a_slot_does_not_count_against_the_deadline(
 
 
 async def test_host_pace_backlog_is_refused_as_busy(servers: Site, dns: LiveTable) -> None:
-    limits = FetchLimits(host_interval=0.2, max_pace_wait=0.5, total_timeout=5)
+    limits = FetchLimits(host_interval=0.2, host_burst=1, max_pace_wait=0.5, total_timeout=5)
     paced = Fetcher(ALLOWED, limits, hosts=dns)
     try:
         results = await asyncio.gather(
@@ -364,6 +364,23 @@ async def test_host_pace_backlog_is_refused_as_busy(servers: Site, dns: LiveTabl
     busy = [r for r in results if isinstance(r, FetchBusy)]
     # Starts at 0, 0.2 and 0.4 s fit; the rest would queue longer than 0.5 s.
     assert len(busy) == 3
+    assert servers.hits["/page"] == 3
+
+
+async def test_a_few_pages_of_one_site_are_fetched_at_once_then_paced(
+    servers: Site, dns: LiveTable
+) -> None:
+    # A pace of one start per minute: only the burst can start without a long wait, so
+    # the fourth page, which would wait that minute, is refused as busy.
+    limits = FetchLimits(host_interval=60, host_burst=3, max_pace_wait=1, total_timeout=5)
+    paced = Fetcher(ALLOWED, limits, hosts=dns)
+    try:
+        results = await asyncio.gather(
+            *(paced.fetch(servers.url(f"/page?n={i}")) for i in range(4)), return_exceptions=True
+        )
+    finally:
+        await paced.close()
+    assert [isinstance(r, FetchBusy) for r in results].count(True) == 1
     assert servers.hits["/page"] == 3
 
 

@@ -232,7 +232,7 @@ async def test_busy_is_not_remembered_as_a_failure(
     store: PreviewStore, server: tuple[TestServer, dict[str, int]]
 ) -> None:
     test_server, hits = server
-    limits = FetchLimits(host_interval=10, max_pace_wait=1, total_timeout=3)
+    limits = FetchLimits(host_interval=10, host_burst=1, max_pace_wait=1, total_timeout=3)
     fetcher = Fetcher((ipaddress.ip_network("127.0.0.2/32"),), limits)
     previewer = Previewer(fetcher, store, ParserPool(workers=1))
     try:
