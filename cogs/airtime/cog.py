@@ -21,7 +21,7 @@ from bot.text import plural
 from cogs.airtime import render
 from cogs.airtime.ics import render_calendar
 from cogs.airtime.import_render import ATTRIBUTION, credit
-from cogs.airtime.permissions import role_status
+from cogs.airtime.permissions import role_status, shared_warnings
 from cogs.airtime.render import info_of
 from cogs.airtime.service import AirtimeService
 from cogs.airtime.views import answer_follow
@@ -77,8 +77,10 @@ class AirtimeCog(commands.Cog, name="Airtime"):
         lines = [
             f"Airtime: {plural(len(dramas), 'drama')} tracked, {announced} with announcements."
         ]
+        warnings_of = shared_warnings()
         for drama in dramas:
-            line = role_status(guild, drama, post_failed=drama.drama_id in failing)
+            post_failed = drama.drama_id in failing
+            line = role_status(guild, drama, post_failed=post_failed, warnings_of=warnings_of)
             if line is not None:
                 lines.append(line)
         return lines

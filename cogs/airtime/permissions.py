@@ -5,10 +5,17 @@ Used by `/drama announce` (warnings in its reply) and `/config show` (status lin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import discord
 
 from bot.replies import clean
 from cogs.airtime.records import Drama
+
+WarningsOf = Callable[
+    [discord.Guild, discord.abc.GuildChannel | discord.Thread | None, discord.Role | None],
+    list[str],
+]
 
 
 def can_ping(role: discord.Role, channel: discord.abc.GuildChannel | discord.Thread | None) -> bool:
@@ -70,27 +77,61 @@ def permission_warnings(
     return warnings
 
 
-def role_status(guild: discord.Guild, drama: Drama, *, post_failed: bool = False) -> str | None:
+def role_status(
+    guild: discord.Guild,
+    drama: Drama,
+    *,
+    post_failed: bool = False,
+    warnings_of: WarningsOf | None = None,
+) -> str | None:
     """`/config show`: what stops the drama's announcements or follows right now, if anything.
 
     Checked live, so a line disappears as soon as a moderator fixes the cause. With
     `post_failed` (a refused announcement is already listed) posting is not repeated here.
+    `warnings_of` lets a caller share one channel's and role's warnings among its dramas.
     """
     if drama.channel_id is None:
         return None
-    name = f"**{clean(drama.title, limit=100)}**"
     role = guild.get_role(drama.role_id) if drama.role_id is not None else None
     if drama.role_id is not None and role is None:
-        return f"⚠️ The ping role of {name} no longer exists: set another with `/drama announce`."
+        return (
+            f"⚠️ The ping role of {_name(drama)} no longer exists: set another with "
+            "`/drama announce`."
+        )
     channel = guild.get_channel_or_thread(drama.channel_id)
     if channel is None:
         if post_failed:
             return None
         return (
-            f"⚠️ The announcement channel of {name} no longer exists: pick another with "
+            f"⚠️ The announcement channel of {_name(drama)} no longer exists: pick another with "
             "`/drama announce`."
         )
-    warnings = permission_warnings(guild, channel, role)
+    warnings = (warnings_of or permission_warnings)(guild, channel, role)
     if post_failed:
         warnings = [w for w in warnings if not w.startswith("⚠️ I can't post in")]
-    return "\n".join(f"{name}: {warning}" for warning in warnings) or None
+    if not warnings:
+        return None
+    name = _name(drama)
+    return "\n".join(f"{name}: {warning}" for warning in warnings)
+
+
+def shared_warnings() -> WarningsOf:
+    """`permission_warnings`, worked out once per channel and role (many dramas share them)."""
+    found: dict[tuple[int, int | None], list[str]] = {}
+
+    def warnings_of(
+        guild: discord.Guild,
+        channel: discord.abc.GuildChannel | discord.Thread | None,
+        role: discord.Role | None,
+    ) -> list[str]:
+        key = (channel.id if channel is not None else 0, role.id if role is not None else None)
+        if key not in found:
+            found[key] = permission_warnings(guild, channel, role)
+        return found[key]
+
+    return warnings_of
+
+
+def _name(drama: Drama) -> str:
+    # Only when a line is shown: escaping every title costs /config show more than the checks.
+    return f"**{clean(drama.title, limit=100)}**"
