@@ -1,6 +1,6 @@
 """Command latency against the framework floor: dramabot beside a bare discord.py bot.
 
-Usage: .venv/bin/python bench/interactions.py [--rounds 10] [--block 20]
+Usage: .venv/bin/python bench/interactions.py [--rounds 10] [--block 20] [--only airtime]
 
 Both bots run as their own processes (`python -m bot run` and bench/bare_bot.py, which answers
 every command at once with a constant), each against its own fake Discord served by this
@@ -169,10 +169,12 @@ async def once(world: World, path: tuple[str, ...], options: dict[str, Any], who
 
 
 async def measure(
-    bot: World, bare: World, rounds: int, block: int
+    bot: World, bare: World, rounds: int, block: int, only: str
 ) -> dict[str, tuple[list[float], list[float]]]:
     results: dict[str, tuple[list[float], list[float]]] = {}
     for label, path, options, who in COMMANDS:
+        if only not in label:
+            continue
         ours: list[float] = []
         floor: list[float] = []
         for _ in range(3):  # warm both up
@@ -205,7 +207,7 @@ def report(results: dict[str, tuple[list[float], list[float]]]) -> bool:
     return ok
 
 
-async def run(rounds: int, block: int, workdir: Path) -> bool:
+async def run(rounds: int, block: int, only: str, workdir: Path) -> bool:
     bot_world, bare_world = await make_world(), await make_world()
     database = workdir / "bench.sqlite3"
     await seed(database, bot_world)
@@ -220,7 +222,7 @@ async def run(rounds: int, block: int, workdir: Path) -> bool:
     try:
         await bot.start()
         await bare.start()
-        results = await measure(bot_world, bare_world, rounds, block)
+        results = await measure(bot_world, bare_world, rounds, block, only)
     finally:
         for process in (bot, bare):
             if process.running:
@@ -237,10 +239,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--block", type=int, default=20)
+    parser.add_argument("--only", default="", help="only the commands whose label has this")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dramabot-bench-") as folder:
         started = time.perf_counter()
-        ok = asyncio.run(run(args.rounds, args.block, Path(folder)))
+        ok = asyncio.run(run(args.rounds, args.block, args.only, Path(folder)))
         print(f"took {time.perf_counter() - started:.0f} s")
     sys.exit(0 if ok else 1)
 

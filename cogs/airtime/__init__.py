@@ -24,7 +24,7 @@ def check_data() -> list[str]:
 
 async def setup(bot: DramaBot) -> None:
     """Build the service and both cogs, and register the feature with the bot."""
-    store = AirtimeStore(bot.db)
+    store = AirtimeStore(bot.db, owns=bot.scope.owns)
     ledger = LedgerStore(bot.db)
     rest = DiscordRest(bot)
     problems = bot.guild_settings.problem_table.of(NAME)

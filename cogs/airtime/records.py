@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from cogs.airtime.schedule import (
@@ -61,7 +62,14 @@ class Drama:
 
     def episode_list(self, since: datetime | None = None) -> list[Episode]:
         """Broadcasts in air order (only those at or after `since` when given)."""
+        if since is None:
+            return list(self.broadcasts)
         return episode_list(self.spec, since)
+
+    @cached_property
+    def broadcasts(self) -> tuple[Episode, ...]:
+        """Every broadcast in air order, computed once per record (a record never changes)."""
+        return tuple(iter_episodes(self.spec))
 
     def names(self) -> tuple[str, ...]:
         """Title then aliases."""

@@ -30,6 +30,7 @@ from cogs.airtime.forms import (
     shifted_episode,
     skip_change,
 )
+from cogs.airtime.guide import Guide
 from cogs.airtime.keys import cannot_announce
 from cogs.airtime.records import Drama, ScheduleChange, Undo
 from cogs.airtime.runner import Announcer
@@ -122,6 +123,7 @@ class AirtimeService(AirtimeSchedule):
         self._problems = problems
         self._default_channel = default_channel
         self._clock = clock
+        self._guide = Guide()
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self, scope: GuildScope) -> None:
@@ -136,6 +138,14 @@ class AirtimeService(AirtimeSchedule):
     async def dramas(self, guild_id: int) -> list[Drama]:
         """The guild's dramas by title."""
         return await self._store.list_dramas(guild_id)
+
+    async def next_lines(self, guild_id: int, now: datetime) -> list[str]:
+        """Each of the guild's dramas' next broadcast (or that it ended), by title."""
+        return self._guide.next_lines(guild_id, await self._store.list_dramas(guild_id), now)
+
+    async def week_lines(self, guild_id: int, now: datetime) -> list[str]:
+        """Every broadcast of the guild's dramas in the next 7 days, in air order."""
+        return self._guide.week_lines(guild_id, await self._store.list_dramas(guild_id), now)
 
     async def resolve(self, guild_id: int, name: str) -> Drama:
         """A drama of this guild by title, alias or autocomplete id; `NotFound` otherwise.

@@ -3,16 +3,21 @@
 The announcement ledger's SQL lives beside it in `ledger.py`. A schedule change (an edit, a
 move, a special, a pre-emption or its undoing) is one transaction together with forgetting
 the ledger rows it makes stale.
+
+A guild's drama list (what fans' commands and autocomplete read) is kept in memory between
+writes (`bot.cache.GuildCache`): every method here that writes a drama or its exceptions drops
+the guild's list before and after the write, and a new writing method must too.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from bot.cache import GuildCache
 from bot.db import Database, IntegrityError, Row, Transaction
 from bot.errors import Conflict, NotFound
 from bot.shards import GuildScope
@@ -52,6 +57,7 @@ EDITABLE = frozenset(
     }
 )
 Reader = Database | Transaction
+LISTED_GUILDS = 2_000  # guilds whose drama lists are kept (the most recently used)
 
 
 def _from_row(row: Row) -> Drama:
@@ -89,13 +95,25 @@ def _column_value(name: str, value: Any) -> Any:
 class AirtimeStore:
     """SQL for `airtime_dramas` and `airtime_exceptions`."""
 
-    def __init__(self, db: Database) -> None:
-        """Use `db` for storage."""
+    def __init__(self, db: Database, owns: Callable[[int], bool] | None = None) -> None:
+        """Use `db` for storage; keep the drama lists of the guilds `owns` (none without it)."""
         self.db = db
+        self._listed: GuildCache[tuple[Drama, ...]] = GuildCache(
+            owns or (lambda _guild_id: False), max_guilds=LISTED_GUILDS
+        )
+
+    async def _guild_of(self, drama_id: int) -> int:
+        """The guild of a drama (0 when there is none), to drop its list around a write."""
+        value = await self.db.fetch_value(
+            "SELECT guild_id FROM airtime_dramas WHERE drama_id = :drama_id",
+            {"drama_id": drama_id},
+        )
+        return int(value or 0)
 
     # -- dramas -----------------------------------------------------------------------------
     async def add_drama(self, drama: Drama, *, created_by: int, now: datetime) -> int:
         """Insert a drama; `Conflict` if the guild already has one with that title."""
+        self._listed.forget(drama.guild_id)  # before and after: `GuildCache.writing`
         try:
             return await self.db.insert(
                 "INSERT INTO airtime_dramas (guild_id, title, title_key, aliases, network, slots,"
@@ -124,6 +142,8 @@ class AirtimeStore:
             )
         except IntegrityError as error:
             raise _duplicate(drama.title, error) from None
+        finally:
+            self._listed.forget(drama.guild_id)
 
     async def set_announce(
         self,
@@ -141,6 +161,8 @@ class AirtimeStore:
         not owed, so it is never posted "late" and never pings the role a second time.
         """
         since = to_unix(now) if channel_id is not None else None
+        guild_id = await self._guild_of(drama_id)
+        self._listed.forget(guild_id)
         await self.db.execute(
             "UPDATE airtime_dramas SET channel_id = :channel_id, role_id = :role_id, "
             "remind = :remind, announce_since = :since WHERE drama_id = :drama_id",
@@ -152,12 +174,16 @@ class AirtimeStore:
                 "drama_id": drama_id,
             },
         )
+        self._listed.forget(guild_id)
 
     async def remove_drama(self, drama_id: int) -> None:
         """Delete a drama with its exceptions and ledger rows."""
+        guild_id = await self._guild_of(drama_id)
+        self._listed.forget(guild_id)
         await self.db.execute(
             "DELETE FROM airtime_dramas WHERE drama_id = :drama_id", {"drama_id": drama_id}
         )
+        self._listed.forget(guild_id)
 
     async def get_drama(self, guild_id: int, drama_id: int) -> Drama | None:
         """One drama of this guild, with its exceptions (None for ids no database can hold)."""
@@ -174,11 +200,13 @@ class AirtimeStore:
         return drama, ledger
 
     async def list_dramas(self, guild_id: int) -> list[Drama]:
-        """The guild's dramas by title."""
+        """The guild's dramas by title (kept in memory between writes)."""
+        return list(await self._listed.get(guild_id, "dramas", lambda: self._list(guild_id)))
+
+    async def _list(self, guild_id: int) -> tuple[Drama, ...]:
         async with self.db.reading() as conn:
-            return await _load(
-                conn, "WHERE guild_id = :guild_id ORDER BY title_key", {"guild_id": guild_id}
-            )
+            where = "WHERE guild_id = :guild_id ORDER BY title_key"
+            return tuple(await _load(conn, where, {"guild_id": guild_id}))
 
     async def all_dramas(self) -> list[Drama]:
         """Every drama of every guild (tools and tests; the bot reads by guild)."""
@@ -225,7 +253,7 @@ class AirtimeStore:
         Returns the drama before and after. `NotFound` if the drama is gone, `Conflict` on a
         duplicate title or an already pre-empted date (then nothing changed).
         """
-        async with self.db.transaction() as tx:
+        async with self._listed.writing(guild_id), self.db.transaction() as tx:
             before = await _one(tx, guild_id, drama_id)
             if before is None:
                 raise NotFound("That drama was just removed; see `/drama list`.")
