@@ -28,7 +28,9 @@ async def setup(bot: DramaBot) -> None:
     ledger = LedgerStore(bot.db)
     rest = DiscordRest(bot)
     problems = bot.guild_settings.problem_table.of(NAME)
-    announcer = Announcer(store, ledger, bot.scheduler, bot.clock, rest, problems, bot.outbox)
+    announcer = Announcer(
+        store, ledger, bot.scheduler, bot.clock, rest, problems, bot.outbox, bot.wait_until_ready
+    )
 
     async def default_channel(guild_id: int) -> int | None:
         return (await bot.guild_settings.get(guild_id)).announce_channel_id

@@ -101,6 +101,23 @@ async def recent_states(
     return result
 
 
+async def recent_states_of(
+    conn: Database | Transaction, drama_ids: list[int], since: datetime
+) -> dict[int, dict[Key, str]]:
+    """Recent ledger states (claimed since `since`) of these dramas (at most 500), by drama."""
+    result: dict[int, dict[Key, str]] = defaultdict(dict)
+    if not drama_ids:
+        return result
+    rows = await conn.fetch_all(
+        "SELECT drama_id, episode_key, kind, state FROM airtime_announcements "
+        "WHERE drama_id IN :ids AND claimed_at >= :since",
+        {"ids": drama_ids, "since": to_unix(since)},
+    )
+    for drama_id, episode_key, kind, state in rows:
+        result[drama_id][(episode_key, kind)] = state
+    return result
+
+
 class LedgerStore:
     """SQL for `airtime_announcements`."""
 

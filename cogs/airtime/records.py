@@ -82,6 +82,17 @@ class Drama:
 
 
 @dataclass(frozen=True)
+class Outline:
+    """An announcing drama's schedule as stored, enough to tell whether it may fall due soon."""
+
+    drama_id: int
+    slots: str  # `encode_slots` text: `2@21:30,3@21:30` (KST)
+    premiere: str  # ISO date
+    remind: str  # reminder leads in minutes: `60,10`
+    streaming_delay_min: int | None
+
+
+@dataclass(frozen=True)
 class Ledger:
     """One ledger row."""
 

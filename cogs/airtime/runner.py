@@ -37,7 +37,7 @@ from cogs.airtime import announce
 from cogs.airtime.announce import Announcement, Decision, DramaText, Late
 from cogs.airtime.keys import NAME, cannot_announce, late_notice
 from cogs.airtime.ledger import Key, LedgerStore
-from cogs.airtime.planner import Planner, plan_of
+from cogs.airtime.planner import Planner, Ready, plan_of
 from cogs.airtime.records import Drama, Ledger
 from cogs.airtime.store import AirtimeStore
 
@@ -99,11 +99,14 @@ class Announcer:
     sender: Sender
     problems: Problems
     outbox: Outbox
+    ready: Ready | None = None  # returns once the gateway is connected (start-up waits for it)
     planner: Planner = field(init=False)
 
     def __post_init__(self) -> None:
         """The planner schedules this announcer's job."""
-        self.planner = Planner(self.store, self.ledger, self.scheduler, self.clock, self.run)
+        self.planner = Planner(
+            self.store, self.ledger, self.scheduler, self.clock, self.run, self.ready
+        )
 
     # -- arming (see planner.py) ------------------------------------------------------------
     def start(self, scope: GuildScope) -> None:

@@ -22,13 +22,14 @@ from bot.db import Database, IntegrityError, Row, Transaction
 from bot.errors import Conflict, NotFound
 from bot.shards import GuildScope
 from bot.timeutil import from_unix, from_unix_or_none, to_unix
-from cogs.airtime.ledger import Key, forget_moved, ledger_rows, recent_states
+from cogs.airtime.ledger import Key, forget_moved, ledger_rows, recent_states, recent_states_of
 from cogs.airtime.records import (
     AddSpecial,
     Drama,
     Edit,
     Ledger,
     Move,
+    Outline,
     ScheduleChange,
     Skip,
     Undo,
@@ -236,6 +237,47 @@ class AirtimeStore:
                 states = await recent_states(conn, ids, ledger_since, scope)
             last = ids[1]
             yield dramas, states
+
+    async def announcing_outlines(
+        self, scope: GuildScope, page: int
+    ) -> AsyncIterator[list[Outline]]:
+        """Pages of what it takes to tell whether an announcing drama may fall due soon."""
+        owned, params = scope.where("guild_id")
+        last = 0
+        while True:
+            rows = await self.db.fetch_all(
+                "SELECT drama_id, slots, premiere, remind, streaming_delay_min "  # noqa: S608 - generated condition
+                "FROM airtime_dramas WHERE drama_id > :last AND channel_id IS NOT NULL "
+                f"AND {owned} ORDER BY drama_id LIMIT :page",
+                {**params, "last": last, "page": page},
+            )
+            if not rows:
+                return
+            last = rows[-1]["drama_id"]
+            yield [Outline(*row) for row in rows]
+
+    async def moved_between(self, start: datetime, end: datetime) -> list[int]:
+        """Ids of dramas with a moved episode or a special airing between `start` and `end`."""
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT drama_id FROM airtime_exceptions WHERE kind IN ('move', 'special') "
+            "AND at BETWEEN :start AND :end",
+            {"start": to_unix(start), "end": to_unix(end)},
+        )
+        return [row["drama_id"] for row in rows]
+
+    async def announcing_by_ids(
+        self, scope: GuildScope, ids: list[int], ledger_since: datetime
+    ) -> tuple[list[Drama], dict[int, dict[Key, str]]]:
+        """Announcing dramas of `scope`'s guilds among `ids` (at most 500), with recent ledger."""
+        owned, params = scope.where("guild_id")
+        async with self.db.reading() as conn:
+            dramas = await _load(
+                conn,
+                f"WHERE drama_id IN :ids AND channel_id IS NOT NULL AND {owned}",
+                {**params, "ids": ids},
+            )
+            states = await recent_states_of(conn, [d.drama_id for d in dramas], ledger_since)
+        return dramas, states
 
     async def count_dramas(self, guild_id: int) -> int:
         """How many dramas the guild tracks."""
