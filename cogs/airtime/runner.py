@@ -34,7 +34,14 @@ from bot.problems import ProblemKey
 from bot.scheduler import Scheduler
 from bot.shards import GuildScope
 from cogs.airtime import announce
-from cogs.airtime.announce import Announcement, Decision, DramaText, Late
+from cogs.airtime.announce import (
+    ONAIR_GRACE,
+    STREAM_GRACE,
+    Announcement,
+    Decision,
+    DramaText,
+    Late,
+)
 from cogs.airtime.keys import NAME, cannot_announce, late_notice
 from cogs.airtime.ledger import Key, LedgerStore
 from cogs.airtime.planner import Planner, Ready, plan_of
@@ -143,7 +150,10 @@ class Announcer:
             self.planner.cancel(drama_id)
             return
         now = self.clock.now()
-        items = {a.key: a for a in announce.planned(drama.episode_list(), plan)}
+        # Broadcasts whose every announcement is past its grace matter no more (a claim left
+        # on one is settled `uncertain`, as it would be past its deadline).
+        since = now - ONAIR_GRACE - STREAM_GRACE - timedelta(minutes=plan.stream_delay_min or 0)
+        items = {a.key: a for a in announce.planned(list(drama.iter_episodes(since)), plan)}
         states = {key: row.state for key, row in ledger.items()}
         outcomes: list[str] = []
         for key, row in ledger.items():

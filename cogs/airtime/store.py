@@ -17,12 +17,19 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from bot.batch import Batcher
 from bot.cache import GuildCache
 from bot.db import Database, IntegrityError, Row, Transaction
 from bot.errors import Conflict, NotFound
 from bot.shards import GuildScope
 from bot.timeutil import from_unix, from_unix_or_none, to_unix
-from cogs.airtime.ledger import Key, forget_moved, ledger_rows, recent_states, recent_states_of
+from cogs.airtime.ledger import (
+    Key,
+    forget_moved,
+    ledger_rows_of,
+    recent_states,
+    recent_states_of,
+)
 from cogs.airtime.records import (
     AddSpecial,
     Drama,
@@ -101,6 +108,9 @@ class AirtimeStore:
         self.db = db
         self._listed: GuildCache[tuple[Drama, ...]] = GuildCache(
             owns or (lambda _guild_id: False), max_guilds=LISTED_GUILDS
+        )
+        self._job_reads: Batcher[tuple[int, int], tuple[Drama | None, dict[Key, Ledger]]] = Batcher(
+            self._with_ledger_all, max_batch=IN_LIST
         )
 
     async def _guild_of(self, drama_id: int) -> int:
@@ -194,11 +204,25 @@ class AirtimeStore:
     async def with_ledger(
         self, guild_id: int, drama_id: int
     ) -> tuple[Drama | None, dict[Key, Ledger]]:
-        """One drama of this guild and its announcement ledger, read together (for a job)."""
+        """One drama of this guild and its announcement ledger, read together (for a job).
+
+        Jobs running at the same moment are read together, in one read (`bot.batch`).
+        """
+        return await self._job_reads.submit((guild_id, drama_id))
+
+    async def _with_ledger_all(
+        self, wanted: list[tuple[int, int]]
+    ) -> list[tuple[Drama | None, dict[Key, Ledger]]]:
+        ids = [drama_id for _, drama_id in wanted if 0 < drama_id < ID_LIMIT]
         async with self.db.reading() as conn:
-            drama = await _one(conn, guild_id, drama_id)
-            ledger = await ledger_rows(conn, drama_id) if drama is not None else {}
-        return drama, ledger
+            dramas = await _load(conn, "WHERE drama_id IN :ids", {"ids": ids}) if ids else []
+            ledgers = await ledger_rows_of(conn, [d.drama_id for d in dramas])
+        found = {(d.guild_id, d.drama_id): d for d in dramas}
+        result: list[tuple[Drama | None, dict[Key, Ledger]]] = []
+        for guild_id, drama_id in wanted:
+            drama = found.get((guild_id, drama_id))
+            result.append((drama, ledgers.get(drama_id, {}) if drama is not None else {}))
+        return result
 
     async def list_dramas(self, guild_id: int) -> list[Drama]:
         """The guild's dramas by title (kept in memory between writes)."""
