@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.app import DramaBot
 from bot.features import Feature, HelpTopic
+from bot.pacing import FairPacer
 from cogs.airtime.catalog import check_data as _check_catalog
 from cogs.airtime.cog import HELP_NOTE, AirtimeCog
 from cogs.airtime.keys import NAME
@@ -29,7 +30,15 @@ async def setup(bot: DramaBot) -> None:
     rest = DiscordRest(bot)
     problems = bot.guild_settings.problem_table.of(NAME)
     announcer = Announcer(
-        store, ledger, bot.scheduler, bot.clock, rest, problems, bot.outbox, bot.wait_until_ready
+        store,
+        ledger,
+        bot.scheduler,
+        bot.clock,
+        rest,
+        problems,
+        bot.outbox,
+        bot.wait_until_ready,
+        pace=FairPacer(),
     )
 
     async def default_channel(guild_id: int) -> int | None:

@@ -30,6 +30,7 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.db import Transaction
 from bot.outbox import Outbox
+from bot.pacing import FairPacer
 from bot.problems import ProblemKey
 from bot.scheduler import Scheduler
 from bot.shards import GuildScope
@@ -107,6 +108,7 @@ class Announcer:
     problems: Problems
     outbox: Outbox
     ready: Ready | None = None  # returns once the gateway is connected (start-up waits for it)
+    pace: FairPacer | None = None  # posts kept under Discord's global limit, servers in turn
     planner: Planner = field(init=False)
 
     def __post_init__(self) -> None:
@@ -226,6 +228,8 @@ class Announcer:
     ) -> str:
         content = announce.render(item, text_of(drama), late=late)
         extra = {"guild_id": drama.guild_id, "drama_id": drama.drama_id, "channel_id": channel_id}
+        if self.pace is not None:
+            await self.pace.turn(drama.guild_id)
         try:
             message_id = await self.sender.send(channel_id, content, drama.role_id, drama.drama_id)
         except SendRefused as refused:
