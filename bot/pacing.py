@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 # Under Discord's 50 a second, leaving room for the bot's other requests in that second.
-GLOBAL_RATE = 48.0
+GLOBAL_RATE = 49.0
 
 
 class RoundRobin(Generic[T]):
