@@ -90,9 +90,6 @@ class Seen:
     def note(self, rec: Recorded, now: float) -> None:
         if rec.method != "POST" or not rec.path.startswith("/channels/"):
             return
-        if rec.status == 429:
-            self.refused += 1
-            return
         content = str((rec.json or {}).get("content") or "")
         found = TITLE.search(content)
         if found and rec.status == 200:
@@ -113,6 +110,7 @@ async def watch(fake: FakeDiscord, expected: int, limit_s: float) -> Seen:
         for rec in requests[done:]:
             seen.note(rec, now)
         done = len(requests)
+        seen.refused = sum(1 for rec in fake.rate_limited if rec.path.startswith("/channels/"))
         if settle is None and len(seen.first) >= expected:
             settle = now + 1.0  # a doubled post would come now
         await asyncio.sleep(0.005)
