@@ -52,13 +52,13 @@ async def send_pages(interaction: discord.Interaction[DramaBot], pages: list[str
         await send_ephemeral(interaction, page)
 
 
-async def send_embed_pages(
-    interaction: discord.Interaction[DramaBot], pages: list[list[str]], header: str = ""
+async def send_overview(
+    interaction: discord.Interaction[DramaBot], lines: list[str], header: str = ""
 ) -> None:
-    """Answer with one ephemeral message per page of embed descriptions (`render.embed_pages`)."""
-    for number, page in enumerate(pages):
+    """Answer with as few ephemeral messages as the lines need (`render.overview_pages`)."""
+    for content, page in render.overview_pages(lines, header):
         embeds = [discord.Embed(description=description) for description in page]
-        await send_ephemeral(interaction, header if number == 0 else "", embeds=embeds)
+        await send_ephemeral(interaction, content, embeds=embeds)
 
 
 class AirtimeCog(commands.Cog, name="Airtime"):
@@ -108,7 +108,7 @@ class AirtimeCog(commands.Cog, name="Airtime"):
             await send_ephemeral(interaction, "No dramas yet: a moderator can add one with "
                                  "`/drama add`.")  # fmt: skip
             return
-        await send_embed_pages(interaction, render.embed_pages(lines))
+        await send_overview(interaction, lines)
 
     @airtime.command(name="week")
     @guild_only()
@@ -119,7 +119,7 @@ class AirtimeCog(commands.Cog, name="Airtime"):
         if not lines:
             await send_ephemeral(interaction, "Nothing airs in the next 7 days.")
             return
-        await send_embed_pages(interaction, render.embed_pages(lines), "**Airing this week**")
+        await send_overview(interaction, lines, "**Airing this week**")
 
     @airtime.command(name="episodes")
     @guild_only()

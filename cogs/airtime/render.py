@@ -165,6 +165,24 @@ def embed_pages(lines: list[str]) -> list[list[str]]:
     return messages
 
 
+def overview_pages(lines: list[str], header: str = "") -> list[tuple[str, list[str]]]:
+    """(content, embed descriptions) per message, in reading order.
+
+    Lines that fit one message's embeds go there under `header`; a longer list begins in
+    the message's text (its own 2,000 characters), so a week of ~90 broadcasts still needs
+    only one message.
+    """
+    packed = embed_pages(lines)
+    if len(packed) <= 1:
+        return [(header, packed[0] if packed else [])]
+    content, taken = header, 0
+    while taken < len(lines) and len(content) + 1 + len(lines[taken]) <= MESSAGE_LIMIT:
+        content = f"{content}\n{lines[taken]}" if content else lines[taken]
+        taken += 1
+    rest = embed_pages(lines[taken:])
+    return [(content, rest[0] if rest else [])] + [("", page) for page in rest[1:]]
+
+
 def summary(info: DramaInfo, now: datetime) -> str:
     """One drama for `/drama list` and the add/edit replies."""
     numbered = [ep for ep in info.episodes if ep.number is not None]

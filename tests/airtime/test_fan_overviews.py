@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cogs.airtime.render import EMBED_LIMIT, EMBEDS_PER_MESSAGE, EMBEDS_TEXT_LIMIT, embed_pages
+from cogs.airtime.render import (
+    EMBED_LIMIT,
+    EMBEDS_PER_MESSAGE,
+    EMBEDS_TEXT_LIMIT,
+    MESSAGE_LIMIT,
+    embed_pages,
+    overview_pages,
+)
 from tests.airtime.helpers import EP1, EP2
 from tests.harness import BotEnv
 
@@ -65,3 +72,27 @@ def test_overview_pages_stay_within_discords_embed_limits(lines: list[str], mess
         assert len(page) <= EMBEDS_PER_MESSAGE
         assert sum(map(len, page)) <= EMBEDS_TEXT_LIMIT
         assert all(len(text) <= EMBED_LIMIT for text in page)
+
+
+@pytest.mark.parametrize(
+    ("lines", "messages"),
+    [
+        ([f"{n:02d}" + "x" * 83 for n in range(50)], 1),  # 50 dramas' next lines
+        ([f"{n:02d}" + "x" * 83 for n in range(88)], 1),  # a week of 88 broadcasts: 7,568
+        ([f"{n:03d}" + "x" * 82 for n in range(200)], 3),
+        ([], 1),  # the header alone
+    ],
+)
+def test_a_long_overview_begins_in_the_text_and_needs_as_few_messages_as_discord_allows(
+    lines: list[str], messages: int
+) -> None:
+    pages = overview_pages(lines, "**Airing this week**")
+    assert len(pages) == messages
+    assert pages[0][0].startswith("**Airing this week**")
+    read = [line for content, embeds in pages for text in (content, *embeds)
+            for line in text.split("\n") if text]  # fmt: skip
+    assert read == ["**Airing this week**", *lines]
+    for content, embeds in pages:
+        assert len(content) <= MESSAGE_LIMIT
+        assert len(embeds) <= EMBEDS_PER_MESSAGE
+        assert sum(map(len, embeds)) <= EMBEDS_TEXT_LIMIT
