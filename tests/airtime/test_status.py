@@ -44,6 +44,11 @@ async def test_a_deleted_announcement_channel_is_shown(env: BotEnv) -> None:
     _, channel, _ = await setup_announced(env)
     await env.fake.delete_channel(channel)
     await env.fake.sync()
+
+    async def handled() -> bool:  # the bot's handler of the deletion has run
+        return bool(await env.running.guild_settings.problems(env.guild_id, "airtime"))
+
+    await until(handled, "the deletion handled")
     text = await show(env)
     assert (
         "The announcement channel of **What's Wrong with Secretary Kim** no longer exists" in text
