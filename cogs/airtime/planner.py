@@ -47,7 +47,7 @@ HORIZON = timedelta(hours=6)
 SWEEP_EVERY = timedelta(hours=1)
 ARM_PAGE = 100  # dramas armed between two turns of the event loop at start-up
 NEAR = timedelta(hours=1)  # start-up arms what may fall due this soon first
-OUTLINE_PAGE = 2_000  # outlines looked at between two turns of the event loop
+OUTLINE_PAGE = 500  # outlines looked at between two turns of the event loop
 READY_WAIT = 60.0  # seconds the rest of the start-up pass waits for the gateway, at most
 WEEK_MINUTES = 7 * 24 * 60
 
