@@ -110,3 +110,6 @@ def setup_logging(level: str, fmt: str = "text", secrets: list[str] | None = Non
     root.setLevel(level)
     # discord.py's gateway chatter at DEBUG is huge; keep it at INFO unless asked.
     logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # APScheduler says INFO for every job added, removed, run and done: thousands of lines at
+    # each start of a bot in 10,000 servers. Its warnings and errors still show.
+    logging.getLogger("apscheduler").setLevel(max(logging.getLevelName(level), logging.WARNING))

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.app import DramaBot
 from bot.features import Feature, HelpTopic
+from bot.pacing import FairPacer
 from bot.shards import GuildScope
 from cogs.airtime.catalog import check_data as _check_catalog
 from cogs.airtime.cog import HELP_NOTE, AirtimeCog
@@ -36,11 +37,21 @@ def check_data() -> list[str]:
 
 async def setup(bot: DramaBot) -> None:
     """Build the service and both cogs, and register the feature with the bot."""
-    store = AirtimeStore(bot.db)
+    store = AirtimeStore(bot.db, owns=bot.scope.owns)
     ledger = LedgerStore(bot.db)
     rest = DiscordRest(bot)
     problems = bot.guild_settings.problem_table.of(NAME)
-    announcer = Announcer(store, ledger, bot.scheduler, bot.clock, rest, problems, bot.outbox)
+    announcer = Announcer(
+        store,
+        ledger,
+        bot.scheduler,
+        bot.clock,
+        rest,
+        problems,
+        bot.outbox,
+        bot.wait_until_ready,
+        pace=FairPacer(),
+    )
 
     async def default_channel(guild_id: int) -> int | None:
         return (await bot.guild_settings.get(guild_id)).announce_channel_id

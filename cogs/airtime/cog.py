@@ -57,6 +57,15 @@ async def send_pages(interaction: discord.Interaction[DramaBot], pages: list[str
         await send_ephemeral(interaction, page)
 
 
+async def send_overview(
+    interaction: discord.Interaction[DramaBot], lines: list[str], header: str = ""
+) -> None:
+    """Answer with as few ephemeral messages as the lines need (`render.overview_pages`)."""
+    for content, page in render.overview_pages(lines, header):
+        embeds = [discord.Embed(description=description) for description in page]
+        await send_ephemeral(interaction, content, embeds=embeds)
+
+
 class AirtimeCog(commands.Cog, name="Airtime"):
     """When episodes air, following dramas, calendars."""
 
@@ -99,28 +108,28 @@ class AirtimeCog(commands.Cog, name="Airtime"):
         guild = require_guild(interaction)
         now = self.bot.clock.now()
         if drama is not None:
-            dramas = [await self.service.resolve(guild.id, drama)]
+            one = await self.service.resolve(guild.id, drama)
+            lines = [render.next_line(info_of(one), now), *credit([one])]
         else:
-            dramas = await self.service.dramas(guild.id)
-        if not dramas:
+            lines = await self.service.next_lines(guild.id, now)
+            lines += credit(await self.service.dramas(guild.id))
+        if not lines:
             await send_ephemeral(interaction, "No dramas yet: a moderator can add one with "
                                  "`/drama add`.")  # fmt: skip
             return
-        lines = [render.next_line(info_of(d), now) for d in dramas]
-        await send_pages(interaction, render.chunk([*lines, *credit(dramas)]))
+        await send_overview(interaction, lines)
 
     @airtime.command(name="week")
     @guild_only()
     async def week(self, interaction: discord.Interaction[DramaBot]) -> None:
         """Everything airing in the next 7 days, in order."""
         guild = require_guild(interaction)
-        dramas = await self.service.dramas(guild.id)
-        lines = render.week_lines([info_of(d) for d in dramas], self.bot.clock.now())
+        lines = await self.service.week_lines(guild.id, self.bot.clock.now())
         if not lines:
             await send_ephemeral(interaction, "Nothing airs in the next 7 days.")
             return
-        lines += credit(dramas)
-        await send_pages(interaction, render.chunk(lines, "**Airing this week**"))
+        lines += credit(await self.service.dramas(guild.id))
+        await send_overview(interaction, lines, "**Airing this week**")
 
     @airtime.command(name="episodes")
     @guild_only()

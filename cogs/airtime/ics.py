@@ -23,6 +23,8 @@ def escape_text(text: str) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line into chunks of at most 75 octets, never splitting a character."""
+    if len(line) * 4 <= FOLD_OCTETS or len(line.encode()) <= FOLD_OCTETS:
+        return line  # most lines: no octet-by-octet walk
     parts: list[str] = []
     current = ""
     limit = FOLD_OCTETS

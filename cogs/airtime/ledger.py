@@ -2,6 +2,8 @@
 
 The database decides every claim (`INSERT ... ON CONFLICT DO NOTHING RETURNING`): of two
 processes (or two jobs) claiming one announcement, exactly one gets the row and sends.
+Claims and settlements made at the same moment (a thousand posts due at one instant) are
+written together, a transaction for all (`bot.batch.Batcher`).
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from bot.batch import Batcher
 from bot.db import Database, Row, Transaction
 from bot.shards import GuildScope
 from bot.timeutil import from_unix, to_unix
 from cogs.airtime.records import Drama, Ledger
 
 Key = tuple[str, str]  # (episode key, kind)
+Claim = tuple[Drama, Key, int, datetime]  # (drama, key, channel id, now)
+Finish = tuple[Drama, Key, str, datetime, int | None]  # (drama, key, state, now, message id)
 
 
 def _ledger(row: Row) -> Ledger:
@@ -41,6 +46,23 @@ async def ledger_rows(conn: Database | Transaction, drama_id: int) -> dict[Key, 
         {"drama_id": drama_id},
     )
     return {(row["episode_key"], row["kind"]): _ledger(row) for row in rows}
+
+
+async def ledger_rows_of(
+    conn: Database | Transaction, drama_ids: list[int]
+) -> dict[int, dict[Key, Ledger]]:
+    """Every ledger row of these dramas (at most 500), by drama, then (episode key, kind)."""
+    result: dict[int, dict[Key, Ledger]] = defaultdict(dict)
+    if not drama_ids:
+        return result
+    rows = await conn.fetch_all(
+        "SELECT drama_id, episode_key, kind, state, channel_id, message_id, claimed_at "
+        "FROM airtime_announcements WHERE drama_id IN :ids",
+        {"ids": drama_ids},
+    )
+    for row in rows:
+        result[row["drama_id"]][(row["episode_key"], row["kind"])] = _ledger(row)
+    return result
 
 
 def _due(at: datetime, kind: str, stream_delay_min: int | None) -> datetime:
@@ -101,38 +123,81 @@ async def recent_states(
     return result
 
 
+async def recent_states_of(
+    conn: Database | Transaction, drama_ids: list[int], since: datetime
+) -> dict[int, dict[Key, str]]:
+    """Recent ledger states (claimed since `since`) of these dramas (at most 500), by drama."""
+    result: dict[int, dict[Key, str]] = defaultdict(dict)
+    if not drama_ids:
+        return result
+    rows = await conn.fetch_all(
+        "SELECT drama_id, episode_key, kind, state FROM airtime_announcements "
+        "WHERE drama_id IN :ids AND claimed_at >= :since",
+        {"ids": drama_ids, "since": to_unix(since)},
+    )
+    for drama_id, episode_key, kind, state in rows:
+        result[drama_id][(episode_key, kind)] = state
+    return result
+
+
 class LedgerStore:
     """SQL for `airtime_announcements`."""
 
     def __init__(self, db: Database) -> None:
         """Use `db` for storage."""
         self.db = db
+        self._claims: Batcher[Claim, bool] = Batcher(self._claim_all)
+        self._finishes: Batcher[Finish, None] = Batcher(self._finish_all)
 
     async def claim(self, drama: Drama, key: Key, channel_id: int, now: datetime) -> bool:
         """Record that this announcement is being sent; False if it already has a row.
 
         The database decides: of two processes claiming one announcement, one gets the row.
         """
-        claimed = await self.db.execute_returning(
-            "INSERT INTO airtime_announcements (guild_id, drama_id, episode_key, kind,"
-            " state, channel_id, claimed_at) VALUES (:guild_id, :drama_id, :episode_key, :kind,"
-            " 'claimed', :channel_id, :now) ON CONFLICT DO NOTHING RETURNING 1",
-            _params(drama, key, now, channel_id=channel_id),
-        )
-        return claimed is not None
+        return await self._claims.submit((drama, key, channel_id, now))
+
+    async def _claim_all(self, claims: list[Claim]) -> list[bool]:
+        """One INSERT for many claims; each is True only for the request that got its row."""
+        values: list[str] = []
+        params: dict[str, object] = {}
+        for n, (drama, key, channel_id, now) in enumerate(claims):
+            values.append(f"(:g{n}, :d{n}, :e{n}, :k{n}, 'claimed', :c{n}, :n{n})")
+            params |= {f"g{n}": drama.guild_id, f"d{n}": drama.drama_id, f"e{n}": key[0],
+                       f"k{n}": key[1], f"c{n}": channel_id, f"n{n}": to_unix(now)}  # fmt: skip
+        async with self.db.transaction() as tx:
+            rows = await tx.fetch_all(
+                "INSERT INTO airtime_announcements (guild_id, drama_id, episode_key, kind, "  # noqa: S608 - numbered placeholders only
+                f"state, channel_id, claimed_at) VALUES {', '.join(values)} "
+                "ON CONFLICT DO NOTHING RETURNING guild_id, drama_id, episode_key, kind",
+                params,
+            )
+        got = {tuple(row) for row in rows}
+        result = []
+        for drama, key, _, _ in claims:
+            ident = (drama.guild_id, drama.drama_id, *key)
+            result.append(ident in got)
+            got.discard(ident)  # the same announcement twice in one batch: the first gets it
+        return result
 
     async def finish(
         self, drama: Drama, key: Key, state: str, now: datetime, message_id: int | None = None
     ) -> None:
         """Settle a claimed announcement: sent, skipped, failed or uncertain."""
-        await self.db.execute(
+        await self._finishes.submit((drama, key, state, now, message_id))
+
+    async def _finish_all(self, finishes: list[Finish]) -> list[None]:
+        await self.db.execute_many(
             "INSERT INTO airtime_announcements (guild_id, drama_id, episode_key, kind, state,"
             " message_id, claimed_at, done_at) VALUES (:guild_id, :drama_id, :episode_key, :kind,"
             " :state, :message_id, :now, :now) "
             "ON CONFLICT (guild_id, drama_id, episode_key, kind) DO UPDATE SET "
             "state = excluded.state, message_id = excluded.message_id, done_at = excluded.done_at",
-            _params(drama, key, now, state=state, message_id=message_id),
+            [
+                _params(drama, key, now, state=state, message_id=message_id)
+                for drama, key, state, now, message_id in finishes
+            ],
         )
+        return [None] * len(finishes)
 
     async def hand_over(
         self,

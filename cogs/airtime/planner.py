@@ -7,10 +7,12 @@ the sweep re-reads the drama from the database.
 
 Start-up arms only the dramas of the guilds this process owns, and does it in the
 background, a page at a time, so that the bot connects and answers at once however many
-servers it has. Nothing due meanwhile is lost or doubled: an announcement whose moment
-passed while its page waited is still outstanding (its grace has not run out) and is sent
-as soon as its drama is armed; the ledger claim keeps every announcement to one post. A
-drama a command or a job re-planned during the pass is left as they planned it.
+servers it has. First the dramas that may fall due within `NEAR` (told from their stored
+slots alone, `may_fall_due`), then, once the gateway is ready, all the others. Nothing due
+meanwhile is lost or doubled: an announcement whose moment passed while its page waited is
+still outstanding (its grace has not run out) and is sent as soon as its drama is armed;
+the ledger claim keeps every announcement to one post. A drama a command or a job
+re-planned during the pass (or the near pass armed) is left as they planned it.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from cogs.airtime import announce
 from cogs.airtime.announce import ONAIR_GRACE, STREAM_GRACE, Plan
 from cogs.airtime.keys import JOB_PREFIX, SWEEP_JOB, job_id
 from cogs.airtime.ledger import Key, LedgerStore
-from cogs.airtime.records import Drama
+from cogs.airtime.records import Drama, Outline
+from cogs.airtime.schedule import KST, WEEK, kst_date
 from cogs.airtime.store import AirtimeStore
+from cogs.airtime.validate import decode_slots
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +46,39 @@ RETRY_AFTER = timedelta(seconds=60)
 HORIZON = timedelta(hours=6)
 SWEEP_EVERY = timedelta(hours=1)
 ARM_PAGE = 100  # dramas armed between two turns of the event loop at start-up
+NEAR = timedelta(hours=1)  # start-up arms what may fall due this soon first
+OUTLINE_PAGE = 500  # outlines looked at between two turns of the event loop
+READY_WAIT = 60.0  # seconds the rest of the start-up pass waits for the gateway, at most
+WEEK_MINUTES = 7 * 24 * 60
 
 Job = Callable[[int, int], Awaitable[None]]  # (guild id, drama id)
+Ready = Callable[[], Awaitable[object]]  # returns once the gateway is connected
+
+
+def may_fall_due(outline: Outline, now: datetime, near: timedelta) -> bool:
+    """Whether a drama may have an announcement due (or still owed) between now and `near`.
+
+    A cheap superset from the stored slots alone: some weekly slot instant, on or after the
+    premiere, lies where one of its announcements would fall due in the window or still be
+    within its grace. Skips, the episode count and the finale are ignored, so a drama that
+    may fall due is never left out; moved episodes and specials are looked at apart.
+    """
+    leads = [int(lead) for lead in outline.remind.split(",") if lead]
+    after = timedelta(minutes=outline.streaming_delay_min or 0) + ONAIR_GRACE + STREAM_GRACE
+    start = now - after
+    end = now + near + timedelta(minutes=max(leads, default=0))
+    if outline.premiere > kst_date(end).isoformat():
+        return False
+    if end - start >= WEEK:
+        return True
+    local = start.astimezone(KST)
+    first = local.weekday() * 1440 + local.hour * 60 + local.minute
+    length = (end - start) // timedelta(minutes=1) + 1
+    for slot in decode_slots(outline.slots):
+        minute = slot.weekday * 1440 + slot.at.hour * 60 + slot.at.minute
+        if (minute - first) % WEEK_MINUTES <= length:
+            return True
+    return False
 
 
 def plan_of(drama: Drama) -> Plan | None:
@@ -62,6 +97,7 @@ class Planner:
     scheduler: Scheduler
     clock: Clock
     job: Job
+    ready: Ready | None = None
     scope: GuildScope = field(default_factory=GuildScope.everything)
     later: list[tuple[datetime, int, int]] = field(default_factory=list)
     # Since when jobs have been running (the last start): only announcements due before
@@ -74,9 +110,12 @@ class Planner:
 
     # -- start-up ---------------------------------------------------------------------------
     def start(self, scope: GuildScope) -> None:
-        """Arm `scope`'s guilds' announcements in the background (the bot need not wait)."""
+        """Arm `scope`'s guilds' announcements in the background (the bot need not wait).
+
+        What may fall due within `NEAR` is armed first; the rest once the gateway is ready.
+        """
         self._reset(scope)
-        self._arming = asyncio.create_task(self._arm_all(), name="airtime arming")
+        self._arming = asyncio.create_task(self._arm_all(near_first=True), name="airtime arming")
 
     async def rebuild(self, scope: GuildScope | None = None) -> int:
         """Arm every owned announcing drama now; return how many have a next announcement."""
@@ -106,32 +145,72 @@ class Planner:
         self._passing = True  # until the pass ends: re-plans from now on win over it
         self.online_since = self.clock.now()
 
-    async def _arm_all(self) -> int:
+    async def _arm_all(self, *, near_first: bool = False) -> int:
         started = self.clock.now()
         self._ensure_sweep(started + SWEEP_EVERY, started)
+        near = 0
         try:
-            count = await self._arm_pages(started - LEDGER_WINDOW)
+            if near_first:
+                near = await self._arm_near(started - LEDGER_WINDOW)
+                await self._until_ready()
+            count = near + await self._arm_pages(started - LEDGER_WINDOW)
         finally:
             self._passing = False
             self._replanned = set()
         log.info(
             "airtime jobs armed",
-            extra={"planned": count, "jobs": len(self.scheduler.job_ids(JOB_PREFIX)),
+            extra={"planned": count, "near": near,
+                   "jobs": len(self.scheduler.job_ids(JOB_PREFIX)),
                    "scope": self.scope.describe(),
                    "seconds": round((self.clock.now() - started).total_seconds(), 3)},
         )  # fmt: skip
+        return count
+
+    async def _arm_near(self, ledger_since: datetime) -> int:
+        """Arm the dramas that may fall due within `NEAR`; return how many have a next one."""
+        started = self.clock.now()
+        ids = set(await self.store.moved_between(started - 2 * WEEK, started + 2 * WEEK))
+        async for outlines in self.store.announcing_outlines(self.scope, OUTLINE_PAGE):
+            ids.update(o.drama_id for o in outlines if may_fall_due(o, started, NEAR))
+            await asyncio.sleep(0)
+        wanted = sorted(ids)
+        count = 0
+        for first in range(0, len(wanted), ARM_PAGE):
+            page, states = await self.store.announcing_by_ids(
+                self.scope, wanted[first : first + ARM_PAGE], ledger_since
+            )
+            count += self._arm_page(page, states)
+            self._replanned.update(drama.drama_id for drama in page)  # armed: the pass skips it
+            await asyncio.sleep(0)
+        seconds = round((self.clock.now() - started).total_seconds(), 3)
+        extra = {"looked_at": len(wanted), "planned": count, "seconds": seconds}
+        log.info("airtime near jobs armed", extra=extra)
+        return count
+
+    async def _until_ready(self) -> None:
+        """Wait (bounded) until the gateway is ready: the far jobs can wait, fans cannot."""
+        if self.ready is None:
+            return
+        try:
+            await asyncio.wait_for(self.ready(), READY_WAIT)
+        except TimeoutError:
+            log.warning("gateway not ready after %s s; arming the other dramas now", READY_WAIT)
+
+    def _arm_page(self, page: list[Drama], states: dict[int, dict[Key, str]]) -> int:
+        now = self.clock.now()
+        count = 0
+        for drama in page:
+            if drama.drama_id in self._replanned:
+                continue  # a command or a job planned it from fresher data
+            if self._schedule(drama, states.get(drama.drama_id, {}), now, rebuilding=True):
+                count += 1
         return count
 
     async def _arm_pages(self, ledger_since: datetime) -> int:
         count = 0
         pages = self.store.announcing_dramas(self.scope, ARM_PAGE, ledger_since)
         async for page, states in pages:
-            now = self.clock.now()
-            for drama in page:
-                if drama.drama_id in self._replanned:
-                    continue  # a command or a job planned it from fresher data
-                if self._schedule(drama, states.get(drama.drama_id, {}), now, rebuilding=True):
-                    count += 1
+            count += self._arm_page(page, states)
             await asyncio.sleep(0)  # let the gateway, commands and due jobs run
         return count
 

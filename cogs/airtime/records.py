@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cached_property
 from typing import Any
 
 from cogs.airtime.schedule import (
@@ -63,7 +64,14 @@ class Drama:
 
     def episode_list(self, since: datetime | None = None) -> list[Episode]:
         """Broadcasts in air order (only those at or after `since` when given)."""
+        if since is None:
+            return list(self.broadcasts)
         return episode_list(self.spec, since)
+
+    @cached_property
+    def broadcasts(self) -> tuple[Episode, ...]:
+        """Every broadcast in air order, computed once per record (a record never changes)."""
+        return tuple(iter_episodes(self.spec))
 
     def names(self) -> tuple[str, ...]:
         """Title then aliases."""
@@ -73,6 +81,17 @@ class Drama:
         """Whether `name` is this drama's title or an alias (case-insensitive)."""
         wanted = " ".join(name.split()).casefold()
         return any(wanted == known.casefold() for known in self.names())
+
+
+@dataclass(frozen=True)
+class Outline:
+    """An announcing drama's schedule as stored, enough to tell whether it may fall due soon."""
+
+    drama_id: int
+    slots: str  # `encode_slots` text: `2@21:30,3@21:30` (KST)
+    premiere: str  # ISO date
+    remind: str  # reminder leads in minutes: `60,10`
+    streaming_delay_min: int | None
 
 
 @dataclass(frozen=True)

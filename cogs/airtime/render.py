@@ -13,6 +13,11 @@ from cogs.airtime.schedule import KST, Episode, finale, next_after
 from cogs.airtime.validate import describe_slots
 
 MESSAGE_LIMIT = 1900
+# Discord's embed limits: a description of 4,096 characters; 10 embeds, 6,000 in all, a message.
+EMBED_LIMIT = 4096
+EMBEDS_TEXT_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+DESCRIPTION = EMBEDS_TEXT_LIMIT // 2  # so that two full descriptions fill a message
 REASON_LIMIT = 250  # a stored reason is at most 200 characters; escaping may grow it
 
 
@@ -99,10 +104,12 @@ def week_lines(infos: list[DramaInfo], now: datetime) -> list[str]:
     end = now + timedelta(days=7)
     items = [(ep.at, info, ep) for info in infos for ep in info.episodes if now <= ep.at < end]
     items.sort(key=lambda item: (item[0], item[1].title))
-    return [
-        f"{name(info)} · {ep.label().replace(' (finale)', ' — 🎬 FINALE')} · {when(at)}"
-        for at, info, ep in items
-    ]
+    return [week_line(info, ep) for _, info, ep in items]
+
+
+def week_line(info: DramaInfo, ep: Episode) -> str:
+    """One broadcast of the week view."""
+    return f"{name(info)} · {ep.label().replace(' (finale)', ' — 🎬 FINALE')} · {when(ep.at)}"
 
 
 def episode_lines(info: DramaInfo, now: datetime) -> list[str]:
@@ -136,6 +143,44 @@ def chunk(lines: list[str], header: str = "", limit: int = MESSAGE_LIMIT) -> lis
     if current:
         pages.append(current)
     return pages
+
+
+def embed_pages(lines: list[str]) -> list[list[str]]:
+    """Lines packed as messages of embed descriptions: one message holds ~50 dramas' lines.
+
+    Plain messages would need three for as many (1,900 characters each), and every extra
+    message is another request the fan waits behind.
+    """
+    messages: list[list[str]] = []
+    for description in chunk(lines, limit=DESCRIPTION):
+        last = messages[-1] if messages else None
+        if (
+            last is None
+            or len(last) == EMBEDS_PER_MESSAGE
+            or sum(map(len, last)) + len(description) > EMBEDS_TEXT_LIMIT
+        ):
+            messages.append([description])
+        else:
+            last.append(description)
+    return messages
+
+
+def overview_pages(lines: list[str], header: str = "") -> list[tuple[str, list[str]]]:
+    """(content, embed descriptions) per message, in reading order.
+
+    Lines that fit one message's embeds go there under `header`; a longer list begins in
+    the message's text (its own 2,000 characters), so a week of ~90 broadcasts still needs
+    only one message.
+    """
+    packed = embed_pages(lines)
+    if len(packed) <= 1:
+        return [(header, packed[0] if packed else [])]
+    content, taken = header, 0
+    while taken < len(lines) and len(content) + 1 + len(lines[taken]) <= MESSAGE_LIMIT:
+        content = f"{content}\n{lines[taken]}" if content else lines[taken]
+        taken += 1
+    rest = embed_pages(lines[taken:])
+    return [(content, rest[0] if rest else [])] + [("", page) for page in rest[1:]]
 
 
 def summary(info: DramaInfo, now: datetime) -> str:

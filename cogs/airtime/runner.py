@@ -31,14 +31,22 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.db import Transaction
 from bot.outbox import Outbox
+from bot.pacing import FairPacer
 from bot.problems import ProblemKey
 from bot.scheduler import Scheduler
 from bot.shards import GuildScope
 from cogs.airtime import announce
-from cogs.airtime.announce import Announcement, Decision, DramaText, Late
+from cogs.airtime.announce import (
+    ONAIR_GRACE,
+    STREAM_GRACE,
+    Announcement,
+    Decision,
+    DramaText,
+    Late,
+)
 from cogs.airtime.keys import NAME, cannot_announce, late_notice
 from cogs.airtime.ledger import Key, LedgerStore
-from cogs.airtime.planner import Planner, plan_of
+from cogs.airtime.planner import Planner, Ready, plan_of
 from cogs.airtime.records import Drama, Ledger
 from cogs.airtime.store import AirtimeStore
 
@@ -102,13 +110,17 @@ class Announcer:
     sender: Sender
     problems: Problems
     outbox: Outbox
+    ready: Ready | None = None  # returns once the gateway is connected (start-up waits for it)
+    pace: FairPacer | None = None  # posts kept under Discord's global limit, servers in turn
     planner: Planner = field(init=False)
     # Lines other parts of the feature add to a post (`PostExtra`), in order.
     extras: list[PostExtra] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         """The planner schedules this announcer's job."""
-        self.planner = Planner(self.store, self.ledger, self.scheduler, self.clock, self.run)
+        self.planner = Planner(
+            self.store, self.ledger, self.scheduler, self.clock, self.run, self.ready
+        )
 
     # -- arming (see planner.py) ------------------------------------------------------------
     def start(self, scope: GuildScope) -> None:
@@ -145,7 +157,10 @@ class Announcer:
             self.planner.cancel(drama_id)
             return
         now = self.clock.now()
-        items = {a.key: a for a in announce.planned(drama.episode_list(), plan)}
+        # Broadcasts whose every announcement is past its grace matter no more (a claim left
+        # on one is settled `uncertain`, as it would be past its deadline).
+        since = now - ONAIR_GRACE - STREAM_GRACE - timedelta(minutes=plan.stream_delay_min or 0)
+        items = {a.key: a for a in announce.planned(list(drama.iter_episodes(since)), plan)}
         states = {key: row.state for key, row in ledger.items()}
         outcomes: list[str] = []
         for key, row in ledger.items():
@@ -218,6 +233,8 @@ class Announcer:
     ) -> str:
         content = await self._content(drama, item, late)
         extra = {"guild_id": drama.guild_id, "drama_id": drama.drama_id, "channel_id": channel_id}
+        if self.pace is not None:
+            await self.pace.turn(drama.guild_id)
         try:
             message_id = await self.sender.send(channel_id, content, drama.role_id, drama.drama_id)
         except SendRefused as refused:

@@ -30,6 +30,7 @@ from cogs.airtime.forms import (
     shifted_episode,
     skip_change,
 )
+from cogs.airtime.guide import Guide
 from cogs.airtime.import_rules import overrides_of
 from cogs.airtime.keys import cannot_announce, tvmaze_failing
 from cogs.airtime.records import Drama, Overridden, ScheduleChange, Undo
@@ -127,6 +128,7 @@ class AirtimeService(AirtimeSchedule):
         self._default_channel = default_channel
         self._clock = clock
         self.schedule_changed: list[ScheduleListener] = []
+        self._guide = Guide()
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self, scope: GuildScope) -> None:
@@ -145,6 +147,14 @@ class AirtimeService(AirtimeSchedule):
     async def drama(self, guild_id: int, drama_id: int) -> Drama:
         """One drama of this guild by id; `NotFound` when it is gone."""
         return await self._by_id(guild_id, drama_id)
+
+    async def next_lines(self, guild_id: int, now: datetime) -> list[str]:
+        """Each of the guild's dramas' next broadcast (or that it ended), by title."""
+        return self._guide.next_lines(guild_id, await self._store.list_dramas(guild_id), now)
+
+    async def week_lines(self, guild_id: int, now: datetime) -> list[str]:
+        """Every broadcast of the guild's dramas in the next 7 days, in air order."""
+        return self._guide.week_lines(guild_id, await self._store.list_dramas(guild_id), now)
 
     async def resolve(self, guild_id: int, name: str) -> Drama:
         """A drama of this guild by title, alias or autocomplete id; `NotFound` otherwise.

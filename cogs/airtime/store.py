@@ -3,22 +3,34 @@
 The announcement ledger's SQL lives beside it in `ledger.py`. A schedule change (an edit, a
 move, a special, a pre-emption or its undoing) is one transaction together with forgetting
 the ledger rows it makes stale.
+
+A guild's drama list (what fans' commands and autocomplete read) is kept in memory between
+writes (`bot.cache.GuildCache`): every method here that writes a drama or its exceptions drops
+the guild's list before and after the write, and a new writing method must too.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from bot.batch import Batcher
+from bot.cache import GuildCache
 from bot.db import Database, IntegrityError, Row, Transaction
 from bot.errors import Conflict, NotFound
 from bot.shards import GuildScope
 from bot.timeutil import from_unix, from_unix_or_none, to_unix
 from cogs.airtime.import_store import import_steps, record_overrides
-from cogs.airtime.ledger import Key, forget_moved, ledger_rows, recent_states
+from cogs.airtime.ledger import (
+    Key,
+    forget_moved,
+    ledger_rows_of,
+    recent_states,
+    recent_states_of,
+)
 from cogs.airtime.records import (
     AddSpecial,
     Drama,
@@ -26,6 +38,7 @@ from cogs.airtime.records import (
     Imported,
     Ledger,
     Move,
+    Outline,
     Overridden,
     ScheduleChange,
     Skip,
@@ -56,6 +69,7 @@ EDITABLE = frozenset(
     }
 )
 Reader = Database | Transaction
+LISTED_GUILDS = 2_000  # guilds whose drama lists are kept (the most recently used)
 
 
 def _from_row(row: Row) -> Drama:
@@ -94,9 +108,23 @@ def _column_value(name: str, value: Any) -> Any:
 class AirtimeStore:
     """SQL for `airtime_dramas` and `airtime_exceptions`."""
 
-    def __init__(self, db: Database) -> None:
-        """Use `db` for storage."""
+    def __init__(self, db: Database, owns: Callable[[int], bool] | None = None) -> None:
+        """Use `db` for storage; keep the drama lists of the guilds `owns` (none without it)."""
         self.db = db
+        self._listed: GuildCache[tuple[Drama, ...]] = GuildCache(
+            owns or (lambda _guild_id: False), max_guilds=LISTED_GUILDS
+        )
+        self._job_reads: Batcher[tuple[int, int], tuple[Drama | None, dict[Key, Ledger]]] = Batcher(
+            self._with_ledger_all, max_batch=IN_LIST
+        )
+
+    async def _guild_of(self, drama_id: int) -> int:
+        """The guild of a drama (0 when there is none), to drop its list around a write."""
+        value = await self.db.fetch_value(
+            "SELECT guild_id FROM airtime_dramas WHERE drama_id = :drama_id",
+            {"drama_id": drama_id},
+        )
+        return int(value or 0)
 
     # -- dramas -----------------------------------------------------------------------------
     async def add_drama(
@@ -111,11 +139,15 @@ class AirtimeStore:
 
         `Conflict` if the guild already has one with that title (then nothing is written).
         """
-        async with self.db.transaction() as tx:
-            drama_id = await _insert(tx, drama, created_by, now)
-            for change in changes:
-                await _apply(tx, drama_id, change, now)
-        return drama_id
+        self._listed.forget(drama.guild_id)  # before and after: `GuildCache.writing`
+        try:
+            async with self.db.transaction() as tx:
+                drama_id = await _insert(tx, drama, created_by, now)
+                for change in changes:
+                    await _apply(tx, drama_id, change, now)
+            return drama_id
+        finally:
+            self._listed.forget(drama.guild_id)
 
     async def set_announce(
         self,
@@ -133,6 +165,8 @@ class AirtimeStore:
         not owed, so it is never posted "late" and never pings the role a second time.
         """
         since = to_unix(now) if channel_id is not None else None
+        guild_id = await self._guild_of(drama_id)
+        self._listed.forget(guild_id)
         await self.db.execute(
             "UPDATE airtime_dramas SET channel_id = :channel_id, role_id = :role_id, "
             "remind = :remind, announce_since = :since WHERE drama_id = :drama_id",
@@ -144,12 +178,16 @@ class AirtimeStore:
                 "drama_id": drama_id,
             },
         )
+        self._listed.forget(guild_id)
 
     async def remove_drama(self, drama_id: int) -> None:
         """Delete a drama with its exceptions and ledger rows."""
+        guild_id = await self._guild_of(drama_id)
+        self._listed.forget(guild_id)
         await self.db.execute(
             "DELETE FROM airtime_dramas WHERE drama_id = :drama_id", {"drama_id": drama_id}
         )
+        self._listed.forget(guild_id)
 
     async def get_drama(self, guild_id: int, drama_id: int) -> Drama | None:
         """One drama of this guild, with its exceptions (None for ids no database can hold)."""
@@ -159,18 +197,34 @@ class AirtimeStore:
     async def with_ledger(
         self, guild_id: int, drama_id: int
     ) -> tuple[Drama | None, dict[Key, Ledger]]:
-        """One drama of this guild and its announcement ledger, read together (for a job)."""
+        """One drama of this guild and its announcement ledger, read together (for a job).
+
+        Jobs running at the same moment are read together, in one read (`bot.batch`).
+        """
+        return await self._job_reads.submit((guild_id, drama_id))
+
+    async def _with_ledger_all(
+        self, wanted: list[tuple[int, int]]
+    ) -> list[tuple[Drama | None, dict[Key, Ledger]]]:
+        ids = [drama_id for _, drama_id in wanted if 0 < drama_id < ID_LIMIT]
         async with self.db.reading() as conn:
-            drama = await _one(conn, guild_id, drama_id)
-            ledger = await ledger_rows(conn, drama_id) if drama is not None else {}
-        return drama, ledger
+            dramas = await _load(conn, "WHERE drama_id IN :ids", {"ids": ids}) if ids else []
+            ledgers = await ledger_rows_of(conn, [d.drama_id for d in dramas])
+        found = {(d.guild_id, d.drama_id): d for d in dramas}
+        result: list[tuple[Drama | None, dict[Key, Ledger]]] = []
+        for guild_id, drama_id in wanted:
+            drama = found.get((guild_id, drama_id))
+            result.append((drama, ledgers.get(drama_id, {}) if drama is not None else {}))
+        return result
 
     async def list_dramas(self, guild_id: int) -> list[Drama]:
-        """The guild's dramas by title."""
+        """The guild's dramas by title (kept in memory between writes)."""
+        return list(await self._listed.get(guild_id, "dramas", lambda: self._list(guild_id)))
+
+    async def _list(self, guild_id: int) -> tuple[Drama, ...]:
         async with self.db.reading() as conn:
-            return await _load(
-                conn, "WHERE guild_id = :guild_id ORDER BY title_key", {"guild_id": guild_id}
-            )
+            where = "WHERE guild_id = :guild_id ORDER BY title_key"
+            return tuple(await _load(conn, where, {"guild_id": guild_id}))
 
     async def all_dramas(self) -> list[Drama]:
         """Every drama of every guild (tools and tests; the bot reads by guild)."""
@@ -201,6 +255,47 @@ class AirtimeStore:
             last = ids[1]
             yield dramas, states
 
+    async def announcing_outlines(
+        self, scope: GuildScope, page: int
+    ) -> AsyncIterator[list[Outline]]:
+        """Pages of what it takes to tell whether an announcing drama may fall due soon."""
+        owned, params = scope.where("guild_id")
+        last = 0
+        while True:
+            rows = await self.db.fetch_all(
+                "SELECT drama_id, slots, premiere, remind, streaming_delay_min "  # noqa: S608 - generated condition
+                "FROM airtime_dramas WHERE drama_id > :last AND channel_id IS NOT NULL "
+                f"AND {owned} ORDER BY drama_id LIMIT :page",
+                {**params, "last": last, "page": page},
+            )
+            if not rows:
+                return
+            last = rows[-1]["drama_id"]
+            yield [Outline(*row) for row in rows]
+
+    async def moved_between(self, start: datetime, end: datetime) -> list[int]:
+        """Ids of dramas with a moved episode or a special airing between `start` and `end`."""
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT drama_id FROM airtime_exceptions WHERE kind IN ('move', 'special') "
+            "AND at BETWEEN :start AND :end",
+            {"start": to_unix(start), "end": to_unix(end)},
+        )
+        return [row["drama_id"] for row in rows]
+
+    async def announcing_by_ids(
+        self, scope: GuildScope, ids: list[int], ledger_since: datetime
+    ) -> tuple[list[Drama], dict[int, dict[Key, str]]]:
+        """Announcing dramas of `scope`'s guilds among `ids` (at most 500), with recent ledger."""
+        owned, params = scope.where("guild_id")
+        async with self.db.reading() as conn:
+            dramas = await _load(
+                conn,
+                f"WHERE drama_id IN :ids AND channel_id IS NOT NULL AND {owned}",
+                {**params, "ids": ids},
+            )
+            states = await recent_states_of(conn, [d.drama_id for d in dramas], ledger_since)
+        return dramas, states
+
     async def count_dramas(self, guild_id: int) -> int:
         """How many dramas the guild tracks."""
         value = await self.db.fetch_value(
@@ -217,7 +312,7 @@ class AirtimeStore:
         Returns the drama before and after. `NotFound` if the drama is gone, `Conflict` on a
         duplicate title or an already pre-empted date (then nothing changed).
         """
-        async with self.db.transaction() as tx:
+        async with self._listed.writing(guild_id), self.db.transaction() as tx:
             before = await _one(tx, guild_id, drama_id)
             if before is None:
                 raise NotFound("That drama was just removed; see `/drama list`.")

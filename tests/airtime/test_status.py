@@ -44,13 +44,11 @@ async def test_a_deleted_announcement_channel_is_shown(env: BotEnv) -> None:
     _, channel, _ = await setup_announced(env)
     await env.fake.delete_channel(channel)
     await env.fake.sync()
-    # The deletion is handled by a listener of its own; /config show answers from memory.
-    airtime_problems = env.running.guild_settings.problem_table.of("airtime")
 
-    async def reported() -> bool:
-        return bool(await airtime_problems.list(env.guild_id))
+    async def handled() -> bool:  # the bot's handler of the deletion has run
+        return bool(await env.running.guild_settings.problems(env.guild_id, "airtime"))
 
-    await until(reported, "the deleted channel reported")
+    await until(handled, "the deletion handled")
     text = await show(env)
     assert (
         "The announcement channel of **What's Wrong with Secretary Kim** no longer exists" in text
