@@ -28,6 +28,7 @@ DEFAULT_COUNT = 2
 NAME_LIMIT = 100
 LOCATION_LIMIT = 100
 DESCRIPTION_LIMIT = 1000
+LABEL_LIMIT = 60  # a special's "Special: <its title>" leaves room for the drama's title
 # Discord refuses an event starting in the past: one starting sooner than this is not made.
 CREATE_MARGIN = timedelta(minutes=1)
 
@@ -109,7 +110,7 @@ def _label(ep: Episode) -> str:
 
 def spec_of(drama: Drama, ep: Episode) -> EventSpec:
     """The event of one broadcast."""
-    label = _label(ep)
+    label = shorten(_label(ep), LABEL_LIMIT)
     title = shorten(" ".join(drama.title.split()), NAME_LIMIT - len(label) - 3)
     location = drama.network + (f" · {drama.streaming}" if drama.streaming else "")
     local = ep.at.astimezone(KST)

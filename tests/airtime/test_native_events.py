@@ -253,3 +253,18 @@ async def test_a_crash_while_creating_never_makes_a_second_event(env: BotEnv) ->
         "What's Wrong with Secretary Kim · Episode 2",
     ]
     assert len(env.fake.find_requests("POST", EVENTS)) == 2
+
+
+async def test_a_special_with_a_long_title_gets_an_event_discord_accepts(env: BotEnv) -> None:
+    added = await add_drama(env)
+    title = "Behind the scenes " + "x" * 82  # the longest special title /drama edit takes
+    assert len(title) == 100
+    text = await env.reply(env.mod_id, "drama", "edit", drama=str(added),
+                           special_at="2018-06-06 23:00", special_title=title)  # fmt: skip
+    assert "special" in text.lower()
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on", count=3)
+    await wait_for_starts(env, EP1, datetime(2018, 6, 6, 14, 0, tzinfo=UTC), EP2)
+    special = listed(env)[1]
+    assert len(special["name"]) <= 100
+    assert "Behind the scenes" in special["name"]
+    assert await service(env).problem_lines(env.guild_id) == []
