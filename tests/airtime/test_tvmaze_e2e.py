@@ -108,6 +108,21 @@ async def test_import_by_link_and_by_title(tv: BotEnv) -> None:
     assert sorted(d.tvmaze_id or 0 for d in await dramas(tv)) == [SECRETARY_KIM, BAKERY]
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "<https://www.tvmaze.com/shows/36960/whats-wrong-with-secretary-kim>",  # embed hidden
+        "http://tvmaze.com/shows/36960/",
+        "https://www.tvmaze.com/shows/36960/whats-wrong-with-secretary-kim/episodes",
+    ],
+)
+async def test_a_tvmaze_link_in_any_of_its_shapes_imports_the_show(tv: BotEnv, link: str) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    text = await tv.reply(tv.mod_id, "drama", "import", show=link)
+    assert "Imported from TVmaze" in text, text
+    assert [d.tvmaze_id for d in await dramas(tv)] == [SECRETARY_KIM]
+
+
 async def test_importing_the_same_show_twice_is_refused(tv: BotEnv) -> None:
     tv.travel_to(BEFORE_PREMIERE)
     await tv.reply(tv.mod_id, "drama", "import", show=str(SECRETARY_KIM))
