@@ -151,3 +151,21 @@ async def test_threads_open_at_air_time_without_announcements_too(env: BotEnv) -
     listing = await env.reply(env.mod_id, "drama", "list")
     assert f"Episode threads: <#{env.channel_id}>" in listing
     assert not [r for r in env.fake.requests[start:] if r.path.endswith("/messages")]
+
+
+async def test_an_announcement_channel_gets_its_own_kind_of_thread(env: BotEnv) -> None:
+    drama_id, _, _ = await setup_announced(env, remind="none")
+    news = env.fake.add_channel(env.guild_id, "drama-news", type=5)
+    await env.settle()
+    text = await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=news)
+    assert f"<#{news}>" in text
+    await env.advance_to(EP1)
+
+    async def opened() -> bool:
+        return len(env.fake.threads(env.guild_id, parent_id=news)) == 1
+
+    await until(opened, "the episode thread in the announcement channel")
+    (thread,) = env.fake.threads(env.guild_id, parent_id=news)
+    assert thread["name"] == NAME
+    assert thread["type"] == 10  # Discord's ANNOUNCEMENT_THREAD, the only kind it allows there
+    assert await service(env).problem_lines(env.guild_id) == []
