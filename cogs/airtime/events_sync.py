@@ -220,9 +220,9 @@ class EventSync:
             await self._events.mark_gone(row.row_id)
         for row, status in steps.close:
             await self._close(guild_id, row, status)
-        for row in steps.delete:
-            await self._delete(guild_id, row)
-        try:
+        try:  # a refusal keeps the rest for the next sync, and moderators are told
+            for row in steps.delete:
+                await self._delete(guild_id, row)
             for row, spec in steps.edit:
                 await self._edit(guild_id, row, spec)
             for spec in steps.create:

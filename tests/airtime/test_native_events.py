@@ -268,3 +268,25 @@ async def test_a_special_with_a_long_title_gets_an_event_discord_accepts(env: Bo
     assert len(special["name"]) <= 100
     assert "Behind the scenes" in special["name"]
     assert await service(env).problem_lines(env.guild_id) == []
+
+
+async def test_events_off_without_the_permission_says_what_to_grant(env: BotEnv) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    no_events = ALL_PERMISSIONS & ~CREATE_EVENTS & ~MANAGE_EVENTS & ~(1 << 3)
+    env.fake.set_bot_permissions(env.guild_id, no_events)
+    await env.settle()
+    itx = await env.slash(env.mod_id, "drama", "events", drama=str(added), state="off")
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "are off" in text
+    assert "Create Events" in text
+    assert len(listed(env)) == 2  # Discord kept them; granted again, they go
+    env.fake.set_bot_permissions(env.guild_id, ALL_PERMISSIONS & ~(1 << 3))
+    await env.settle()
+    await env.reply(env.mod_id, "drama", "skip", drama=str(added), date="2018-06-07")
+
+    async def deleted() -> bool:
+        return listed(env) == []
+
+    await until(deleted, "the events deleted once Discord lets me")
