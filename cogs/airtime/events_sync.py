@@ -178,7 +178,8 @@ class EventSync:
             async with self._lock(guild_id):
                 await self._sync(guild_id, drama_id, None)
         except Unsure as error:
-            log.warning("events sync unsure (%s); retrying", error, extra={"drama_id": drama_id})
+            extra = {"guild_id": guild_id, "drama_id": drama_id}
+            log.warning("events sync unsure (%s); retrying", error, extra=extra)
             self._arm(guild_id, drama_id, self._clock.now() + RETRY_AFTER)
         except Exception:
             log.exception("events sync failed", extra={"guild_id": guild_id, "drama_id": drama_id})
@@ -228,6 +229,8 @@ class EventSync:
             for spec in steps.create:
                 await self._create(guild_id, drama_id, spec, now)
         except Refused as refused:
+            extra = {"guild_id": guild_id, "drama_id": drama_id}
+            log.warning("scheduled event refused: %s", refused.reason, extra=extra)
             return self._problem_text(refused)
         return None
 

@@ -199,7 +199,10 @@ class Importer:
             except UserFacingError:
                 await self._failed(row)
             except Exception:
-                log.exception("tvmaze check failed", extra={"drama_id": row.drama_id})
+                log.exception(
+                    "tvmaze check failed",
+                    extra={"guild_id": row.guild_id, "drama_id": row.drama_id},
+                )
                 await self._failed(row)
         await self.arm(not_before=pause)
 
@@ -226,7 +229,9 @@ class Importer:
             row.guild_id, row.drama_id, [Imported(snapshot, row.release_time)], told
         )
         await self.problems.clear(row.guild_id, tvmaze_failing(row.drama_id))
-        log.info("tvmaze change applied", extra={"drama_id": row.drama_id})
+        log.info(
+            "tvmaze change applied", extra={"guild_id": row.guild_id, "drama_id": row.drama_id}
+        )
         after = await self.store.get(row.guild_id, row.drama_id)
         return Refreshed(
             result.after,

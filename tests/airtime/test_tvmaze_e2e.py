@@ -7,6 +7,7 @@ never the database's rows.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -499,3 +500,23 @@ async def test_a_tvmaze_preemption_moves_the_dramas_scheduled_event(
     assert "No episode on Thu 7 Jun (pre-empted)" in text
     # Episode 2 now airs the next Wednesday: the same event, moved by the import's change.
     await until(lambda: listed([kst(2018, 6, 6), kst(2018, 6, 13)]), "episode 2's event moved")
+
+
+async def test_a_change_from_tvmaze_is_logged_with_its_server_and_drama(
+    tv: BotEnv, tvmaze: FakeTvmaze, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="cogs.airtime")
+    await import_announced(tv)
+    (drama,) = await dramas(tv)
+    tvmaze.preempt(SECRETARY_KIM, date(2018, 6, 20))
+    await tv.advance_to(datetime(2018, 6, 2, 10, 5, tzinfo=UTC))  # the daily check
+
+    async def logged() -> bool:
+        return any(r.getMessage() == "tvmaze change applied" for r in caplog.records)
+
+    await until(logged, "the applied change logged")
+    (record,) = [r for r in caplog.records if r.getMessage() == "tvmaze change applied"]
+    assert (record.__dict__.get("guild_id"), record.__dict__.get("drama_id")) == (
+        tv.guild_id,
+        drama.drama_id,
+    )
