@@ -168,6 +168,8 @@ class EventSync:
         """The airtime service's hook: a drama's schedule changed, or it was removed."""
         if after is None:
             await self._events.drop(before.drama_id)
+            for key in (events_refused(before.drama_id), events_deleted(before.drama_id)):
+                await self._problems.clear(before.guild_id, key)
         self._spawn(self.run(before.guild_id, before.drama_id))
 
     async def run(self, guild_id: int, drama_id: int) -> None:

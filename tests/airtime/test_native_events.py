@@ -290,3 +290,24 @@ async def test_events_off_without_the_permission_says_what_to_grant(env: BotEnv)
         return listed(env) == []
 
     await until(deleted, "the events deleted once Discord lets me")
+
+
+async def test_removing_a_drama_forgets_its_events_problem(env: BotEnv) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    env.fake.delete_scheduled_event(int(listed(env)[0]["id"]))
+    await env.reply(env.mod_id, "drama", "edit", drama=str(added), runtime=75)
+
+    async def reported() -> bool:
+        lines = await service(env).problem_lines(env.guild_id)
+        return any("Someone deleted the scheduled event" in line for line in lines)
+
+    await until(reported, "the deleted event reported")
+    await env.reply(env.mod_id, "drama", "remove", drama=str(added))
+
+    async def none_left() -> bool:
+        return listed(env) == []
+
+    await until(none_left, "events of the removed drama deleted")
+    assert await service(env).problem_lines(env.guild_id) == []
+    assert "Someone deleted" not in await env.reply(env.mod_id, "config", "show")

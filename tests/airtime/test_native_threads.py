@@ -169,3 +169,31 @@ async def test_an_announcement_channel_gets_its_own_kind_of_thread(env: BotEnv) 
     assert thread["name"] == NAME
     assert thread["type"] == 10  # Discord's ANNOUNCEMENT_THREAD, the only kind it allows there
     assert await service(env).problem_lines(env.guild_id) == []
+
+
+async def test_removing_a_drama_or_its_threads_forgets_the_refusal(env: BotEnv) -> None:
+    drama_id, channel, _ = await setup_announced(env, remind="none")
+    await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=channel)
+    allowed = ALL_PERMISSIONS & ~CREATE_PUBLIC_THREADS & ~(1 << 3)
+    env.fake.set_bot_permissions(env.guild_id, allowed | SEND_MESSAGES | VIEW_CHANNEL, channel)
+    await env.settle()
+    await env.advance_to(EP1)
+
+    async def reported() -> bool:
+        lines = await service(env).problem_lines(env.guild_id)
+        return any("episode threads" in line for line in lines)
+
+    await until(reported, "the refused thread reported")
+    text = await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id))
+    assert "are off" in text
+    assert await service(env).problem_lines(env.guild_id) == []
+
+    env.fake.set_bot_permissions(env.guild_id, ALL_PERMISSIONS & ~(1 << 3), channel)
+    await env.settle()
+    await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=channel)
+    env.fake.set_bot_permissions(env.guild_id, allowed | SEND_MESSAGES | VIEW_CHANNEL, channel)
+    await env.settle()
+    await env.advance_to(EP2)
+    await until(reported, "episode 2's refused thread reported")
+    await env.reply(env.mod_id, "drama", "remove", drama=str(drama_id))
+    assert await service(env).problem_lines(env.guild_id) == []
