@@ -69,6 +69,13 @@ def thread_place(drama: Drama, channel: discord.TextChannel | discord.ForumChann
             f"**{clean(drama.title, limit=100)}**: add one (e.g. the title), or pick another "
             "channel."
         )
+    tag = channel.get_tag(tag_id) if tag_id is not None else None
+    if tag is not None and tag.moderated and not perms.manage_threads:
+        raise MissingBotPermission(
+            f"The tag **{clean(tag.name, limit=100)}** of {channel.mention} is moderated, so "
+            "I can only put it on my posts with Manage Threads there. Grant it (or let anyone "
+            "use the tag), then run this again."
+        )
     return ThreadPlace(channel.id, True, tag_id)
 
 

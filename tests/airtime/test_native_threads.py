@@ -8,6 +8,7 @@ from tests.airtime.helpers import EP1, EP2, MSG, service, setup_announced
 from tests.fakediscord.state import (
     ALL_PERMISSIONS,
     CREATE_PUBLIC_THREADS,
+    MANAGE_THREADS,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
@@ -197,3 +198,32 @@ async def test_removing_a_drama_or_its_threads_forgets_the_refusal(env: BotEnv) 
     await until(reported, "episode 2's refused thread reported")
     await env.reply(env.mod_id, "drama", "remove", drama=str(drama_id))
     assert await service(env).problem_lines(env.guild_id) == []
+
+
+async def test_a_moderated_drama_tag_needs_manage_threads_before_posts_are_on(
+    env: BotEnv,
+) -> None:
+    drama_id, _, _ = await setup_announced(env, remind="none")
+    title = "What's Wrong with Secretary Kim"
+    forum = env.fake.add_forum(env.guild_id, tags=(title,), moderated=(title,))
+    posting = VIEW_CHANNEL | SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | CREATE_PUBLIC_THREADS
+    env.fake.set_bot_permissions(env.guild_id, posting, forum)
+    await env.settle()
+    itx = await env.slash(env.mod_id, "drama", "threads", drama=str(drama_id), channel=forum)
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "Manage Threads" in text
+    assert "Episode forum posts" not in await env.reply(env.mod_id, "drama", "list")
+
+    env.fake.set_bot_permissions(env.guild_id, posting | MANAGE_THREADS, forum)
+    await env.settle()
+    text = await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=forum)
+    assert "a forum post per episode" in text
+    await env.advance_to(EP1)
+
+    async def posted() -> bool:
+        return len(env.fake.threads(env.guild_id, parent_id=forum)) == 1
+
+    await until(posted, "the forum post with its moderated tag")
+    (post,) = env.fake.threads(env.guild_id, parent_id=forum)
+    assert [int(t) for t in post["applied_tags"]] == [env.fake.forum_tag(forum, title)]
