@@ -146,7 +146,13 @@ class NativeRest:
     async def open_forum_post(
         self, forum_id: int, name: str, content: str, tag_id: int | None, archive_min: int
     ) -> int:
-        """Start a forum post (a thread with a first message); its id."""
+        """Start a forum post (a thread with a first message); its id.
+
+        A tag the forum no longer has (deleted since threads were turned on) is left off.
+        """
+        forum = self.bot.get_channel(forum_id)
+        if isinstance(forum, discord.ForumChannel) and forum.get_tag(tag_id or 0) is None:
+            tag_id = None
         body: dict[str, Any] = {
             "name": name,
             "auto_archive_duration": archive_min,

@@ -218,7 +218,7 @@ class ThreadOpener:
         except Refused as error:
             await self._threads.finish(drama.drama_id, ep.key, "failed")
             log.warning("episode thread refused: %s", error.reason, extra=extra)
-            text = threads.missing_permission_problem(drama.title, settings.channel_id)
+            text = threads.refused_problem(drama.title, settings.channel_id, error)
             await self._problems.report(drama.guild_id, key, text)
             return None
         except Unsure:

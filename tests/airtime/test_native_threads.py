@@ -227,3 +227,39 @@ async def test_a_moderated_drama_tag_needs_manage_threads_before_posts_are_on(
     await until(posted, "the forum post with its moderated tag")
     (post,) = env.fake.threads(env.guild_id, parent_id=forum)
     assert [int(t) for t in post["applied_tags"]] == [env.fake.forum_tag(forum, title)]
+
+
+async def test_a_deleted_drama_tag_leaves_posts_untagged_or_says_the_forum_needs_one(
+    env: BotEnv,
+) -> None:
+    drama_id, _, _ = await setup_announced(env, remind="none")
+    title = "What's Wrong with Secretary Kim"
+    forum = env.fake.add_forum(env.guild_id, tags=(title,))
+    strict = env.fake.add_forum(env.guild_id, "strict-talk", tags=(title,), require_tag=True)
+    await env.settle()
+    text = await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=forum)
+    assert "Posts get the forum's tag" in text
+    env.fake.delete_forum_tag(forum, title)
+    await env.settle()
+    await env.advance_to(EP1)
+
+    async def posted() -> bool:
+        return len(env.fake.threads(env.guild_id, parent_id=forum)) == 1
+
+    await until(posted, "the forum post without the deleted tag")
+    (post,) = env.fake.threads(env.guild_id, parent_id=forum)
+    assert not post.get("applied_tags")
+    assert await service(env).problem_lines(env.guild_id) == []
+
+    await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=strict)
+    env.fake.delete_forum_tag(strict, title)
+    await env.settle()
+    await env.advance_to(EP2)
+
+    async def reported() -> bool:
+        lines = await service(env).problem_lines(env.guild_id)
+        return any("requires a tag" in line for line in lines)
+
+    await until(reported, "the forum's missing tag reported")
+    lines = await service(env).problem_lines(env.guild_id)
+    assert not any("I need View Channel" in line for line in lines)
