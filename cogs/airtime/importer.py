@@ -119,7 +119,11 @@ class Importer:
         are kept a while, as every keystroke asks again.
         """
         text = " ".join(query.split())
-        if len(text) < SUGGEST_MIN or isinstance(parse_show_ref(text), int):
+        try:
+            ref = parse_show_ref(text) if len(text) >= SUGGEST_MIN else None
+        except InvalidInput:  # a link that is not TVmaze's, a title too long: the command says so
+            return []
+        if not isinstance(ref, str):
             return []
         now = self.clock.now()
         kept = self._suggested.get(text.casefold())

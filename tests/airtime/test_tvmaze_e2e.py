@@ -144,6 +144,20 @@ async def test_import_suggests_shows_with_network_and_year(tv: BotEnv) -> None:
     assert {"name": "What's Wrong with Secretary Kim · tvN · 2018", "value": "36960"} in choices
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["https://www.netflix.com/title/81", "00", "Secretary Kim " + "x" * 100],
+)
+async def test_typing_what_import_refuses_gets_no_suggestions_and_no_error(
+    tv: BotEnv, tvmaze: FakeTvmaze, typed: str
+) -> None:
+    choices = await tv.fake.autocomplete(
+        tv.guild_id, tv.channel_id, tv.mod_id, ("drama", "import"), focused="show", value=typed
+    )
+    assert choices == []
+    assert tvmaze.requests_to("/search/shows") == 0
+
+
 async def test_suggestions_give_up_at_once_when_tvmaze_is_busy(
     tv: BotEnv, tvmaze: FakeTvmaze
 ) -> None:
