@@ -88,18 +88,24 @@ def check_room(count: int, foreign: int, reserved: int) -> None:
     """Refuse a count that, with the server's other events, would pass Discord's 100.
 
     `foreign` is the server's scheduled events that are not this bot's, `reserved` the
-    events the bot's other dramas keep.
+    events the bot's other dramas keep (see `kept`).
     """
     room = MAX_EVENTS - foreign - reserved
     if count <= room:
         return
-    others = [plural(foreign, "event") + " of its own"] if foreign else []
+    others = [f"this server has {plural(foreign, 'event')} of its own"] if foreign else []
     if reserved:
         others.append(f"my other dramas keep up to {plural(reserved, 'event')}")
+    why = " and ".join(others)
     raise InvalidInput(
-        f"Discord allows at most {MAX_EVENTS} scheduled events per server. This server has "
-        f"{' and '.join(others)}, so this drama can have at most {max(room, 0)}."
+        f"Discord allows at most {MAX_EVENTS} scheduled events per server. {why[:1].upper()}"
+        f"{why[1:]}, so this drama can have at most {max(room, 0)}."
     )
+
+
+def kept(drama: Drama, count: int, now: datetime) -> int:
+    """How many events a drama with `count` on keeps from `now` (fewer once it is ending)."""
+    return len(wanted(drama, count, now))
 
 
 def _label(ep: Episode) -> str:

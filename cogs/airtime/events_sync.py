@@ -134,13 +134,21 @@ class EventSync:
                 ) from None
             mine = await self._events.event_ids(guild_id)
             foreign = sum(1 for event_id in live if event_id not in mine)
-            counts = await self._events.counts(guild_id)
-            reserved = sum(n for drama_id, n in counts.items() if drama_id != drama.drama_id)
-            events.check_room(value, foreign, reserved)
+            events.check_room(value, foreign, await self._reserved(drama))
             await self._events.turn_on(guild_id, drama.drama_id, value, self._clock.now())
             problem = await self._sync_now(guild_id, drama.drama_id, live)
         shown = [row.spec for row in await self._events.rows(drama.drama_id) if row.state == "open"]
         return EventsSet(drama, value, shown, problem)
+
+    async def _reserved(self, drama: Drama) -> int:
+        """The events the guild's other dramas keep: none for one that has finished airing."""
+        now = self._clock.now()
+        reserved = 0
+        for drama_id, count in (await self._events.counts(drama.guild_id)).items():
+            other = await self._store.get_drama(drama.guild_id, drama_id)
+            if drama_id != drama.drama_id and other is not None:
+                reserved += events.kept(other, count, now)
+        return reserved
 
     async def turn_off(self, drama: Drama) -> EventsSet:
         """Stop keeping events for the drama; its upcoming events are deleted."""

@@ -311,3 +311,28 @@ async def test_removing_a_drama_forgets_its_events_problem(env: BotEnv) -> None:
     await until(none_left, "events of the removed drama deleted")
     assert await service(env).problem_lines(env.guild_id) == []
     assert "Someone deleted" not in await env.reply(env.mod_id, "config", "show")
+
+
+async def test_a_finished_drama_no_longer_holds_room_for_events(env: BotEnv) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "edit", drama=str(added), episodes=2)
+    text = await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on", count=99)
+    assert "the next 99 episodes" in text
+    await env.advance_to(EP2 + RUNTIME + timedelta(minutes=1))  # its last episode has ended
+
+    async def ended() -> bool:
+        return listed(env) == []
+
+    await until(ended, "the finished drama's events ended")
+    text = await env.reply(
+        env.mod_id, "drama", "add", title="Harbor Nights", network="KBS",
+        days="Mon", time="22:00", premiere="2018-06-11", episodes=16,
+    )  # fmt: skip
+    assert "Added" in text
+    other = await drama_id(env, "Harbor Nights")
+    itx = await env.slash(env.mod_id, "drama", "events", drama=str(other), state="on", count=2)
+    assert "the next 2 episodes" in await itx.reply_text()
+    assert [e["name"] for e in listed(env)] == [
+        "Harbor Nights · Episode 1",
+        "Harbor Nights · Episode 2",
+    ]
