@@ -85,7 +85,7 @@ class ThreadHelpers(_Base):
         return forum.id
 
     def delete_forum_tag(self, forum_id: int, name: str) -> None:
-        """A moderator deletes the forum's tag called ``name`` (posts lose it too)."""
+        """A moderator deletes the forum's tag called ``name`` (CHANNEL_UPDATE follows)."""
         forum = self.world.channels[forum_id]
         tag_id = self.forum_tag(forum_id, name)
         forum.available_tags = [t for t in forum.available_tags if int(t["id"]) != tag_id]
