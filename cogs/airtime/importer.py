@@ -148,7 +148,7 @@ class Importer:
         `release` (KST `HH:MM`) stands in for a time TVmaze does not give.
         """
         release_time = parse_time(release) if release else None
-        show = await self.client.find(text)
+        show = await self._find(text)
         check_korean(show)  # before fetching its episodes
         snapshot = plan_import(show, await self.client.episodes(show.id), release_time)
         drama = Drama(
@@ -170,6 +170,20 @@ class Importer:
         row = await self.store.get(guild_id, added.drama_id)
         log.info("drama imported", extra={"guild_id": guild_id, "drama_id": added.drama_id})
         return ImportDone(added, snapshot, row.next_check_at if row else None)
+
+    async def _find(self, text: str) -> Show:
+        """The show `text` names (an id, a link or a title).
+
+        For a title whose TVmaze pick is not Korean (many K-drama titles are another
+        country's show's too): the Korean show of exactly that name, when there is one.
+        """
+        show = await self.client.find(text)
+        ref = parse_show_ref(text)
+        if _korean(show) or not isinstance(ref, str):
+            return show
+        namesakes = await self.client.search(ref)
+        wanted = ref.casefold()
+        return next((s for s in namesakes if _korean(s) and s.name.casefold() == wanted), show)
 
     async def refresh(self, guild_id: int, name: str) -> Refreshed:
         """Check one imported drama against TVmaze now; apply and tell what changed."""

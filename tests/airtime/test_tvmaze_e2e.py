@@ -124,6 +124,16 @@ async def test_a_tvmaze_link_in_any_of_its_shapes_imports_the_show(tv: BotEnv, l
     assert [d.tvmaze_id for d in await dramas(tv)] == [SECRETARY_KIM]
 
 
+async def test_a_title_shared_with_a_foreign_show_imports_the_korean_one(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    tvmaze.add_namesake(SECRETARY_KIM, 80001, "Harbor Lights")  # TVmaze ranks NBC's first
+    tv.travel_to(BEFORE_PREMIERE)
+    text = await tv.reply(tv.mod_id, "drama", "import", show="harbor lights")
+    assert "Imported from TVmaze" in text, text
+    assert [d.tvmaze_id for d in await dramas(tv)] == [80001]
+
+
 async def test_importing_the_same_show_twice_is_refused(tv: BotEnv) -> None:
     tv.travel_to(BEFORE_PREMIERE)
     await tv.reply(tv.mod_id, "drama", "import", show=str(SECRETARY_KIM))
