@@ -82,7 +82,9 @@ def thread_place(drama: Drama, channel: discord.TextChannel | discord.ForumChann
 def events_reply(done: EventsSet) -> str:
     """The moderator's answer to `/drama events`."""
     name = f"**{clean(done.drama.title, limit=100)}**"
-    if done.count is None:
+    if done.count is None and done.problem:
+        text = f"Scheduled events for {name} are off, but I could not delete its upcoming events."
+    elif done.count is None:
         text = f"Scheduled events for {name} are off; I deleted its upcoming events."
     else:
         shown = "episode" if done.count == 1 else f"{done.count} episodes"
