@@ -28,6 +28,7 @@ DEFAULT_COUNT = 2
 NAME_LIMIT = 100
 LOCATION_LIMIT = 100
 DESCRIPTION_LIMIT = 1000
+LABEL_LIMIT = 60  # a special's "Special: <its title>" leaves room for the drama's title
 # Discord refuses an event starting in the past: one starting sooner than this is not made.
 CREATE_MARGIN = timedelta(minutes=1)
 
@@ -87,18 +88,24 @@ def check_room(count: int, foreign: int, reserved: int) -> None:
     """Refuse a count that, with the server's other events, would pass Discord's 100.
 
     `foreign` is the server's scheduled events that are not this bot's, `reserved` the
-    events the bot's other dramas keep.
+    events the bot's other dramas keep (see `kept`).
     """
     room = MAX_EVENTS - foreign - reserved
     if count <= room:
         return
-    others = [plural(foreign, "event") + " of its own"] if foreign else []
+    others = [f"this server has {plural(foreign, 'event')} of its own"] if foreign else []
     if reserved:
         others.append(f"my other dramas keep up to {plural(reserved, 'event')}")
+    why = " and ".join(others)
     raise InvalidInput(
-        f"Discord allows at most {MAX_EVENTS} scheduled events per server. This server has "
-        f"{' and '.join(others)}, so this drama can have at most {max(room, 0)}."
+        f"Discord allows at most {MAX_EVENTS} scheduled events per server. {why[:1].upper()}"
+        f"{why[1:]}, so this drama can have at most {max(room, 0)}."
     )
+
+
+def kept(drama: Drama, count: int, now: datetime) -> int:
+    """How many events a drama with `count` on keeps from `now` (fewer once it is ending)."""
+    return len(wanted(drama, count, now))
 
 
 def _label(ep: Episode) -> str:
@@ -109,7 +116,7 @@ def _label(ep: Episode) -> str:
 
 def spec_of(drama: Drama, ep: Episode) -> EventSpec:
     """The event of one broadcast."""
-    label = _label(ep)
+    label = shorten(_label(ep), LABEL_LIMIT)
     title = shorten(" ".join(drama.title.split()), NAME_LIMIT - len(label) - 3)
     location = drama.network + (f" · {drama.streaming}" if drama.streaming else "")
     local = ep.at.astimezone(KST)

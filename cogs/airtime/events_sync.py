@@ -134,13 +134,21 @@ class EventSync:
                 ) from None
             mine = await self._events.event_ids(guild_id)
             foreign = sum(1 for event_id in live if event_id not in mine)
-            counts = await self._events.counts(guild_id)
-            reserved = sum(n for drama_id, n in counts.items() if drama_id != drama.drama_id)
-            events.check_room(value, foreign, reserved)
+            events.check_room(value, foreign, await self._reserved(drama))
             await self._events.turn_on(guild_id, drama.drama_id, value, self._clock.now())
             problem = await self._sync_now(guild_id, drama.drama_id, live)
         shown = [row.spec for row in await self._events.rows(drama.drama_id) if row.state == "open"]
         return EventsSet(drama, value, shown, problem)
+
+    async def _reserved(self, drama: Drama) -> int:
+        """The events the guild's other dramas keep: none for one that has finished airing."""
+        now = self._clock.now()
+        reserved = 0
+        for drama_id, count in (await self._events.counts(drama.guild_id)).items():
+            other = await self._store.get_drama(drama.guild_id, drama_id)
+            if drama_id != drama.drama_id and other is not None:
+                reserved += events.kept(other, count, now)
+        return reserved
 
     async def turn_off(self, drama: Drama) -> EventsSet:
         """Stop keeping events for the drama; its upcoming events are deleted."""
@@ -168,6 +176,8 @@ class EventSync:
         """The airtime service's hook: a drama's schedule changed, or it was removed."""
         if after is None:
             await self._events.drop(before.drama_id)
+            for key in (events_refused(before.drama_id), events_deleted(before.drama_id)):
+                await self._problems.clear(before.guild_id, key)
         self._spawn(self.run(before.guild_id, before.drama_id))
 
     async def run(self, guild_id: int, drama_id: int) -> None:
@@ -178,7 +188,8 @@ class EventSync:
             async with self._lock(guild_id):
                 await self._sync(guild_id, drama_id, None)
         except Unsure as error:
-            log.warning("events sync unsure (%s); retrying", error, extra={"drama_id": drama_id})
+            extra = {"guild_id": guild_id, "drama_id": drama_id}
+            log.warning("events sync unsure (%s); retrying", error, extra=extra)
             self._arm(guild_id, drama_id, self._clock.now() + RETRY_AFTER)
         except Exception:
             log.exception("events sync failed", extra={"guild_id": guild_id, "drama_id": drama_id})
@@ -220,14 +231,16 @@ class EventSync:
             await self._events.mark_gone(row.row_id)
         for row, status in steps.close:
             await self._close(guild_id, row, status)
-        for row in steps.delete:
-            await self._delete(guild_id, row)
-        try:
+        try:  # a refusal keeps the rest for the next sync, and moderators are told
+            for row in steps.delete:
+                await self._delete(guild_id, row)
             for row, spec in steps.edit:
                 await self._edit(guild_id, row, spec)
             for spec in steps.create:
                 await self._create(guild_id, drama_id, spec, now)
         except Refused as refused:
+            extra = {"guild_id": guild_id, "drama_id": drama_id}
+            log.warning("scheduled event refused: %s", refused.reason, extra=extra)
             return self._problem_text(refused)
         return None
 

@@ -119,7 +119,11 @@ class Importer:
         are kept a while, as every keystroke asks again.
         """
         text = " ".join(query.split())
-        if len(text) < SUGGEST_MIN or isinstance(parse_show_ref(text), int):
+        try:
+            ref = parse_show_ref(text) if len(text) >= SUGGEST_MIN else None
+        except InvalidInput:  # a link that is not TVmaze's, a title too long: the command says so
+            return []
+        if not isinstance(ref, str):
             return []
         now = self.clock.now()
         kept = self._suggested.get(text.casefold())
@@ -144,7 +148,7 @@ class Importer:
         `release` (KST `HH:MM`) stands in for a time TVmaze does not give.
         """
         release_time = parse_time(release) if release else None
-        show = await self.client.find(text)
+        show = await self._find(text)
         check_korean(show)  # before fetching its episodes
         snapshot = plan_import(show, await self.client.episodes(show.id), release_time)
         drama = Drama(
@@ -166,6 +170,20 @@ class Importer:
         row = await self.store.get(guild_id, added.drama_id)
         log.info("drama imported", extra={"guild_id": guild_id, "drama_id": added.drama_id})
         return ImportDone(added, snapshot, row.next_check_at if row else None)
+
+    async def _find(self, text: str) -> Show:
+        """The show `text` names (an id, a link or a title).
+
+        For a title whose TVmaze pick is not Korean (many K-drama titles are another
+        country's show's too): the Korean show of exactly that name, when there is one.
+        """
+        show = await self.client.find(text)
+        ref = parse_show_ref(text)
+        if _korean(show) or not isinstance(ref, str):
+            return show
+        namesakes = await self.client.search(ref)
+        wanted = ref.casefold()
+        return next((s for s in namesakes if _korean(s) and s.name.casefold() == wanted), show)
 
     async def refresh(self, guild_id: int, name: str) -> Refreshed:
         """Check one imported drama against TVmaze now; apply and tell what changed."""
@@ -199,7 +217,10 @@ class Importer:
             except UserFacingError:
                 await self._failed(row)
             except Exception:
-                log.exception("tvmaze check failed", extra={"drama_id": row.drama_id})
+                log.exception(
+                    "tvmaze check failed",
+                    extra={"guild_id": row.guild_id, "drama_id": row.drama_id},
+                )
                 await self._failed(row)
         await self.arm(not_before=pause)
 
@@ -226,7 +247,9 @@ class Importer:
             row.guild_id, row.drama_id, [Imported(snapshot, row.release_time)], told
         )
         await self.problems.clear(row.guild_id, tvmaze_failing(row.drama_id))
-        log.info("tvmaze change applied", extra={"drama_id": row.drama_id})
+        log.info(
+            "tvmaze change applied", extra={"guild_id": row.guild_id, "drama_id": row.drama_id}
+        )
         after = await self.store.get(row.guild_id, row.drama_id)
         return Refreshed(
             result.after,

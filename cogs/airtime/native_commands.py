@@ -69,13 +69,22 @@ def thread_place(drama: Drama, channel: discord.TextChannel | discord.ForumChann
             f"**{clean(drama.title, limit=100)}**: add one (e.g. the title), or pick another "
             "channel."
         )
+    tag = channel.get_tag(tag_id) if tag_id is not None else None
+    if tag is not None and tag.moderated and not perms.manage_threads:
+        raise MissingBotPermission(
+            f"The tag **{clean(tag.name, limit=100)}** of {channel.mention} is moderated, so "
+            "I can only put it on my posts with Manage Threads there. Grant it (or let anyone "
+            "use the tag), then run this again."
+        )
     return ThreadPlace(channel.id, True, tag_id)
 
 
 def events_reply(done: EventsSet) -> str:
     """The moderator's answer to `/drama events`."""
     name = f"**{clean(done.drama.title, limit=100)}**"
-    if done.count is None:
+    if done.count is None and done.problem:
+        text = f"Scheduled events for {name} are off, but I could not delete its upcoming events."
+    elif done.count is None:
         text = f"Scheduled events for {name} are off; I deleted its upcoming events."
     else:
         shown = "episode" if done.count == 1 else f"{done.count} episodes"

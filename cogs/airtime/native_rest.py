@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 EXTERNAL = 3
 GUILD_ONLY = 2
+ANNOUNCEMENT_THREAD: Literal[10] = 10
 PUBLIC_THREAD: Literal[11] = 11
 TOO_MANY_EVENTS = 30038
 TAG_REQUIRED = 40067
@@ -129,13 +130,15 @@ class NativeRest:
 
     # -- threads ----------------------------------------------------------------------------
     async def open_thread(self, channel_id: int, name: str, archive_min: int) -> int:
-        """Start a public thread in a text channel; its id."""
+        """Start a public thread in a text channel (an announcement thread in news); its id."""
+        channel = self.bot.get_channel(channel_id)
+        news = isinstance(channel, discord.TextChannel) and channel.is_news()
         async with _Call():
             payload = await self.bot.http.start_thread_without_message(
                 channel_id,
                 name=name,
                 auto_archive_duration=archive_min,  # type: ignore[arg-type]
-                type=PUBLIC_THREAD,
+                type=ANNOUNCEMENT_THREAD if news else PUBLIC_THREAD,
                 reason="airtime: episode discussion",
             )
         return int(payload["id"])
@@ -143,7 +146,13 @@ class NativeRest:
     async def open_forum_post(
         self, forum_id: int, name: str, content: str, tag_id: int | None, archive_min: int
     ) -> int:
-        """Start a forum post (a thread with a first message); its id."""
+        """Start a forum post (a thread with a first message); its id.
+
+        A tag the forum no longer has (deleted since threads were turned on) is left off.
+        """
+        forum = self.bot.get_channel(forum_id)
+        if isinstance(forum, discord.ForumChannel) and forum.get_tag(tag_id or 0) is None:
+            tag_id = None
         body: dict[str, Any] = {
             "name": name,
             "auto_archive_duration": archive_min,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from bot.errors import InvalidInput
 from bot.replies import clean
 from bot.text import shorten
+from cogs.airtime.native import Refused
 from cogs.airtime.records import Drama
 from cogs.airtime.schedule import Episode
 
@@ -122,6 +123,17 @@ def missing_permission_problem(title: str, channel_id: int) -> str:
         "I need View Channel, Create Public Threads and Send Messages in Threads there "
         "(Send Messages for a forum post). Grant them, or pick another channel with "
         "`/drama threads`."
+    )
+
+
+def refused_problem(title: str, channel_id: int, refused: Refused) -> str:
+    """What moderators read when Discord refused a drama's episode thread (a 403, or else)."""
+    if refused.missing_permission:
+        return missing_permission_problem(title, channel_id)
+    return (
+        f"Discord refused the episode thread of **{clean(title, limit=100)}** in "
+        f"<#{channel_id}>: {refused.reason}. Fix that channel's settings, or pick another "
+        "with `/drama threads`."
     )
 
 

@@ -131,8 +131,19 @@ class ThreadOpener:
         """No more episode threads for the drama (open ones archive on their own)."""
         await self._threads.turn_off(drama.drama_id)
         self._scheduler.cancel(threads_job(drama.drama_id))
-        await self._problems.clear(drama.guild_id, threads_channel_gone(drama.drama_id))
+        await self._forget_problems(drama)
         return ThreadsSet(drama, None, None)
+
+    async def _forget_problems(self, drama: Drama) -> None:
+        """Drop what moderators were told about the drama's threads (off, or removed)."""
+        guild_id, drama_id = drama.guild_id, drama.drama_id
+        await self._problems.clear(guild_id, threads_channel_gone(drama_id))
+        for problem in await self._problems.list(guild_id):
+            if problem.channel_id is None:
+                continue
+            refused = threads_refused(drama_id, problem.channel_id)
+            if problem.key == refused.key:
+                await self._problems.clear(guild_id, refused)
 
     async def settings_of(self, guild_id: int) -> list[ThreadSettings]:
         """The guild's dramas with episode threads on."""
@@ -150,6 +161,7 @@ class ThreadOpener:
         """The airtime service's hook: re-arm at the (possibly moved) next broadcast."""
         if after is None:
             self._scheduler.cancel(threads_job(before.drama_id))
+            await self._forget_problems(before)
             return
         await self._arm(after.guild_id, after.drama_id)
 
@@ -206,7 +218,7 @@ class ThreadOpener:
         except Refused as error:
             await self._threads.finish(drama.drama_id, ep.key, "failed")
             log.warning("episode thread refused: %s", error.reason, extra=extra)
-            text = threads.missing_permission_problem(drama.title, settings.channel_id)
+            text = threads.refused_problem(drama.title, settings.channel_id, error)
             await self._problems.report(drama.guild_id, key, text)
             return None
         except Unsure:

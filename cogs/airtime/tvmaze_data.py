@@ -212,6 +212,8 @@ def updates_from_json(value: object) -> dict[int, int]:
 def parse_show_ref(text: str) -> int | str:
     """A TVmaze show id from `36960` or a TVmaze show link, else the title to search for."""
     value = " ".join(text.split())
+    if value.startswith("<") and value.endswith(">"):  # a link pasted with its embed hidden
+        value = value[1:-1].strip()
     if not value:
         raise InvalidInput("Give a title, a TVmaze id (e.g. `36960`) or a TVmaze show link.")
     if value.isascii() and value.isdigit() and len(value) <= 9:

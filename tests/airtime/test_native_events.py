@@ -253,3 +253,86 @@ async def test_a_crash_while_creating_never_makes_a_second_event(env: BotEnv) ->
         "What's Wrong with Secretary Kim · Episode 2",
     ]
     assert len(env.fake.find_requests("POST", EVENTS)) == 2
+
+
+async def test_a_special_with_a_long_title_gets_an_event_discord_accepts(env: BotEnv) -> None:
+    added = await add_drama(env)
+    title = "Behind the scenes " + "x" * 82  # the longest special title /drama edit takes
+    assert len(title) == 100
+    text = await env.reply(env.mod_id, "drama", "edit", drama=str(added),
+                           special_at="2018-06-06 23:00", special_title=title)  # fmt: skip
+    assert "special" in text.lower()
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on", count=3)
+    await wait_for_starts(env, EP1, datetime(2018, 6, 6, 14, 0, tzinfo=UTC), EP2)
+    special = listed(env)[1]
+    assert len(special["name"]) <= 100
+    assert "Behind the scenes" in special["name"]
+    assert await service(env).problem_lines(env.guild_id) == []
+
+
+async def test_events_off_without_the_permission_says_what_to_grant(env: BotEnv) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    no_events = ALL_PERMISSIONS & ~CREATE_EVENTS & ~MANAGE_EVENTS & ~(1 << 3)
+    env.fake.set_bot_permissions(env.guild_id, no_events)
+    await env.settle()
+    itx = await env.slash(env.mod_id, "drama", "events", drama=str(added), state="off")
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "are off, but I could not delete its upcoming events" in text
+    assert "Create Events" in text
+    assert len(listed(env)) == 2  # Discord kept them; granted again, they go
+    env.fake.set_bot_permissions(env.guild_id, ALL_PERMISSIONS & ~(1 << 3))
+    await env.settle()
+    await env.reply(env.mod_id, "drama", "skip", drama=str(added), date="2018-06-07")
+
+    async def deleted() -> bool:
+        return listed(env) == []
+
+    await until(deleted, "the events deleted once Discord lets me")
+
+
+async def test_removing_a_drama_forgets_its_events_problem(env: BotEnv) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    env.fake.delete_scheduled_event(int(listed(env)[0]["id"]))
+    await env.reply(env.mod_id, "drama", "edit", drama=str(added), runtime=75)
+
+    async def reported() -> bool:
+        lines = await service(env).problem_lines(env.guild_id)
+        return any("Someone deleted the scheduled event" in line for line in lines)
+
+    await until(reported, "the deleted event reported")
+    await env.reply(env.mod_id, "drama", "remove", drama=str(added))
+
+    async def none_left() -> bool:
+        return listed(env) == []
+
+    await until(none_left, "events of the removed drama deleted")
+    assert await service(env).problem_lines(env.guild_id) == []
+    assert "Someone deleted" not in await env.reply(env.mod_id, "config", "show")
+
+
+async def test_a_finished_drama_no_longer_holds_room_for_events(env: BotEnv) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "edit", drama=str(added), episodes=2)
+    text = await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on", count=99)
+    assert "the next 99 episodes" in text
+    await env.advance_to(EP2 + RUNTIME + timedelta(minutes=1))  # its last episode has ended
+
+    async def ended() -> bool:
+        return listed(env) == []
+
+    await until(ended, "the finished drama's events ended")
+    text = await env.reply(
+        env.mod_id, "drama", "add", title="Harbor Nights", network="KBS",
+        days="Mon", time="22:00", premiere="2018-06-11", episodes=16,
+    )  # fmt: skip
+    assert "Added" in text
+    other = await drama_id(env, "Harbor Nights")
+    itx = await env.slash(env.mod_id, "drama", "events", drama=str(other), state="on", count=2)
+    assert "the next 2 episodes" in await itx.reply_text()
+    assert [e["name"] for e in listed(env)] == [
+        "Harbor Nights · Episode 1",
+        "Harbor Nights · Episode 2",
+    ]

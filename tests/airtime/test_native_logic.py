@@ -120,6 +120,8 @@ def test_room_counts_other_events_and_other_dramas() -> None:
     events.check_room(98, foreign=1, reserved=1)
     with pytest.raises(InvalidInput, match="at most 97"):
         events.check_room(98, foreign=2, reserved=1)
+    with pytest.raises(InvalidInput, match=r"server\. My other dramas keep up to 99 events, so"):
+        events.check_room(2, foreign=0, reserved=99)
 
 
 def test_close_completes_an_active_event_and_deletes_an_unstarted_one() -> None:

@@ -8,6 +8,7 @@ from tests.airtime.helpers import EP1, EP2, MSG, service, setup_announced
 from tests.fakediscord.state import (
     ALL_PERMISSIONS,
     CREATE_PUBLIC_THREADS,
+    MANAGE_THREADS,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
@@ -151,3 +152,114 @@ async def test_threads_open_at_air_time_without_announcements_too(env: BotEnv) -
     listing = await env.reply(env.mod_id, "drama", "list")
     assert f"Episode threads: <#{env.channel_id}>" in listing
     assert not [r for r in env.fake.requests[start:] if r.path.endswith("/messages")]
+
+
+async def test_an_announcement_channel_gets_its_own_kind_of_thread(env: BotEnv) -> None:
+    drama_id, _, _ = await setup_announced(env, remind="none")
+    news = env.fake.add_channel(env.guild_id, "drama-news", type=5)
+    await env.settle()
+    text = await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=news)
+    assert f"<#{news}>" in text
+    await env.advance_to(EP1)
+
+    async def opened() -> bool:
+        return len(env.fake.threads(env.guild_id, parent_id=news)) == 1
+
+    await until(opened, "the episode thread in the announcement channel")
+    (thread,) = env.fake.threads(env.guild_id, parent_id=news)
+    assert thread["name"] == NAME
+    assert thread["type"] == 10  # Discord's ANNOUNCEMENT_THREAD, the only kind it allows there
+    assert await service(env).problem_lines(env.guild_id) == []
+
+
+async def test_removing_a_drama_or_its_threads_forgets_the_refusal(env: BotEnv) -> None:
+    drama_id, channel, _ = await setup_announced(env, remind="none")
+    await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=channel)
+    allowed = ALL_PERMISSIONS & ~CREATE_PUBLIC_THREADS & ~(1 << 3)
+    env.fake.set_bot_permissions(env.guild_id, allowed | SEND_MESSAGES | VIEW_CHANNEL, channel)
+    await env.settle()
+    await env.advance_to(EP1)
+
+    async def reported() -> bool:
+        lines = await service(env).problem_lines(env.guild_id)
+        return any("episode threads" in line for line in lines)
+
+    await until(reported, "the refused thread reported")
+    text = await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id))
+    assert "are off" in text
+    assert await service(env).problem_lines(env.guild_id) == []
+
+    env.fake.set_bot_permissions(env.guild_id, ALL_PERMISSIONS & ~(1 << 3), channel)
+    await env.settle()
+    await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=channel)
+    env.fake.set_bot_permissions(env.guild_id, allowed | SEND_MESSAGES | VIEW_CHANNEL, channel)
+    await env.settle()
+    await env.advance_to(EP2)
+    await until(reported, "episode 2's refused thread reported")
+    await env.reply(env.mod_id, "drama", "remove", drama=str(drama_id))
+    assert await service(env).problem_lines(env.guild_id) == []
+
+
+async def test_a_moderated_drama_tag_needs_manage_threads_before_posts_are_on(
+    env: BotEnv,
+) -> None:
+    drama_id, _, _ = await setup_announced(env, remind="none")
+    title = "What's Wrong with Secretary Kim"
+    forum = env.fake.add_forum(env.guild_id, tags=(title,), moderated=(title,))
+    posting = VIEW_CHANNEL | SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | CREATE_PUBLIC_THREADS
+    env.fake.set_bot_permissions(env.guild_id, posting, forum)
+    await env.settle()
+    itx = await env.slash(env.mod_id, "drama", "threads", drama=str(drama_id), channel=forum)
+    text = await itx.reply_text()
+    assert itx.is_ephemeral
+    assert "Manage Threads" in text
+    assert "Episode forum posts" not in await env.reply(env.mod_id, "drama", "list")
+
+    env.fake.set_bot_permissions(env.guild_id, posting | MANAGE_THREADS, forum)
+    await env.settle()
+    text = await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=forum)
+    assert "a forum post per episode" in text
+    await env.advance_to(EP1)
+
+    async def posted() -> bool:
+        return len(env.fake.threads(env.guild_id, parent_id=forum)) == 1
+
+    await until(posted, "the forum post with its moderated tag")
+    (post,) = env.fake.threads(env.guild_id, parent_id=forum)
+    assert [int(t) for t in post["applied_tags"]] == [env.fake.forum_tag(forum, title)]
+
+
+async def test_a_deleted_drama_tag_leaves_posts_untagged_or_says_the_forum_needs_one(
+    env: BotEnv,
+) -> None:
+    drama_id, _, _ = await setup_announced(env, remind="none")
+    title = "What's Wrong with Secretary Kim"
+    forum = env.fake.add_forum(env.guild_id, tags=(title,))
+    strict = env.fake.add_forum(env.guild_id, "strict-talk", tags=(title,), require_tag=True)
+    await env.settle()
+    text = await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=forum)
+    assert "Posts get the forum's tag" in text
+    env.fake.delete_forum_tag(forum, title)
+    await env.settle()
+    await env.advance_to(EP1)
+
+    async def posted() -> bool:
+        return len(env.fake.threads(env.guild_id, parent_id=forum)) == 1
+
+    await until(posted, "the forum post without the deleted tag")
+    (post,) = env.fake.threads(env.guild_id, parent_id=forum)
+    assert not post.get("applied_tags")
+    assert await service(env).problem_lines(env.guild_id) == []
+
+    await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=strict)
+    env.fake.delete_forum_tag(strict, title)
+    await env.settle()
+    await env.advance_to(EP2)
+
+    async def reported() -> bool:
+        lines = await service(env).problem_lines(env.guild_id)
+        return any("requires a tag" in line for line in lines)
+
+    await until(reported, "the forum's missing tag reported")
+    lines = await service(env).problem_lines(env.guild_id)
+    assert not any("I need View Channel" in line for line in lines)

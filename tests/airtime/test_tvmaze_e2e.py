@@ -7,6 +7,7 @@ never the database's rows.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -108,6 +109,31 @@ async def test_import_by_link_and_by_title(tv: BotEnv) -> None:
     assert sorted(d.tvmaze_id or 0 for d in await dramas(tv)) == [SECRETARY_KIM, BAKERY]
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "<https://www.tvmaze.com/shows/36960/whats-wrong-with-secretary-kim>",  # embed hidden
+        "http://tvmaze.com/shows/36960/",
+        "https://www.tvmaze.com/shows/36960/whats-wrong-with-secretary-kim/episodes",
+    ],
+)
+async def test_a_tvmaze_link_in_any_of_its_shapes_imports_the_show(tv: BotEnv, link: str) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    text = await tv.reply(tv.mod_id, "drama", "import", show=link)
+    assert "Imported from TVmaze" in text, text
+    assert [d.tvmaze_id for d in await dramas(tv)] == [SECRETARY_KIM]
+
+
+async def test_a_title_shared_with_a_foreign_show_imports_the_korean_one(
+    tv: BotEnv, tvmaze: FakeTvmaze
+) -> None:
+    tvmaze.add_namesake(SECRETARY_KIM, 80001, "Harbor Lights")  # TVmaze ranks NBC's first
+    tv.travel_to(BEFORE_PREMIERE)
+    text = await tv.reply(tv.mod_id, "drama", "import", show="harbor lights")
+    assert "Imported from TVmaze" in text, text
+    assert [d.tvmaze_id for d in await dramas(tv)] == [80001]
+
+
 async def test_importing_the_same_show_twice_is_refused(tv: BotEnv) -> None:
     tv.travel_to(BEFORE_PREMIERE)
     await tv.reply(tv.mod_id, "drama", "import", show=str(SECRETARY_KIM))
@@ -126,6 +152,20 @@ async def test_import_suggests_shows_with_network_and_year(tv: BotEnv) -> None:
         value="secretary",
     )
     assert {"name": "What's Wrong with Secretary Kim · tvN · 2018", "value": "36960"} in choices
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["https://www.netflix.com/title/81", "00", "Secretary Kim " + "x" * 100],
+)
+async def test_typing_what_import_refuses_gets_no_suggestions_and_no_error(
+    tv: BotEnv, tvmaze: FakeTvmaze, typed: str
+) -> None:
+    choices = await tv.fake.autocomplete(
+        tv.guild_id, tv.channel_id, tv.mod_id, ("drama", "import"), focused="show", value=typed
+    )
+    assert choices == []
+    assert tvmaze.requests_to("/search/shows") == 0
 
 
 async def test_suggestions_give_up_at_once_when_tvmaze_is_busy(
@@ -484,3 +524,23 @@ async def test_a_tvmaze_preemption_moves_the_dramas_scheduled_event(
     assert "No episode on Thu 7 Jun (pre-empted)" in text
     # Episode 2 now airs the next Wednesday: the same event, moved by the import's change.
     await until(lambda: listed([kst(2018, 6, 6), kst(2018, 6, 13)]), "episode 2's event moved")
+
+
+async def test_a_change_from_tvmaze_is_logged_with_its_server_and_drama(
+    tv: BotEnv, tvmaze: FakeTvmaze, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="cogs.airtime")
+    await import_announced(tv)
+    (drama,) = await dramas(tv)
+    tvmaze.preempt(SECRETARY_KIM, date(2018, 6, 20))
+    await tv.advance_to(datetime(2018, 6, 2, 10, 5, tzinfo=UTC))  # the daily check
+
+    async def logged() -> bool:
+        return any(r.getMessage() == "tvmaze change applied" for r in caplog.records)
+
+    await until(logged, "the applied change logged")
+    (record,) = [r for r in caplog.records if r.getMessage() == "tvmaze change applied"]
+    assert (record.__dict__.get("guild_id"), record.__dict__.get("drama_id")) == (
+        tv.guild_id,
+        drama.drama_id,
+    )

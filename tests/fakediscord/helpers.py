@@ -84,6 +84,13 @@ class ThreadHelpers(_Base):
         self._emit("CHANNEL_CREATE", channel_payload(self.world, forum))
         return forum.id
 
+    def delete_forum_tag(self, forum_id: int, name: str) -> None:
+        """A moderator deletes the forum's tag called ``name`` (CHANNEL_UPDATE follows)."""
+        forum = self.world.channels[forum_id]
+        tag_id = self.forum_tag(forum_id, name)
+        forum.available_tags = [t for t in forum.available_tags if int(t["id"]) != tag_id]
+        self._emit("CHANNEL_UPDATE", channel_payload(self.world, forum))
+
     def forum_tag(self, forum_id: int, name: str) -> int:
         """The id of the forum's tag called ``name``."""
         for tag in self.world.channels[forum_id].available_tags:

@@ -180,6 +180,13 @@ class FakeTvmaze:
         change(self.shows[show_id], self.episodes[show_id])
         self.shows[show_id]["updated"] = int(self.wall())
 
+    def add_namesake(self, show_id: int, new_id: int, name: str) -> None:
+        """A copy of show `show_id` (and its episodes) as show `new_id`, called `name`."""
+        show = json.loads(json.dumps(self.shows[show_id]))
+        show.update(id=new_id, name=name, url=f"https://www.tvmaze.com/shows/{new_id}")
+        self.shows[new_id] = show
+        self.episodes[new_id] = json.loads(json.dumps(self.episodes[show_id]))
+
     def move_episode(self, show_id: int, number: int, at: datetime) -> None:
         """Episode `number` now airs at `at` (aware)."""
 
