@@ -68,6 +68,7 @@ class EventsSet:
     count: int | None
     shown: list[EventSpec]
     problem: str | None  # what Discord refused, for the moderator
+    kept: int = 0  # the episodes `count` really keeps: fewer when fewer are left to air
 
 
 class EventSync:
@@ -138,7 +139,8 @@ class EventSync:
             await self._events.turn_on(guild_id, drama.drama_id, value, self._clock.now())
             problem = await self._sync_now(guild_id, drama.drama_id, live)
         shown = [row.spec for row in await self._events.rows(drama.drama_id) if row.state == "open"]
-        return EventsSet(drama, value, shown, problem)
+        kept = events.kept(drama, value, self._clock.now())
+        return EventsSet(drama, value, shown, problem, kept)
 
     async def _reserved(self, drama: Drama) -> int:
         """The events the guild's other dramas keep: none for one that has finished airing."""

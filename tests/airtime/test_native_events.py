@@ -73,6 +73,17 @@ async def test_a_skip_moves_the_event_and_off_deletes_them(env: BotEnv) -> None:
     assert listed(env) == []
 
 
+async def test_events_on_with_a_count_above_the_episodes_left_says_how_many_are_listed(
+    env: BotEnv,
+) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "edit", drama=str(added), episodes=3)
+    text = await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on", count=99)
+    assert "the next 3 episodes (all that are left)" in text, text
+    assert "99" not in text
+    assert len(listed(env)) == 3
+
+
 async def test_an_extension_marks_the_new_finale_and_removal_deletes_events(
     env: BotEnv,
 ) -> None:
@@ -317,7 +328,7 @@ async def test_a_finished_drama_no_longer_holds_room_for_events(env: BotEnv) -> 
     added = await add_drama(env)
     await env.reply(env.mod_id, "drama", "edit", drama=str(added), episodes=2)
     text = await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on", count=99)
-    assert "the next 99 episodes" in text
+    assert "the next 2 episodes (all that are left)" in text
     await env.advance_to(EP2 + RUNTIME + timedelta(minutes=1))  # its last episode has ended
 
     async def ended() -> bool:
