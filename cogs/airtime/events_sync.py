@@ -83,8 +83,12 @@ class EventSync:
         clock: Clock,
         problems: FeatureProblems,
         ready: Callable[[], Awaitable[None]],
+        present: Callable[[int], bool],
     ) -> None:
-        """Wire the parts; nothing runs before `start`."""
+        """Wire the parts; nothing runs before `start`.
+
+        `present(guild_id)` is False for a server the bot was removed from: its syncs stop.
+        """
         self._store = store
         self._events = events_store
         self._api = api
@@ -92,6 +96,7 @@ class EventSync:
         self._clock = clock
         self._problems = problems
         self._ready = ready
+        self._present = present
         self._locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._scope = GuildScope.everything()
@@ -185,6 +190,10 @@ class EventSync:
     async def run(self, guild_id: int, drama_id: int) -> None:
         """Sync one drama (the job, the hook); an unclear answer from Discord retries later."""
         if not self._scope.owns(guild_id):
+            return
+        if not self._present(guild_id):  # removed from the server: no retries, no warnings
+            log.debug("events sync skipped: not in the server", extra={"guild_id": guild_id})
+            self._scheduler.cancel(events_job(drama_id))
             return
         try:
             async with self._lock(guild_id):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from tests.airtime.helpers import EP1, EP2, drama_id, service
 from tests.fakediscord.state import ALL_PERMISSIONS, CREATE_EVENTS, MANAGE_EVENTS
@@ -347,3 +351,25 @@ async def test_a_finished_drama_no_longer_holds_room_for_events(env: BotEnv) -> 
         "Harbor Nights · Episode 1",
         "Harbor Nights · Episode 2",
     ]
+
+
+async def test_a_server_that_removed_the_bot_gets_no_more_event_syncs_or_warnings(
+    env: BotEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    await wait_for_starts(env, EP1, EP2)
+    env.fake.remove_bot(env.guild_id)
+
+    async def gone() -> bool:
+        return env.running.get_guild(env.guild_id) is None
+
+    await until(gone, "the bot forgot the server")
+    caplog.set_level(logging.DEBUG, logger="cogs.airtime")
+    since = len(env.fake.requests)
+    await env.advance_to(EP1 + RUNTIME + timedelta(minutes=1))  # the job to end episode 1
+    for minutes in (6, 12, 18):  # well past a retry's 5 minutes, three times
+        await env.advance_to(EP1 + RUNTIME + timedelta(minutes=minutes))
+    event_calls = [r for r in env.fake.requests[since:] if re.search(EVENTS, r.path)]
+    assert event_calls == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
