@@ -94,13 +94,18 @@ def _native(
     problems = bot.guild_settings.problem_table.of(NAME)
     native = Native(
         EventSync(store, EventStore(bot.db), native_rest, bot.scheduler, bot.clock, problems,
-                  bot.wait_until_ready),
+                  bot.wait_until_ready, lambda guild_id: _present(bot, guild_id)),
         ThreadOpener(store, ThreadStore(bot.db), native_rest, bot.scheduler, bot.clock,
                      problems, bot.wait_until_ready),
     )  # fmt: skip
     service.schedule_changed += [native.events.schedule_changed, native.threads.schedule_changed]
     announcer.extras.append(native.threads.onair_line)
     return native
+
+
+def _present(bot: DramaBot, guild_id: int) -> bool:
+    """Whether the bot is in the server (an unavailable one counts; before READY, all do)."""
+    return not bot.is_ready() or bot.get_guild(guild_id) is not None
 
 
 def _chain(

@@ -68,6 +68,7 @@ class EventsSet:
     count: int | None
     shown: list[EventSpec]
     problem: str | None  # what Discord refused, for the moderator
+    kept: int = 0  # the episodes `count` really keeps: fewer when fewer are left to air
 
 
 class EventSync:
@@ -82,8 +83,12 @@ class EventSync:
         clock: Clock,
         problems: FeatureProblems,
         ready: Callable[[], Awaitable[None]],
+        present: Callable[[int], bool],
     ) -> None:
-        """Wire the parts; nothing runs before `start`."""
+        """Wire the parts; nothing runs before `start`.
+
+        `present(guild_id)` is False for a server the bot was removed from: its syncs stop.
+        """
         self._store = store
         self._events = events_store
         self._api = api
@@ -91,6 +96,7 @@ class EventSync:
         self._clock = clock
         self._problems = problems
         self._ready = ready
+        self._present = present
         self._locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._scope = GuildScope.everything()
@@ -138,7 +144,8 @@ class EventSync:
             await self._events.turn_on(guild_id, drama.drama_id, value, self._clock.now())
             problem = await self._sync_now(guild_id, drama.drama_id, live)
         shown = [row.spec for row in await self._events.rows(drama.drama_id) if row.state == "open"]
-        return EventsSet(drama, value, shown, problem)
+        kept = events.kept(drama, value, self._clock.now())
+        return EventsSet(drama, value, shown, problem, kept)
 
     async def _reserved(self, drama: Drama) -> int:
         """The events the guild's other dramas keep: none for one that has finished airing."""
@@ -183,6 +190,10 @@ class EventSync:
     async def run(self, guild_id: int, drama_id: int) -> None:
         """Sync one drama (the job, the hook); an unclear answer from Discord retries later."""
         if not self._scope.owns(guild_id):
+            return
+        if not self._present(guild_id):  # removed from the server: no retries, no warnings
+            log.debug("events sync skipped: not in the server", extra={"guild_id": guild_id})
+            self._scheduler.cancel(events_job(drama_id))
             return
         try:
             async with self._lock(guild_id):

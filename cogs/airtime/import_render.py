@@ -48,6 +48,12 @@ def import_reply(done: ImportDone, now: datetime) -> str:
             f"  TVmaze gives dates but no time: I assumed {DEFAULT_RELEASE_TIME:%H:%M} KST "
             "(streaming release). Set the right one with `/drama edit time:`."
         )
+    if done.time_unused is not None:
+        lines.append(
+            f"  I did not use `time: {done.time_unused}`: TVmaze lists this show's times, so "
+            "the schedule above is TVmaze's (I keep your time for any episode TVmaze later "
+            "lists without one). To change it, use `/drama edit time:`; your edit wins."
+        )
     lines.append(
         f"I check TVmaze for changes daily and before each episode (next check "
         f"{_when(done.next_check)}); `/drama refresh` checks now."

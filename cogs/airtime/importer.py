@@ -32,7 +32,13 @@ from cogs.airtime.records import Drama, Imported
 from cogs.airtime.service import AirtimeService, Rescheduled
 from cogs.airtime.tvmaze import Listing, TvmazeClient
 from cogs.airtime.tvmaze_changes import notice, schedule_changes
-from cogs.airtime.tvmaze_data import Show, TvmazeError, TvmazeUnavailable, parse_show_ref
+from cogs.airtime.tvmaze_data import (
+    Show,
+    TvmazeError,
+    TvmazeUnavailable,
+    fully_timed,
+    parse_show_ref,
+)
 from cogs.airtime.tvmaze_import import Snapshot, check_korean, plan_import
 from cogs.airtime.tvmaze_merge import merge_import
 from cogs.airtime.validate import parse_time
@@ -56,6 +62,7 @@ class ImportDone:
     drama: Drama
     snapshot: Snapshot
     next_check: datetime | None
+    time_unused: str | None = None  # the moderator's `time:`, when TVmaze times the whole show
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,8 @@ class Importer:
         release_time = parse_time(release) if release else None
         show = await self._find(text)
         check_korean(show)  # before fetching its episodes
-        snapshot = plan_import(show, await self.client.episodes(show.id), release_time)
+        episodes = await self.client.episodes(show.id)
+        snapshot = plan_import(show, episodes, release_time)
         drama = Drama(
             drama_id=0,
             guild_id=guild_id,
@@ -169,7 +177,9 @@ class Importer:
         await self.arm()
         row = await self.store.get(guild_id, added.drama_id)
         log.info("drama imported", extra={"guild_id": guild_id, "drama_id": added.drama_id})
-        return ImportDone(added, snapshot, row.next_check_at if row else None)
+        unused = release_time is not None and fully_timed(show, episodes)
+        time_unused = f"{release_time:%H:%M}" if unused and release_time else None
+        return ImportDone(added, snapshot, row.next_check_at if row else None, time_unused)
 
     async def _find(self, text: str) -> Show:
         """The show `text` names (an id, a link or a title).

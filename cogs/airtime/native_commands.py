@@ -86,15 +86,24 @@ def events_reply(done: EventsSet) -> str:
         text = f"Scheduled events for {name} are off, but I could not delete its upcoming events."
     elif done.count is None:
         text = f"Scheduled events for {name} are off; I deleted its upcoming events."
+    elif done.kept == 0:
+        text = f"Scheduled events for {name} are on, but it has no episode left to air."
     else:
-        shown = "episode" if done.count == 1 else f"{done.count} episodes"
         text = (
-            f"Scheduled events for {name}: the next {shown} appear in the Events tab, kept in "
-            f"step with the schedule.\nNow listed: {events.events_line(done.shown)}"
+            f"Scheduled events for {name}: the next {_kept(done.count, done.kept)} appear in "
+            f"the Events tab, kept in step with the schedule.\n"
+            f"Now listed: {events.events_line(done.shown)}"
         )
     if done.problem:
         text += f"\n⚠️ {done.problem}"
     return text
+
+
+def _kept(count: int, kept: int) -> str:
+    """How many episodes `count` keeps, saying so when fewer are left than it asks for."""
+    if kept == 1:
+        return "episode (the only one left)" if kept < count else "episode"
+    return f"{kept} episodes (all that are left)" if kept < count else f"{kept} episodes"
 
 
 def threads_reply(done: ThreadsSet) -> str:

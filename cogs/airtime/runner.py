@@ -261,7 +261,10 @@ class Announcer:
             try:
                 line = await extra(drama, item)
             except Exception:
-                log.exception("extra line for a post failed", extra={"drama_id": drama.drama_id})
+                log.exception(
+                    "extra line for a post failed",
+                    extra={"guild_id": drama.guild_id, "drama_id": drama.drama_id},
+                )
                 continue
             if line:
                 content += "\n" + line

@@ -324,7 +324,10 @@ class AirtimeService(AirtimeSchedule):
             try:
                 await listener(before, after)
             except Exception:
-                log.exception("schedule listener failed", extra={"drama_id": before.drama_id})
+                log.exception(
+                    "schedule listener failed",
+                    extra={"guild_id": before.guild_id, "drama_id": before.drama_id},
+                )
 
     async def announce(
         self,

@@ -8,7 +8,7 @@ Anything that does not fit raises `TvmazeMalformed`; nothing here touches the ne
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -87,6 +87,12 @@ class Episode:
     def special(self) -> bool:
         """Whether this is an un-numbered special rather than a regular episode."""
         return self.number is None or self.type != "regular"
+
+
+def fully_timed(show: Show, episodes: Sequence[Episode]) -> bool:
+    """Whether TVmaze gives the show's time and the time of every dated episode."""
+    dated = (ep for ep in episodes if ep.airdate is not None or ep.airstamp is not None)
+    return show.time is not None and all(ep.airtime is not None for ep in dated)
 
 
 def _field(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from cogs.airtime.keys import job_id
 from cogs.airtime.ledger import LedgerStore
+from cogs.airtime.records import Drama
 from tests.airtime.helpers import (
     EP1,
     EP2,
@@ -476,3 +478,19 @@ async def test_a_shard_0_of_2_process_announces_only_its_own_servers(env: BotEnv
     await env.settle(10)
     assert len(posts(env, channels[0], start)) == 1
     assert posts(env, channels[1], start) == []
+
+
+async def test_a_failing_schedule_listener_is_logged_with_its_server_and_drama(
+    env: BotEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    drama_id, _, _ = await setup_announced(env)
+
+    async def broken(before: Drama, after: Drama | None) -> None:
+        raise RuntimeError("listener broke")
+
+    service(env).schedule_changed.append(broken)
+    text = await env.reply(env.mod_id, "drama", "edit", drama=str(drama_id), time="22:00")
+    assert "22:00" in text, text  # the change still went through
+    (record,) = [r for r in caplog.records if r.getMessage() == "schedule listener failed"]
+    assert record.levelno == logging.ERROR
+    assert (record.guild_id, record.drama_id) == (env.guild_id, drama_id)

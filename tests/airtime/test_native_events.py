@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from tests.airtime.helpers import EP1, EP2, drama_id, service
 from tests.fakediscord.state import ALL_PERMISSIONS, CREATE_EVENTS, MANAGE_EVENTS
@@ -71,6 +75,17 @@ async def test_a_skip_moves_the_event_and_off_deletes_them(env: BotEnv) -> None:
     text = await env.reply(env.mod_id, "drama", "events", drama=str(added), state="off")
     assert "off" in text
     assert listed(env) == []
+
+
+async def test_events_on_with_a_count_above_the_episodes_left_says_how_many_are_listed(
+    env: BotEnv,
+) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "edit", drama=str(added), episodes=3)
+    text = await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on", count=99)
+    assert "the next 3 episodes (all that are left)" in text, text
+    assert "99" not in text
+    assert len(listed(env)) == 3
 
 
 async def test_an_extension_marks_the_new_finale_and_removal_deletes_events(
@@ -317,7 +332,7 @@ async def test_a_finished_drama_no_longer_holds_room_for_events(env: BotEnv) -> 
     added = await add_drama(env)
     await env.reply(env.mod_id, "drama", "edit", drama=str(added), episodes=2)
     text = await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on", count=99)
-    assert "the next 99 episodes" in text
+    assert "the next 2 episodes (all that are left)" in text
     await env.advance_to(EP2 + RUNTIME + timedelta(minutes=1))  # its last episode has ended
 
     async def ended() -> bool:
@@ -336,3 +351,25 @@ async def test_a_finished_drama_no_longer_holds_room_for_events(env: BotEnv) -> 
         "Harbor Nights · Episode 1",
         "Harbor Nights · Episode 2",
     ]
+
+
+async def test_a_server_that_removed_the_bot_gets_no_more_event_syncs_or_warnings(
+    env: BotEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    added = await add_drama(env)
+    await env.reply(env.mod_id, "drama", "events", drama=str(added), state="on")
+    await wait_for_starts(env, EP1, EP2)
+    env.fake.remove_bot(env.guild_id)
+
+    async def gone() -> bool:
+        return env.running.get_guild(env.guild_id) is None
+
+    await until(gone, "the bot forgot the server")
+    caplog.set_level(logging.DEBUG, logger="cogs.airtime")
+    since = len(env.fake.requests)
+    await env.advance_to(EP1 + RUNTIME + timedelta(minutes=1))  # the job to end episode 1
+    for minutes in (6, 12, 18):  # well past a retry's 5 minutes, three times
+        await env.advance_to(EP1 + RUNTIME + timedelta(minutes=minutes))
+    event_calls = [r for r in env.fake.requests[since:] if re.search(EVENTS, r.path)]
+    assert event_calls == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

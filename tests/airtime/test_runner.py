@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -14,11 +15,12 @@ from bot.outbox import Outbox
 from bot.problems import FeatureProblems, Problems
 from bot.scheduler import Scheduler
 from bot.shards import GuildScope
+from cogs.airtime.announce import Announcement
 from cogs.airtime.keys import NAME, SWEEP_JOB, job_id
 from cogs.airtime.late import LateCourier
 from cogs.airtime.ledger import LedgerStore
 from cogs.airtime.planner import HORIZON
-from cogs.airtime.records import AddSpecial, Move
+from cogs.airtime.records import AddSpecial, Drama, Move
 from cogs.airtime.runner import Announcer, CannotCheck, SendRefused
 from cogs.airtime.store import AirtimeStore
 from tests.airtime.test_store import KIM, guild_on_shard
@@ -369,3 +371,21 @@ async def test_an_announcement_due_while_start_up_arms_is_sent_once_on_time(worl
     await announcer.run(KIM.guild_id, drama_id)
     assert len(discord.posts) == 1
     assert "late" not in discord.posts[0][1]
+
+
+async def test_a_failing_extra_line_is_left_out_and_logged_with_its_server_and_drama(
+    world, caplog: pytest.LogCaptureFixture
+) -> None:
+    announcer, discord, clock, drama_id = world
+
+    async def broken(drama: Drama, item: Announcement) -> str | None:
+        raise RuntimeError("thread store unavailable")
+
+    announcer.extras.append(broken)
+    await announcer.rebuild()
+    clock.set(EP1 - timedelta(minutes=30))
+    await announcer.run(KIM.guild_id, drama_id)
+    assert len(discord.posts) == 1
+    (record,) = [r for r in caplog.records if r.getMessage() == "extra line for a post failed"]
+    assert record.levelno == logging.ERROR
+    assert (record.guild_id, record.drama_id) == (KIM.guild_id, drama_id)

@@ -223,6 +223,18 @@ async def test_a_show_without_a_time_imports_with_the_time_given(tv: BotEnv) -> 
     assert {slot.at.strftime("%H:%M") for slot in drama.slots} == {"21:50"}
 
 
+async def test_a_time_given_for_a_show_tvmaze_times_is_not_used_and_the_reply_says_so(
+    tv: BotEnv,
+) -> None:
+    tv.travel_to(BEFORE_PREMIERE)
+    text = await tv.reply(tv.mod_id, "drama", "import", show=str(SECRETARY_KIM), time="23:15")
+    assert "Imported from TVmaze" in text
+    assert "I did not use `time: 23:15`" in text, text
+    assert "`/drama edit time:`" in text
+    (drama,) = await dramas(tv)
+    assert "23:15" not in {slot.at.strftime("%H:%M") for slot in drama.slots}
+
+
 async def test_malformed_answer_and_429_are_reported_and_change_nothing(
     tv: BotEnv, tvmaze: FakeTvmaze
 ) -> None:

@@ -485,6 +485,11 @@ class FakeDiscord(ShardHelpers, ThreadHelpers, EventHelpers):
         self.gateway.send_guild_create(guild)
         return guild
 
+    def remove_bot(self, guild_id: int) -> None:
+        """The bot is kicked (or leaves): GUILD_DELETE without `unavailable`, REST then 403s."""
+        del self._guild(guild_id).members[self.bot_user_id]
+        self._emit("GUILD_DELETE", {"id": str(guild_id)})
+
     def _guild(self, guild_id: int) -> FakeGuild:
         try:
             return self.world.guilds[guild_id]

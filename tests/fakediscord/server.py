@@ -256,6 +256,8 @@ class RestApi:
         guild = self.world.guilds.get(guild_id)
         if guild is None:
             raise HttpError(404, 10004, "Unknown Guild")
+        if self.fake.bot_user_id not in guild.members:  # the bot was removed from it
+            raise HttpError(403, 50001, "Missing Access")
         return guild
 
     def _itx(self, token: str, req: Req | None = None) -> InteractionState:
