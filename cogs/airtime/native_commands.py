@@ -90,7 +90,8 @@ def events_reply(done: EventsSet) -> str:
         text = f"Scheduled events for {name} are on, but it has no episode left to air."
     else:
         text = (
-            f"Scheduled events for {name}: the next {_kept(done.count, done.kept)} appear in "
+            f"Scheduled events for {name}: the next {_kept(done.count, done.kept)} "
+            f"{'appears' if done.kept == 1 else 'appear'} in "
             f"the Events tab, kept in step with the schedule.\n"
             f"Now listed: {events.events_line(done.shown)}"
         )
