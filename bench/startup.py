@@ -22,10 +22,11 @@ RSS after the background work and its peak.
 
 Then, on the running bot, a fan sends `/help` after `/help` while a moderator asks for the
 `.ics` calendar of a 300-episode drama: the slowest `/help` meanwhile, less an idle one's
-median, is the worst event-loop stall the calendar caused.
+median. That wait includes this process, where the fake Discord (10,000 servers) takes the
+calendar's upload; the bot's own stalls are bench/stalls.py's figure (its loop watch).
 
 Goals (issue 12): spawn -> answering <= 1.5 s; RSS after start-up <= 150 MB; nothing due
-during start-up missed or doubled; no command stalls the loop > 50 ms.
+during start-up missed or doubled (no command stalling the loop > 50 ms: bench/stalls.py).
 """
 
 from __future__ import annotations
@@ -66,7 +67,6 @@ DUE_SPREAD = 3.0
 CALENDAR_EPISODES = 300
 ANSWER_GOAL_S = 1.5
 RSS_GOAL_MB = 150
-STALL_GOAL_MS = 50.0
 PROBE_GAP = 0.005
 BACKGROUND_LINES = (r"airtime jobs armed", r"polls reconciled")
 
@@ -373,8 +373,8 @@ def report(
     lines.append("")
     lines.append(
         f"/airtime calendar, {CALENDAR_EPISODES} episodes: answered in {calendar:.0f} ms; worst "
-        f"/help meanwhile {worst:.1f} ms (idle median {idle:.1f} ms): stall ~{worst - idle:.0f} "
-        f"ms (goal <= {STALL_GOAL_MS:.0f} ms)"
+        f"/help meanwhile {worst:.1f} ms (idle median {idle:.1f} ms), bench and fake included; "
+        "the bot's own stalls: bench/stalls.py"
     )
     return lines
 

@@ -26,6 +26,7 @@ from bot.app import DramaBot, discover_cog_packages
 from bot.db import Database, StorageError
 from bot.dbcopy import CopyError, copy_sqlite
 from bot.health import DEFAULT_MAX_AGE, HealthFileError, describe_healthy, read_beat, verdict
+from bot.heap import freeze_after_bulk_builds
 from bot.invite import client_id_from_token, invite_url
 from bot.logs import setup_logging
 from bot.migrate import MigrationError, discover, migrate
@@ -335,6 +336,7 @@ async def _freeze_start_up_heap(bot: DramaBot) -> None:
     await bot.wait_until_ready()
     gc.collect(1)
     gc.freeze()
+    freeze_after_bulk_builds(True)  # what features build in bulk after READY, frozen likewise
     log.debug("start-up heap frozen", extra={"objects": gc.get_freeze_count()})
 
 

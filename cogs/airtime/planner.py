@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
+from bot.heap import bulk_build
 from bot.scheduler import Scheduler
 from bot.shards import GuildScope
 from cogs.airtime import announce
@@ -153,7 +154,8 @@ class Planner:
             if near_first:
                 near = await self._arm_near(started - LEDGER_WINDOW)
                 await self._until_ready()
-            count = near + await self._arm_pages(started - LEDGER_WINDOW)
+            with bulk_build():  # thousands of records and jobs that live until the next pass
+                count = near + await self._arm_pages(started - LEDGER_WINDOW)
         finally:
             self._passing = False
             self._replanned = set()
