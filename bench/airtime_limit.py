@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.startup import migrated  # noqa: E402
+from bench.interactions import migrated  # noqa: E402
 from tests.botprocess import BotProcess  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.fakediscord.rest_types import Recorded  # noqa: E402

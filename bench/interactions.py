@@ -77,18 +77,23 @@ async def make_world() -> World:
 
 
 # --- the database -------------------------------------------------------------------------
-async def seed(path: Path, world: World) -> None:
-    """50 airing dramas, an open 10,000-vote poll and 10,000 trivia answers in the server.
-
-    Written with the sqlite3 module straight into the migrated schema, so the same seeding
-    works on any version of the bot (for before/after figures).
-    """
+async def migrated(path: Path) -> None:
+    """A SQLite file at the bot's latest schema, closed again (seeding writes with sqlite3)."""
     db = Database(path)
     await db.connect()
     try:
         await migrate(db)
     finally:
         await db.close()
+
+
+async def seed(path: Path, world: World) -> None:
+    """50 airing dramas, an open 10,000-vote poll and 10,000 trivia answers in the server.
+
+    Written with the sqlite3 module straight into the migrated schema, so the same seeding
+    works on any version of the bot (for before/after figures).
+    """
+    await migrated(path)
     now = int(datetime.now(UTC).timestamp())
     with sqlite3.connect(path) as conn:
         _seed_dramas(conn, world, now)

@@ -27,9 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.interactions import World, make_world, wait_idle  # noqa: E402
-from bot.db import Database  # noqa: E402
-from bot.migrate import migrate  # noqa: E402
+from bench.interactions import World, make_world, migrated, wait_idle  # noqa: E402
 from tests.botprocess import BotProcess  # noqa: E402
 
 PER_GUILD = 3
@@ -39,12 +37,7 @@ SETTLE_TIMEOUT_S = 120.0
 
 
 async def seed(path: Path, world: World, guilds: int, polls: int) -> None:
-    db = Database(path)
-    await db.connect()
-    try:
-        await migrate(db)
-    finally:
-        await db.close()
+    await migrated(path)
     now = datetime.now(UTC)
     with sqlite3.connect(path) as conn:
         _seed_dramas(conn, guilds, now)

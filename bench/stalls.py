@@ -42,9 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.interactions import World, make_world, once, p99, profile  # noqa: E402
-from bot.db import Database  # noqa: E402
-from bot.migrate import migrate  # noqa: E402
+from bench.interactions import World, make_world, migrated, once, p99, profile  # noqa: E402
 from tests.botprocess import BotProcess  # noqa: E402
 
 EXPORT_VOTES = 100_000
@@ -60,12 +58,7 @@ EXPORT_POLL_MESSAGE = 43
 # --- the database -------------------------------------------------------------------------
 async def seed(path: Path, world: World) -> int:
     """A closed 100,000-vote poll and a 300-episode drama; returns the poll's id."""
-    db = Database(path)
-    await db.connect()
-    try:
-        await migrate(db)
-    finally:
-        await db.close()
+    await migrated(path)
     now = int(datetime.now(UTC).timestamp())
     with sqlite3.connect(path) as conn:
         poll_id = _seed_poll(conn, world, now)

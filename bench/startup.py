@@ -51,9 +51,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.interactions import World, make_world, once  # noqa: E402
-from bot.db import Database  # noqa: E402
-from bot.migrate import migrate  # noqa: E402
+from bench.interactions import World, make_world, migrated, once  # noqa: E402
 from tests.botprocess import BotProcess  # noqa: E402
 from tests.fakediscord.builders import message_payload  # noqa: E402
 
@@ -72,15 +70,6 @@ BACKGROUND_LINES = (r"airtime jobs armed", r"polls reconciled")
 
 
 # --- the database -------------------------------------------------------------------------
-async def migrated(path: Path) -> None:
-    db = Database(path)
-    await db.connect()
-    try:
-        await migrate(db)
-    finally:
-        await db.close()
-
-
 def quiet_slots(rng: random.Random, now: datetime) -> str:
     """Two weekly KST slots at least 3 h (wall clock) away from now: nothing falls due here."""
     minute_now = now.astimezone(KST).hour * 60 + now.astimezone(KST).minute
