@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import ParamSpec
 
 from bot.app import DramaBot
 from bot.features import Feature, HelpTopic
 from bot.pacing import FairPacer
-from bot.shards import GuildScope
 from cogs.airtime.catalog import check_data as _check_catalog
 from cogs.airtime.cog import HELP_NOTE, AirtimeCog
 from cogs.airtime.events_store import EventStore
@@ -28,6 +28,8 @@ from cogs.airtime.threads_open import ThreadOpener
 from cogs.airtime.threads_store import ThreadStore
 from cogs.airtime.tvmaze import TvmazeClient
 from cogs.airtime.views import FollowButton
+
+P = ParamSpec("P")
 
 
 def check_data() -> list[str]:
@@ -76,10 +78,12 @@ async def setup(bot: DramaBot) -> None:
                 HELP_NOTE,
                 order=10,
             ),
-            start=_chain(service.start, native.events.start, native.threads.start, importer.start),
-            stop=_chain_stop(importer.stop, native.threads.stop, native.events.stop, service.stop),
+            start=_in_turn(
+                service.start, native.events.start, native.threads.start, importer.start
+            ),
+            stop=_in_turn(importer.stop, native.threads.stop, native.events.stop, service.stop),
             status=fans.status_lines,
-            channel_deleted=_chain_channel(service.channel_deleted, native.threads.channel_deleted),
+            channel_deleted=_in_turn(service.channel_deleted, native.threads.channel_deleted),
             dynamic_items=(FollowButton,),
             apis=(service,),
         )
@@ -108,32 +112,14 @@ def _present(bot: DramaBot, guild_id: int) -> bool:
     return not bot.is_ready() or bot.get_guild(guild_id) is not None
 
 
-def _chain(
-    *steps: Callable[[GuildScope], Awaitable[None]],
-) -> Callable[[GuildScope], Awaitable[None]]:
-    async def start(scope: GuildScope) -> None:
+def _in_turn(*steps: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
+    """One hook of the feature made of its parts' hooks, awaited in the order given."""
+
+    async def hook(*args: P.args, **kwargs: P.kwargs) -> None:
         for step in steps:
-            await step(scope)
+            await step(*args, **kwargs)
 
-    return start
-
-
-def _chain_stop(*steps: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-    async def stop() -> None:
-        for step in steps:
-            await step()
-
-    return stop
-
-
-def _chain_channel(
-    *steps: Callable[[int, int], Awaitable[None]],
-) -> Callable[[int, int], Awaitable[None]]:
-    async def deleted(guild_id: int, channel_id: int) -> None:
-        for step in steps:
-            await step(guild_id, channel_id)
-
-    return deleted
+    return hook
 
 
 async def teardown(bot: DramaBot) -> None:
