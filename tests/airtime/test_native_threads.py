@@ -105,19 +105,29 @@ async def test_missing_permissions_and_bad_input_change_nothing(env: BotEnv) -> 
     assert env.fake.threads(env.guild_id) == []
 
 
-async def test_a_refusal_at_air_time_is_reported_to_moderators(env: BotEnv) -> None:
+# Threads on, then Create Public Threads (and Manage Threads) taken away in their channel.
+REFUSING = ALL_PERMISSIONS & ~CREATE_PUBLIC_THREADS & ~(1 << 3) | SEND_MESSAGES | VIEW_CHANNEL
+
+
+async def thread_refused(env: BotEnv) -> bool:
+    """Whether moderators are told an episode thread was refused."""
+    lines = await service(env).problem_lines(env.guild_id)
+    return any("episode threads" in line for line in lines)
+
+
+async def threads_refused_at_ep1(env: BotEnv) -> tuple[int, int]:
+    """A drama with threads on in a channel where Discord refuses them; EP1 has aired."""
     drama_id, channel, _ = await setup_announced(env, remind="none")
     await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=channel)
-    allowed = ALL_PERMISSIONS & ~CREATE_PUBLIC_THREADS & ~(1 << 3)
-    env.fake.set_bot_permissions(env.guild_id, allowed | SEND_MESSAGES | VIEW_CHANNEL, channel)
+    env.fake.set_bot_permissions(env.guild_id, REFUSING, channel)
     await env.settle()
     await env.advance_to(EP1)
+    await until(lambda: thread_refused(env), "the refused thread reported")
+    return drama_id, channel
 
-    async def reported() -> bool:
-        lines = await service(env).problem_lines(env.guild_id)
-        return any("episode threads" in line for line in lines)
 
-    await until(reported, "the refused thread reported")
+async def test_a_refusal_at_air_time_is_reported_to_moderators(env: BotEnv) -> None:
+    await threads_refused_at_ep1(env)
     assert env.fake.threads(env.guild_id) == []
 
 
@@ -173,18 +183,7 @@ async def test_an_announcement_channel_gets_its_own_kind_of_thread(env: BotEnv) 
 
 
 async def test_removing_a_drama_or_its_threads_forgets_the_refusal(env: BotEnv) -> None:
-    drama_id, channel, _ = await setup_announced(env, remind="none")
-    await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=channel)
-    allowed = ALL_PERMISSIONS & ~CREATE_PUBLIC_THREADS & ~(1 << 3)
-    env.fake.set_bot_permissions(env.guild_id, allowed | SEND_MESSAGES | VIEW_CHANNEL, channel)
-    await env.settle()
-    await env.advance_to(EP1)
-
-    async def reported() -> bool:
-        lines = await service(env).problem_lines(env.guild_id)
-        return any("episode threads" in line for line in lines)
-
-    await until(reported, "the refused thread reported")
+    drama_id, channel = await threads_refused_at_ep1(env)
     text = await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id))
     assert "are off" in text
     assert await service(env).problem_lines(env.guild_id) == []
@@ -192,10 +191,10 @@ async def test_removing_a_drama_or_its_threads_forgets_the_refusal(env: BotEnv) 
     env.fake.set_bot_permissions(env.guild_id, ALL_PERMISSIONS & ~(1 << 3), channel)
     await env.settle()
     await env.reply(env.mod_id, "drama", "threads", drama=str(drama_id), channel=channel)
-    env.fake.set_bot_permissions(env.guild_id, allowed | SEND_MESSAGES | VIEW_CHANNEL, channel)
+    env.fake.set_bot_permissions(env.guild_id, REFUSING, channel)
     await env.settle()
     await env.advance_to(EP2)
-    await until(reported, "episode 2's refused thread reported")
+    await until(lambda: thread_refused(env), "episode 2's refused thread reported")
     await env.reply(env.mod_id, "drama", "remove", drama=str(drama_id))
     assert await service(env).problem_lines(env.guild_id) == []
 
